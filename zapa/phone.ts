@@ -1,0 +1,27 @@
+/**
+ * Phone numbers and WhatsApp JIDs (contract §4.2, §5.1): one normaliser for both entrypoints.
+ */
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Removes spaces, dashes, dots and parentheses; returns E.164 or null. */
+export function normalisePhone(input: string): string | null {
+  if (input.length > 64) return null;
+  const compact = input.replace(/[\s\-.()]/g, "");
+  return E164.test(compact) ? compact : null;
+}
+
+/** `1234567890:12@s.whatsapp.net` → `+1234567890`; null when no digits remain. */
+export function jidToPhone(jid: string): string | null {
+  const local = jid.split("@")[0]!.split(":")[0]!;
+  const digits = local.replace(/\D/g, "");
+  return digits ? `+${digits}` : null;
+}
+
+export function isGroupJid(jid: string): boolean {
+  return jid.endsWith("@g.us");
+}
+
+export function phoneDigits(phone: string): string {
+  return phone.replace(/\D/g, "");
+}
