@@ -1,0 +1,424 @@
+/**
+ * The whole state of the mock bridge: sessions, the bounded journals (sends, inbound
+ * simulations, webhook attempts), zapw's last-10 `/events`, faults, and the webhook emitter.
+ * Routes are thin wrappers over this class, so tests can drive it directly.
+ */
+import type { BridgeConfig } from "./config.ts";
+import { Journal } from "./journal.ts";
+import { log } from "./log.ts";
+import { type SessionRecord, SessionStore } from "./sessions.ts";
+import {
+  checkSend,
+  digitsOf,
+  type InboundRequest,
+  type SendMessage,
+  sendText,
+  toJid,
+} from "./validate.ts";
+import { type AttemptResult, deliverWebhook, type WebhookEvent } from "./webhooks.ts";
+import { DEFAULT_FAULTS, type Faults, mergeFaults } from "./faults.ts";
+
+export interface SentRecord {
+  seq: number;
+  message_id: string | null;
+  session_id: string;
+  to: string;
+  to_jid: string;
+  to_digits: string;
+  type: string;
+  text: string | null;
+  body: unknown;
+  at: number;
+  rejected: boolean;
+  http_status: number;
+}
+
+export interface InboundRecord {
+  seq: number;
+  message_id: string;
+  session_id: string;
+  from: string;
+  from_digits: string;
+  to: string;
+  type: string;
+  text: string | null;
+  caption: string | null;
+  is_group: boolean;
+  group_id: string | null;
+  at: number;
+  forwarded: boolean;
+  webhook_status: number | null;
+}
+
+export interface WebhookRecord {
+  seq: number;
+  event_type: string;
+  message_id: string | null;
+  session_id: string;
+  attempt: number;
+  status: number;
+  error: string | null;
+  duration_ms: number;
+  at: number;
+  response: unknown;
+  copy: number;
+}
+
+export interface StoredEvent {
+  id: string;
+  sessionId: string;
+  eventType: string;
+  timestamp: number;
+  data: Record<string, unknown>;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
+
+export interface InboundResult {
+  message_id: string;
+  webhook: { status: number | null; body: unknown; error: string | null };
+}
+
+const RECEIPTS = [["message.sent", 2], ["message.delivered", 3], ["message.read", 4]] as const;
+const EVENTS_KEPT = 10;
+const BASE64_KEPT = 256;
+
+export class BridgeState {
+  readonly config: BridgeConfig;
+  readonly startedAt = Date.now();
+  readonly sessions: SessionStore;
+  readonly sent: Journal<SentRecord>;
+  readonly inbound: Journal<InboundRecord>;
+  readonly webhooks: Journal<WebhookRecord>;
+  events: StoredEvent[] = [];
+  faults: Faults = { ...DEFAULT_FAULTS };
+  /** Set by the server: really closes (true) or reopens (false) the API listener. */
+  onOffline: ((offline: boolean) => Promise<void>) | undefined;
+  #generation = 0;
+  #eventCounter = 0;
+  #idCounter = 0;
+  #idPrefix = Array.from(
+    crypto.getRandomValues(new Uint8Array(4)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("").toUpperCase();
+  #receiptTimers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(config: BridgeConfig) {
+    this.config = config;
+    this.sent = new Journal(config.journalLimit);
+    this.inbound = new Journal(config.journalLimit);
+    this.webhooks = new Journal(config.journalLimit);
+    this.sessions = new SessionStore(config, (change, s, reason) => {
+      if (change === "connected") {
+        this.emit(s.id, "session.connected", { phoneNumber: s.phoneNumber, name: s.name });
+      } else {
+        this.emit(s.id, "session.disconnected", { reason: reason ?? "connection_lost" });
+      }
+    });
+    if (config.autoConnect) this.sessions.addConnectedDefault();
+  }
+
+  get webhooksEnabled(): boolean {
+    return this.config.enableWebhook && !!this.config.webhookUrl;
+  }
+
+  /** A Baileys-looking message id, unique in this process and across restarts. */
+  newMessageId(): string {
+    return `3EB0${this.#idPrefix}${
+      (++this.#idCounter).toString(16).toUpperCase().padStart(8, "0")
+    }`;
+  }
+
+  /** `POST /sessions/{id}/messages`: validation, session checks and faults, in zapw's order. */
+  send(sessionId: string, body: unknown): Outcome<{ messageId: string; timestamp: number }> {
+    const checked = checkSend(body);
+    if (!checked.ok) return { ok: false, status: 400, error: checked.error };
+    const session = this.sessions.get(sessionId);
+    if (!session) return { ok: false, status: 404, error: `Session ${sessionId} not found` };
+    const m = checked.value;
+    const failure = this.#sendFailure(session);
+    const at = Date.now();
+    const messageId = failure ? null : this.newMessageId();
+    this.sent.append({
+      seq: this.sent.nextSeq(),
+      message_id: messageId,
+      session_id: sessionId,
+      to: m.to,
+      to_jid: toJid(m.to),
+      to_digits: digitsOf(m.to),
+      type: m.type,
+      text: sendText(m),
+      body: journalBody(body, m),
+      at,
+      rejected: failure !== undefined,
+      http_status: failure?.status ?? 200,
+    });
+    if (failure || messageId === null) {
+      return failure ?? { ok: false, status: 500, error: "Failed to send message" };
+    }
+    if (this.webhooksEnabled) this.#scheduleReceipts(sessionId, messageId);
+    return { ok: true, value: { messageId, timestamp: at } };
+  }
+
+  #sendFailure(session: SessionRecord): { ok: false; status: number; error: string } | undefined {
+    if (session.status !== "connected") {
+      return { ok: false, status: 400, error: "Session not connected" };
+    }
+    const f = this.faults;
+    let status: number | undefined;
+    if (f.send_fail_times !== null && f.send_fail_times > 0) {
+      f.send_fail_times--;
+      status = f.send_status ?? 503;
+    } else if (f.send_fail_times === null && f.send_status !== null) {
+      status = f.send_status;
+    }
+    if (status === undefined) return undefined;
+    return {
+      ok: false,
+      status,
+      error: status === 400 ? "Session not connected" : "Failed to send message",
+    };
+  }
+
+  #scheduleReceipts(sessionId: string, messageId: string): void {
+    const delays = [this.config.sentDelayMs, this.config.deliveredDelayMs, this.config.readDelayMs];
+    RECEIPTS.forEach(([eventType, code], i) => {
+      const delay = delays[i] ?? -1;
+      if (delay < 0) return;
+      const timer = setTimeout(() => {
+        this.#receiptTimers.delete(timer);
+        this.emit(sessionId, eventType, { messageId, status: code });
+      }, delay);
+      this.#receiptTimers.add(timer);
+    });
+  }
+
+  /** Receipt status a send has reached by now, from the configured delays. */
+  receiptStatus(rec: SentRecord, now = Date.now()): "failed" | "sent" | "delivered" | "read" {
+    if (rec.rejected) return "failed";
+    const elapsed = now - rec.at;
+    const { readDelayMs: r, deliveredDelayMs: d } = this.config;
+    if (r >= 0 && elapsed >= r) return "read";
+    if (d >= 0 && elapsed >= d) return "delivered";
+    return "sent";
+  }
+
+  /** `/__mock/inbound`: a message from a phone → `message.received`; answers after attempt 1. */
+  async receive(req: InboundRequest): Promise<Outcome<InboundResult>> {
+    const sessionId = req.sessionId ?? this.config.sessionId;
+    const session = this.sessions.get(sessionId);
+    if (!session) return { ok: false, status: 404, error: `Session ${sessionId} not found` };
+    const own = session.phoneNumber ?? this.config.phoneNumber;
+    const messageId = req.messageId ?? this.newMessageId();
+    const timestamp = req.timestamp ?? Date.now();
+    const groupId = req.isGroup ? groupJid(req.groupId, req.from, timestamp) : undefined;
+    const data: Record<string, unknown> = {
+      from: toJid(req.from),
+      to: req.to ? toJid(req.to) : `${own}:12@s.whatsapp.net`,
+      messageId,
+      timestamp,
+      isGroup: req.isGroup,
+      groupId,
+      ...inboundContent(req),
+    };
+    // zapw never forwards the account's own messages (Baileys `fromMe`).
+    const forwarded = digitsOf(req.from) !== own;
+    const rec = this.inbound.append({
+      seq: this.inbound.nextSeq(),
+      message_id: messageId,
+      session_id: sessionId,
+      from: String(data.from),
+      from_digits: digitsOf(req.from),
+      to: String(data.to),
+      type: req.type,
+      text: req.text ?? null,
+      caption: req.caption ?? null,
+      is_group: req.isGroup,
+      group_id: groupId ?? null,
+      at: Date.now(),
+      forwarded,
+      webhook_status: null,
+    });
+    if (!forwarded) {
+      return ok({
+        message_id: messageId,
+        webhook: { status: null, body: null, error: "own message: not forwarded" },
+      });
+    }
+    const delivery = this.emit(sessionId, "message.received", data, { explicit: true });
+    if (!delivery) {
+      return ok({
+        message_id: messageId,
+        webhook: { status: null, body: null, error: "webhooks disabled" },
+      });
+    }
+    const first: AttemptResult = await delivery;
+    rec.webhook_status = first.status;
+    return ok({
+      message_id: messageId,
+      webhook: { status: first.status, body: first.body, error: first.error },
+    });
+  }
+
+  /**
+   * Records an event for `/events` and sends it to `WEBHOOK_URL` (twice under
+   * `duplicate_webhooks`). Automatic events are dropped while `offline`; explicit ones
+   * (test-injected inbound) still go out. Resolves with the first attempt of copy 1.
+   */
+  emit(
+    sessionId: string,
+    eventType: string,
+    data: Record<string, unknown>,
+    options: { explicit?: boolean } = {},
+  ): Promise<AttemptResult> | undefined {
+    this.events.unshift({
+      id: `evt_${++this.#eventCounter}`,
+      sessionId,
+      eventType,
+      timestamp: Date.now(),
+      data,
+    });
+    if (this.events.length > EVENTS_KEPT) this.events.length = EVENTS_KEPT;
+    const url = this.config.webhookUrl;
+    if (!this.webhooksEnabled || !url) return undefined;
+    if (this.faults.offline && !options.explicit) return undefined;
+    const origin = this.sessions.get(sessionId)?.phoneNumber ?? this.config.phoneNumber;
+    const event: WebhookEvent = { sessionId, origin, eventType, timestamp: Date.now(), data };
+    const generation = this.#generation;
+    const copies = this.faults.duplicate_webhooks ? 2 : 1;
+    let first: Promise<AttemptResult> | undefined;
+    for (let copy = 1; copy <= copies; copy++) {
+      const d = deliverWebhook(event, {
+        url,
+        attempts: this.config.webhookRetryAttempts,
+        delayMs: this.config.webhookRetryDelayMs,
+        timeoutMs: this.config.webhookTimeoutMs,
+        copy,
+        cancelled: () => generation !== this.#generation,
+        record: (a) => {
+          if (generation === this.#generation) {
+            this.webhooks.append({ seq: this.webhooks.nextSeq(), ...a });
+          }
+        },
+      });
+      first ??= d.first;
+      d.done.then((r) => {
+        if (r.status < 200 || r.status >= 300) {
+          log("warn", "webhook delivery failed after all attempts", {
+            event_type: eventType,
+            message_id: data.messageId ?? null,
+            status: r.status,
+            error: r.error,
+          });
+        }
+      });
+    }
+    return first;
+  }
+
+  /** Reports every connected session again (start-up, and the API port coming back). */
+  announce(): void {
+    for (const s of this.sessions.all()) {
+      if (s.status === "connected") {
+        this.emit(s.id, "session.connected", { phoneNumber: s.phoneNumber, name: s.name });
+      }
+    }
+  }
+
+  /** Merges a faults patch and applies its side effects (port, session). */
+  async patchFaults(patch: unknown): Promise<Outcome<Faults>> {
+    const merged = mergeFaults(this.faults, patch);
+    if (!merged.ok) return { ok: false, status: 400, error: merged.error };
+    const before = this.faults;
+    this.faults = merged.value;
+    const id = this.config.sessionId;
+    if (merged.value.disconnect_session !== before.disconnect_session) {
+      if (merged.value.disconnect_session) this.sessions.disconnect(id, "connection_lost");
+      else this.sessions.connect(id);
+    }
+    if (merged.value.offline !== before.offline) await this.#setOffline(merged.value.offline);
+    log("info", "faults changed", { faults: this.faults });
+    return { ok: true, value: this.faults };
+  }
+
+  async #setOffline(offline: boolean): Promise<void> {
+    if (offline) {
+      // Long-polls on the closing port would otherwise hold its shutdown for up to 30 s.
+      this.sent.releaseAll();
+      this.webhooks.releaseAll();
+      this.inbound.releaseAll();
+    }
+    await this.onOffline?.(offline);
+    // A restarted zapw reconnects its sessions and says so; Zapa drains its queue on it.
+    if (!offline) this.announce();
+  }
+
+  /** Clears journals, events and faults; restores the connected default session. */
+  async reset(): Promise<void> {
+    this.#generation++;
+    for (const t of this.#receiptTimers) clearTimeout(t);
+    this.#receiptTimers.clear();
+    const wasOffline = this.faults.offline;
+    const defaultWasConnected = this.sessions.get(this.config.sessionId)?.status === "connected";
+    this.faults = { ...DEFAULT_FAULTS };
+    this.sent.clear();
+    this.inbound.clear();
+    this.webhooks.clear();
+    this.events = [];
+    this.sessions.clear();
+    if (this.config.autoConnect) this.sessions.addConnectedDefault();
+    if (wasOffline) await this.onOffline?.(false);
+    if (wasOffline || !defaultWasConnected) this.announce();
+  }
+
+  /** Stops timers and wakes long-polls (shutdown, end of a test). */
+  close(): void {
+    this.#generation++;
+    for (const t of this.#receiptTimers) clearTimeout(t);
+    this.#receiptTimers.clear();
+    this.sessions.clear();
+    this.sent.releaseAll();
+    this.inbound.releaseAll();
+    this.webhooks.releaseAll();
+  }
+}
+
+function ok<T>(value: T): Outcome<T> {
+  return { ok: true, value };
+}
+
+function groupJid(groupId: string | undefined, from: string, timestamp: number): string {
+  if (groupId) return groupId.includes("@") ? groupId : `${groupId}@g.us`;
+  return `120363${digitsOf(from).slice(-6)}${timestamp % 1_000_000}@g.us`;
+}
+
+/** The type-specific fields of `message.received`, as zapw's parseMessage builds them. */
+function inboundContent(req: InboundRequest): Record<string, unknown> {
+  switch (req.type) {
+    case "text":
+      return { type: "text", text: req.text };
+    case "image":
+    case "video":
+      return { type: req.type, caption: req.caption, hasMedia: true };
+    case "audio":
+      return { type: "audio", hasMedia: true };
+    case "document":
+      return { type: "document", fileName: req.fileName, hasMedia: true };
+    case "location":
+      return { type: "location", location: req.location };
+    case "contact":
+      return { type: "contact", contact: req.contact };
+    default:
+      // zapw leaves `type` out for message kinds it does not parse (stickers, reactions, …).
+      return {};
+  }
+}
+
+/** The body kept in the journal: as sent, but with long base64 media cut short. */
+function journalBody(body: unknown, m: SendMessage): unknown {
+  if (!m.mediaBase64 || m.mediaBase64.length <= BASE64_KEPT) return body;
+  return {
+    ...(body as Record<string, unknown>),
+    mediaBase64: `${m.mediaBase64.slice(0, BASE64_KEPT)}… (${m.mediaBase64.length} chars)`,
+  };
+}
