@@ -1,0 +1,169 @@
+/**
+ * Runs one suite group as a child process (through setpriv --pdeathsig, so a killed test
+ * command takes its children along), streams its output to ours, and reads its results.
+ */
+
+import { countsOf, junitXml, parseJunitSuites, type TestCounts } from "./deno_summary.ts";
+import type { GroupResult } from "./report_html.ts";
+import { denoTestArgs, type GroupSpec } from "./test_groups.ts";
+
+/** The child currently running, so a signal handler can stop it. */
+let current: Deno.ChildProcess | null = null;
+
+export function stopCurrentChild(): void {
+  try {
+    current?.kill("SIGTERM");
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs `deno <args>`, mirroring its stdout; returns its success and the tail of its output. */
+export async function runDeno(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ success: boolean; output: string }> {
+  const child = new Deno.Command("setpriv", {
+    args: ["--pdeathsig", "SIGKILL", Deno.execPath(), ...args],
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  current = child;
+  let output = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    await Deno.stdout.write(chunk);
+    output = (output + decoder.decode(chunk, { stream: true })).slice(-65_536);
+  }
+  const status = await child.status;
+  current = null;
+  return { success: status.success, output };
+}
+
+function emptyCounts(): TestCounts {
+  return { passed: 0, failed: 0, ignored: 0, filtered: 0 };
+}
+
+export function skippedGroup(name: string, note: string): GroupResult {
+  return { name, status: "skipped", note, counts: emptyCounts(), seconds: 0, suites: [] };
+}
+
+export function failedGroup(name: string, note: string, seconds = 0): GroupResult {
+  return {
+    name,
+    status: "failed",
+    note,
+    counts: { ...emptyCounts(), failed: 1 },
+    seconds,
+    suites: [],
+  };
+}
+
+async function readSuites(path: string) {
+  try {
+    return parseJunitSuites(await Deno.readTextFile(path));
+  } catch {
+    return [];
+  }
+}
+
+/** One `deno test` run for a group. */
+export async function runDenoGroup(
+  group: GroupSpec,
+  options: {
+    files: readonly string[];
+    flags: readonly string[];
+    passthrough: readonly string[];
+    env: Record<string, string>;
+    reportsDir: string;
+  },
+): Promise<GroupResult> {
+  const junit = `${options.reportsDir}/junit-${group.name}.xml`;
+  const started = performance.now();
+  const { success, output } = await runDeno(
+    denoTestArgs(group, { ...options, junit }),
+    options.env,
+  );
+  const counts = countsOf(output, success);
+  return {
+    name: group.name,
+    status: counts.failed > 0 ? "failed" : "passed",
+    counts,
+    seconds: (performance.now() - started) / 1000,
+    junit: `junit-${group.name}.xml`,
+    suites: await readSuites(junit),
+  };
+}
+
+/** The CI profile of each load script, one test per script judged by its exit code. */
+export async function runLoadGroup(
+  scripts: readonly string[],
+  options: { env: Record<string, string>; reportsDir: string },
+): Promise<GroupResult> {
+  const started = performance.now();
+  const cases: { name: string; seconds: number; failure?: string }[] = [];
+  for (const script of scripts) {
+    const name = `load: ${script} (ci profile)`;
+    console.log(`\n${name}`);
+    const t0 = performance.now();
+    const { success } = await runDeno(["task", "load", script, "--profile", "ci"], options.env);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`${name} ... ${success ? "ok" : "FAILED"} (${seconds.toFixed(1)}s)`);
+    cases.push(success ? { name, seconds } : { name, seconds, failure: "non-zero exit code" });
+  }
+  const junit = `${options.reportsDir}/junit-load.xml`;
+  await Deno.writeTextFile(junit, junitXml("load", cases));
+  const failed = cases.filter((c) => c.failure !== undefined).length;
+  return {
+    name: "load",
+    status: failed > 0 ? "failed" : "passed",
+    counts: { passed: cases.length - failed, failed, ignored: 0, filtered: 0 },
+    seconds: (performance.now() - started) / 1000,
+    junit: "junit-load.xml",
+    suites: await readSuites(junit),
+  };
+}
+
+/** k6-style scripts in load/: they export `options` and a default function. */
+export async function findLoadScripts(dir = "load"): Promise<string[]> {
+  const scripts: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !/\.(ts|js)$/.test(entry.name) || /(^_|[_.]test\.)/.test(entry.name)) {
+        continue;
+      }
+      const text = await Deno.readTextFile(`${dir}/${entry.name}`);
+      if (/export\s+const\s+options\b/.test(text) && /export\s+default\b/.test(text)) {
+        scripts.push(`${dir}/${entry.name}`);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return scripts.sort();
+}
+
+/** Whether a test name passes `--filter` the way `deno test` matches it. */
+export function matchesFilter(name: string, filter: string | undefined): boolean {
+  if (!filter) return true;
+  if (filter.length > 1 && filter.startsWith("/") && filter.endsWith("/")) {
+    try {
+      return new RegExp(filter.slice(1, -1)).test(name);
+    } catch {
+      return false;
+    }
+  }
+  return name.includes(filter);
+}
+
+/** The value of `--filter` among pass-through arguments. */
+export function filterArg(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--filter") return args[i + 1];
+    if (arg.startsWith("--filter=")) return arg.slice("--filter=".length);
+  }
+  return undefined;
+}

@@ -1,0 +1,163 @@
+/**
+ * Resolving the system under test, as pure functions: from a stack file (native or compose)
+ * or from ZAPA_* variables (external). `lib/target.ts` is the face suites import.
+ */
+
+import { ServiceControl } from "./control_client.ts";
+import { DEFAULT_STACK_FILE, parseStackFile } from "./stack_file.ts";
+
+export type TargetKind = "native" | "compose" | "external";
+
+/** Capabilities a test may require; a target without one makes such tests IGNORED. */
+export type Need =
+  | "database"
+  | "redis"
+  | "control"
+  | "secrets"
+  | "bridge_api_key"
+  | "webhook_secret"
+  | "auth_test_code"
+  | "native";
+
+export interface Target {
+  kind: TargetKind;
+  /** Where the description came from: a stack file path or "environment". */
+  source: string;
+  urls: { public: string; private: string; bridge: string; bridge_control: string; llm: string };
+  database: string | null;
+  redis: string | null;
+  control: ServiceControl | null;
+  admin: { username: string; password: string };
+  system_number: string;
+  session_id: string;
+  bridge_api_key: string | null;
+  webhook_secret: string | null;
+  auth_test_code: string | null;
+  /** JWT secrets (random per run), only for test-profile stacks we booted. */
+  secrets: { jwt: string; admin_jwt: string } | null;
+  logs: string | null;
+}
+
+export interface Env {
+  get(name: string): string | undefined;
+}
+
+const EXTERNAL_REQUIRED = [
+  "ZAPA_PUBLIC_URL",
+  "ZAPA_PRIVATE_URL",
+  "ZAPA_BRIDGE_URL",
+  "ZAPA_LLM_URL",
+];
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/**
+ * Describes the target. `readText` returns a file's text, or null when it does not exist.
+ * Throws with an explanation when there is nothing to test against.
+ */
+export function resolveTarget(env: Env, readText: (path: string) => string | null): Target {
+  const kind = env.get("ZAPA_STACK") || "native";
+  if (kind === "external") return externalTarget(env);
+  if (kind !== "native" && kind !== "compose") {
+    throw new Error(`ZAPA_STACK=${kind}: expected native, compose or external`);
+  }
+  const path = env.get("ZAPA_STACK_FILE") || DEFAULT_STACK_FILE;
+  const text = readText(path);
+  if (text === null) {
+    throw new Error(
+      `no Zapa stack found: ${path} does not exist. Start one with \`deno task up\` (or ./run up) ` +
+        "in another terminal, run the suites through `deno task test`, or point them at a " +
+        "deployment with ZAPA_STACK=external and ZAPA_PUBLIC_URL, ZAPA_PRIVATE_URL, ZAPA_BRIDGE_URL, ZAPA_LLM_URL",
+    );
+  }
+  const info = parseStackFile(text, path);
+  return {
+    kind: info.target,
+    source: path,
+    urls: {
+      public: trimSlash(info.urls.public),
+      private: trimSlash(info.urls.private),
+      bridge: trimSlash(info.urls.bridge),
+      bridge_control: trimSlash(info.urls.bridge_control),
+      llm: trimSlash(info.urls.llm),
+    },
+    database: info.database_url || null,
+    redis: info.redis_url || null,
+    control: info.control?.url ? new ServiceControl(info.control.url, info.control.token) : null,
+    admin: info.admin ?? { username: "admin", password: "admin123" },
+    system_number: info.system_number ?? "+1234567890",
+    session_id: info.session_id ?? "main",
+    bridge_api_key: info.bridge_api_key ?? null,
+    webhook_secret: info.webhook_secret ?? null,
+    auth_test_code: info.auth_test_code ?? null,
+    secrets: info.secrets ?? null,
+    logs: info.logs ?? null,
+  };
+}
+
+function externalTarget(env: Env): Target {
+  const missing = EXTERNAL_REQUIRED.filter((name) => !env.get(name));
+  if (missing.length > 0) {
+    throw new Error(`ZAPA_STACK=external needs ${missing.join(", ")}`);
+  }
+  const get = (name: string) => env.get(name) || null;
+  const bridge = trimSlash(env.get("ZAPA_BRIDGE_URL")!);
+  const jwt = get("ZAPA_JWT_SECRET");
+  const adminJwt = get("ZAPA_ADMIN_JWT_SECRET");
+  const controlUrl = get("ZAPA_CONTROL_URL");
+  return {
+    kind: "external",
+    source: "environment",
+    urls: {
+      public: trimSlash(env.get("ZAPA_PUBLIC_URL")!),
+      private: trimSlash(env.get("ZAPA_PRIVATE_URL")!),
+      bridge,
+      bridge_control: trimSlash(get("ZAPA_BRIDGE_CONTROL_URL") ?? bridge),
+      llm: trimSlash(env.get("ZAPA_LLM_URL")!),
+    },
+    database: get("ZAPA_DATABASE_URL"),
+    redis: get("ZAPA_REDIS_URL"),
+    control: controlUrl
+      ? new ServiceControl(trimSlash(controlUrl), get("ZAPA_CONTROL_TOKEN") ?? "")
+      : null,
+    admin: {
+      username: get("ZAPA_ADMIN_USERNAME") ?? "admin",
+      password: get("ZAPA_ADMIN_PASSWORD") ?? "admin123",
+    },
+    system_number: get("ZAPA_SYSTEM_NUMBER") ?? "+1234567890",
+    session_id: get("ZAPA_SESSION_ID") ?? "main",
+    bridge_api_key: get("ZAPA_BRIDGE_API_KEY"),
+    webhook_secret: get("ZAPA_WEBHOOK_SECRET"),
+    auth_test_code: get("ZAPA_AUTH_TEST_CODE"),
+    secrets: jwt && adminJwt ? { jwt, admin_jwt: adminJwt } : null,
+    logs: null,
+  };
+}
+
+const NEED_REASONS: Record<Need, string> = {
+  database: "direct database access (ZAPA_DATABASE_URL)",
+  redis: "direct Redis access (ZAPA_REDIS_URL)",
+  control: "service control (stop/start/kill services; native or compose stacks only)",
+  secrets: "the JWT secrets (ZAPA_JWT_SECRET and ZAPA_ADMIN_JWT_SECRET)",
+  bridge_api_key: "the bridge API key (ZAPA_BRIDGE_API_KEY)",
+  webhook_secret: "the webhook secret (ZAPA_WEBHOOK_SECRET)",
+  auth_test_code: "the fixed test login code (ZAPA_AUTH_TEST_CODE)",
+  native: "a native stack on this machine",
+};
+
+/** Why a test with these needs cannot run on `target` (empty when it can). */
+export function missingNeeds(target: Target, needs: readonly Need[]): string[] {
+  const has: Record<Need, boolean> = {
+    database: target.database !== null,
+    redis: target.redis !== null,
+    control: target.control !== null,
+    secrets: target.secrets !== null,
+    bridge_api_key: target.bridge_api_key !== null,
+    webhook_secret: target.webhook_secret !== null,
+    auth_test_code: target.auth_test_code !== null,
+    native: target.kind === "native",
+  };
+  return needs.filter((need) => !has[need]).map((need) => NEED_REASONS[need]);
+}

@@ -1,0 +1,159 @@
+/**
+ * The suite groups of the test command: which folders each covers, which stack it runs
+ * against, and the narrowest `deno test` permissions that work for it. Each group is its own
+ * `deno test` process, because permissions are per process.
+ */
+
+export type GroupName =
+  | "unit"
+  | "integration"
+  | "e2e"
+  | "llm"
+  | "security"
+  | "perf"
+  | "frontend"
+  | "load"
+  | "failure";
+
+export interface GroupSpec {
+  name: GroupName;
+  /** Folders searched for test files (those that do not exist are ignored). */
+  dirs: readonly string[];
+  /** none: needs no stack; shared: the stack booted once; fresh: its own stack, after the shared one. */
+  stack: "none" | "shared" | "fresh";
+  parallel: boolean;
+  /** "unit" and "suite" are permission sets in deno.json; "all" is -A (the browser only). */
+  permissions: "unit" | "suite" | "all";
+  kind: "deno" | "load";
+}
+
+export const GROUPS: readonly GroupSpec[] = [
+  {
+    name: "unit",
+    dirs: ["zapa", "mock_bridge", "mock_llm", "lib", "load"],
+    stack: "none",
+    parallel: true,
+    permissions: "unit",
+    kind: "deno",
+  },
+  ...(["integration", "e2e", "llm", "security"] as const).map((name) => ({
+    name,
+    dirs: [`tests/${name}`],
+    stack: "shared" as const,
+    parallel: true,
+    permissions: "suite" as const,
+    kind: "deno" as const,
+  })),
+  {
+    name: "perf",
+    dirs: ["tests/performance", "tests/perf"],
+    stack: "shared",
+    parallel: true,
+    permissions: "suite",
+    kind: "deno",
+  },
+  {
+    name: "frontend",
+    dirs: ["tests/frontend"],
+    stack: "shared",
+    parallel: true,
+    permissions: "all",
+    kind: "deno",
+  },
+  {
+    name: "load",
+    dirs: ["load"],
+    stack: "shared",
+    parallel: false,
+    permissions: "all",
+    kind: "load",
+  },
+  {
+    name: "failure",
+    dirs: ["tests/failure"],
+    stack: "fresh",
+    parallel: false,
+    permissions: "suite",
+    kind: "deno",
+  },
+];
+
+export function groupByName(name: string): GroupSpec | undefined {
+  return GROUPS.find((group) => group.name === name);
+}
+
+const TEST_FILE = /(^|[_.])test\.(ts|tsx|mts|js|mjs|jsx)$/;
+const SKIP_DIRS = new Set(["node_modules", ".tools", ".zapa", "reports", "testdata", ".git"]);
+
+/** Test files below `dir` (sorted; [] when the folder does not exist). */
+export async function findTestFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(path: string): Promise<void> {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const child = `${path}/${entry.name}`;
+      if (entry.isDirectory && !SKIP_DIRS.has(entry.name)) await walk(child);
+      else if (entry.isFile && TEST_FILE.test(entry.name)) found.push(child);
+    }
+  }
+  await walk(dir);
+  return found.sort();
+}
+
+/** Permission values as deno.json writes them: true, or a list of scopes. */
+export type PermissionSet = Partial<
+  Record<"net" | "env" | "read" | "write" | "run" | "sys" | "ffi", boolean | string[]>
+>;
+
+/** `--allow-*` flags for a permission set, with extra network hosts (external targets). */
+export function permissionFlags(set: PermissionSet, extraNet: readonly string[] = []): string[] {
+  const flags: string[] = [];
+  for (const [name, value] of Object.entries(set)) {
+    if (value === true) flags.push(`--allow-${name}`);
+    else if (Array.isArray(value) && value.length > 0) {
+      const scopes = name === "net" ? [...new Set([...value, ...extraNet])] : value;
+      flags.push(`--allow-${name}=${scopes.join(",")}`);
+    }
+  }
+  return flags;
+}
+
+/** Hosts (with ports) of URLs that are not on loopback: what an external target adds to --allow-net. */
+export function externalHosts(urls: readonly string[]): string[] {
+  const hosts = new Set<string>();
+  for (const url of urls) {
+    try {
+      const { hostname, host } = new URL(url);
+      if (!["127.0.0.1", "localhost", "[::1]"].includes(hostname)) hosts.add(host);
+    } catch {
+      // not a URL: the target module reports it
+    }
+  }
+  return [...hosts];
+}
+
+/** The `deno test` arguments of a group. */
+export function denoTestArgs(
+  group: GroupSpec,
+  options: {
+    files: readonly string[];
+    flags: readonly string[];
+    junit: string;
+    passthrough: readonly string[];
+  },
+): string[] {
+  return [
+    "test",
+    ...options.flags,
+    ...(group.parallel ? ["--parallel"] : []),
+    `--junit-path=${options.junit}`,
+    ...options.passthrough,
+    ...options.files,
+  ];
+}

@@ -1,0 +1,254 @@
+/**
+ * The test command (`deno task test`, `./run test`): boots a stack on free ports, runs each
+ * suite group as its own `deno test` with the narrowest permissions, the failure group on a
+ * fresh stack of its own, writes JUnit XML per group and `reports/index.html`, tears every
+ * stack down and prints `N passed, N failed` as its last line (non-zero exit on any failure).
+ *
+ *   deno task test                      every group
+ *   deno task test --filter security    only matching tests, in every group
+ *   deno task test:security             one group (`--group=security`, repeatable)
+ */
+
+import {
+  failedGroup,
+  filterArg,
+  findLoadScripts,
+  matchesFilter,
+  runDenoGroup,
+  runLoadGroup,
+  skippedGroup,
+  stopCurrentChild,
+} from "./stack/group_runner.ts";
+import { launchStack, type RunningStack } from "./stack/mod.ts";
+import { launchComposeStack } from "./stack/compose.ts";
+import { type GroupResult, renderReport } from "./stack/report_html.ts";
+import { readSettings } from "./stack/settings.ts";
+import {
+  externalHosts,
+  findTestFiles,
+  groupByName,
+  GROUPS,
+  type GroupSpec,
+  permissionFlags,
+  type PermissionSet,
+} from "./stack/test_groups.ts";
+
+const REPORTS = "reports";
+
+interface Plan {
+  group: GroupSpec;
+  files: string[];
+}
+
+export function parseArgs(args: readonly string[]): { groups: GroupSpec[]; passthrough: string[] } {
+  const names: string[] = [];
+  const passthrough: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith("--group=")) names.push(...arg.slice(8).split(","));
+    else passthrough.push(arg);
+  }
+  const groups = names.length === 0 ? [...GROUPS] : names.map((name) => {
+    const group = groupByName(name);
+    if (!group) {
+      throw new Error(`unknown group ${name}; groups: ${GROUPS.map((g) => g.name).join(", ")}`);
+    }
+    return group;
+  });
+  return { groups, passthrough };
+}
+
+async function plan(group: GroupSpec): Promise<Plan> {
+  if (group.kind === "load") return { group, files: await findLoadScripts() };
+  const files = (await Promise.all(group.dirs.map(findTestFiles))).flat();
+  return { group, files };
+}
+
+function line(text = ""): void {
+  console.log(text);
+}
+
+async function main(args: string[]): Promise<number> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const settings = readSettings();
+  const { groups, passthrough } = parseArgs(args);
+  const config = JSON.parse(await Deno.readTextFile("deno.json"));
+  const suitePermissions: PermissionSet = config.test?.permissions ?? {};
+  const unitPermissions: PermissionSet = config.permissions?.unit ?? {};
+  const filter = filterArg(passthrough);
+  await Deno.mkdir(`${REPORTS}/logs`, { recursive: true });
+  for await (const entry of Deno.readDir(REPORTS)) {
+    if (/^junit-.*\.xml$/.test(entry.name) || entry.name === "index.html") {
+      await Deno.remove(`${REPORTS}/${entry.name}`);
+    }
+  }
+  await Deno.remove(`${REPORTS}/logs`, { recursive: true }).catch(() => {});
+
+  const results: GroupResult[] = [];
+  let stack: RunningStack | null = null;
+  let interrupted = false;
+  const onSignal = async () => {
+    if (interrupted) return;
+    interrupted = true;
+    line("\ninterrupted: stopping the tests and the stack");
+    stopCurrentChild();
+    await stack?.shutdown();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+
+  const external = settings.target === "external";
+  const extraNet = external
+    ? externalHosts(
+      ["ZAPA_PUBLIC_URL", "ZAPA_PRIVATE_URL", "ZAPA_BRIDGE_URL", "ZAPA_LLM_URL", "ZAPA_CONTROL_URL"]
+        .map((name) => Deno.env.get(name) ?? ""),
+    )
+    : [];
+  const flagsFor = (group: GroupSpec) =>
+    group.permissions === "all" ? ["-A"] : permissionFlags(
+      group.permissions === "unit" ? unitPermissions : suitePermissions,
+      extraNet,
+    );
+
+  const plans = await Promise.all(groups.map(plan));
+  const loadTask = !!config.tasks?.load;
+
+  async function boot(label: string): Promise<{ env: Record<string, string> } | GroupResult> {
+    if (external) return { env: { NO_COLOR: "1" } };
+    const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
+    const logsDir = `${REPORTS}/logs/${label}`;
+    line(`\nbooting the ${label} stack (${settings.target}; logs: ${logsDir}) …`);
+    try {
+      stack = settings.target === "compose"
+        ? await launchComposeStack({ stackFile, logsDir, settings })
+        : await launchStack({
+          ports: "free",
+          stackFile,
+          logsDir,
+          settings,
+          waitReady: true,
+          onEvent: (text) => console.error(`[stack] ${text}`),
+        });
+      line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
+      return { env: { NO_COLOR: "1", ZAPA_STACK_FILE: stackFile } };
+    } catch (error) {
+      console.error(`the ${label} stack failed to boot: ${(error as Error).message}`);
+      return failedGroup(`${label} stack`, "boot failed");
+    }
+  }
+
+  async function runPlans(list: Plan[], env: Record<string, string>): Promise<void> {
+    for (const { group, files } of list) {
+      if (interrupted) return;
+      line(
+        `\n=== ${group.name} (${files.length} ${group.kind === "load" ? "scripts" : "files"}) ===`,
+      );
+      if (group.kind === "load") {
+        const wanted = files.filter((f) => matchesFilter(`load: ${f} (ci profile)`, filter));
+        results.push(
+          wanted.length === 0
+            ? skippedGroup("load", "no load script matches the filter")
+            : await runLoadGroup(wanted, { env, reportsDir: REPORTS }),
+        );
+        continue;
+      }
+      results.push(
+        await runDenoGroup(group, {
+          files,
+          flags: flagsFor(group),
+          passthrough,
+          env,
+          reportsDir: REPORTS,
+        }),
+      );
+    }
+  }
+
+  const runnable: Plan[] = [];
+  for (const p of plans) {
+    if (p.group.kind === "load" && !loadTask) {
+      results.push(skippedGroup("load", "skipped: deno.json has no `load` task (load runner) yet"));
+    } else if (p.files.length === 0) {
+      results.push(
+        skippedGroup(p.group.name, `skipped: no test files in ${p.group.dirs.join(", ")}`),
+      );
+    } else runnable.push(p);
+  }
+
+  await runPlans(runnable.filter((p) => p.group.stack === "none"), {
+    NO_COLOR: "1",
+  });
+  for (const mode of ["shared", "fresh"] as const) {
+    const list = runnable.filter((p) => p.group.stack === mode);
+    if (list.length === 0 || interrupted) continue;
+    const booted = await boot(mode === "shared" ? "shared" : "failure");
+    if ("status" in booted) {
+      results.push(booted);
+      for (const p of list) {
+        results.push(skippedGroup(p.group.name, "not run: its stack failed to boot"));
+      }
+      continue;
+    }
+    try {
+      await runPlans(list, booted.env);
+    } finally {
+      await (stack as RunningStack | null)?.shutdown();
+      stack = null;
+    }
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  let perf: unknown;
+  let perfNote: string | undefined;
+  try {
+    const stat = await Deno.stat(`${REPORTS}/perf.json`);
+    perf = JSON.parse(await Deno.readTextFile(`${REPORTS}/perf.json`));
+    if ((stat.mtime?.getTime() ?? 0) < Date.parse(startedAt)) {
+      perfNote = `From an earlier run (${stat.mtime?.toISOString()}).`;
+    }
+  } catch {
+    perf = undefined;
+  }
+  await Deno.writeTextFile(
+    `${REPORTS}/index.html`,
+    renderReport({
+      started_at: startedAt,
+      seconds,
+      target: settings.target,
+      groups: results,
+      perf,
+      perf_note: perfNote,
+    }),
+  );
+
+  const passed = results.reduce((sum, r) => sum + r.counts.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.counts.failed, 0);
+  line("\n=== summary ===");
+  for (const r of results) {
+    const counts = r.status === "skipped"
+      ? r.note ?? ""
+      : `${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.ignored} ignored` +
+        `${r.note ? ` (${r.note})` : ""}`;
+    line(
+      `${r.name.padEnd(14)} ${r.status.padEnd(8)} ${r.seconds.toFixed(1).padStart(6)} s  ${counts}`,
+    );
+  }
+  line(
+    `reports: ${REPORTS}/index.html, JUnit XML in ${REPORTS}/junit-<group>.xml; took ${
+      seconds.toFixed(1)
+    } s`,
+  );
+  line(`${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`test command: ${(error as Error).message}`);
+    console.log("0 passed, 1 failed");
+    Deno.exit(1);
+  }
+}
