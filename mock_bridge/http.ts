@@ -112,8 +112,11 @@ function timingSafeEqual(a: string, b: string): boolean {
 /** Parses an optional non-negative integer query value; undefined when absent. */
 export function intQuery(value: string | undefined, name: string): number | string | undefined {
   if (value === undefined || value === "") return undefined;
-  if (!/^\d{1,15}$/.test(value)) return `${name} must be a non-negative integer`;
-  return Number(value);
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    return `${name} must be a non-negative integer`;
+  }
+  return n;
 }
 
 export function isTrue(value: string | undefined): boolean {
