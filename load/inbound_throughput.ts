@@ -1,0 +1,90 @@
+/**
+ * Raw inbound throughput (k6 script, open model): messages arrive at a fixed rate from a pool
+ * of phones whether or not Zapa keeps up. Measures the webhook acknowledgement (the bridge's
+ * first delivery attempt, `webhook_ack`), and for one message in ten from a fresh phone the
+ * full round trip to the reply (`reply_round_trip`). `dropped_iterations` counts arrivals the
+ * generator could not start because every VU was busy.
+ *
+ *   deno task load load/inbound_throughput.ts --profile ci     30 s at 20 messages/s
+ *   deno task load load/inbound_throughput.ts --profile full   5 min at 200 messages/s
+ */
+
+import http from "k6/http";
+import { check } from "k6";
+import { Rate, Trend } from "k6/metrics";
+import exec from "k6/execution";
+import type { Options } from "k6/options";
+import { awaitSent, newRunId, phoneFor, replyRoundTrip, sendInbound, targets } from "./lib/zapa.ts";
+
+const PROFILE = __ENV.PROFILE ?? "ci";
+
+const PROFILES = {
+  ci: { rate: 20, duration: "30s", preAllocatedVUs: 10, maxVUs: 60, pool: 50 },
+  full: { rate: 200, duration: "5m", preAllocatedVUs: 100, maxVUs: 1000, pool: 1000 },
+};
+
+const profile = PROFILES[PROFILE as keyof typeof PROFILES] ?? PROFILES.ci;
+
+/** Every SAMPLE_EVERY-th arrival comes from a fresh phone and waits for its reply. */
+const SAMPLE_EVERY = 10;
+
+const webhookAck = new Trend("webhook_ack", true);
+const webhookAccepted = new Rate("webhook_accepted");
+
+export const options: Options = {
+  scenarios: {
+    inbound: {
+      executor: "constant-arrival-rate",
+      rate: profile.rate,
+      timeUnit: "1s",
+      duration: profile.duration,
+      preAllocatedVUs: profile.preAllocatedVUs,
+      maxVUs: profile.maxVUs,
+      gracefulStop: "30s",
+    },
+  },
+  thresholds: {
+    webhook_accepted: ["rate>0.99"],
+    // The bridge's view of the acknowledgement, on a box that also runs the load generator.
+    webhook_ack: ["p(95)<250"],
+    reply_round_trip: ["p(95)<10000"],
+    http_req_failed: ["rate<0.01"],
+    checks: ["rate>0.99"],
+    dropped_iterations: [`count<${Math.ceil(profile.rate)}`],
+  },
+  summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
+};
+
+export function setup(): { run: string } {
+  return { run: newRunId() };
+}
+
+export default async function (data: { run: string }): Promise<void> {
+  const t = targets();
+  const n = exec.scenario.iterationInTest;
+  const sample = n % SAMPLE_EVERY === 0;
+  const phone = sample
+    ? phoneFor("1557", data.run, n / SAMPLE_EVERY)
+    : phoneFor("1556", data.run, n % profile.pool);
+  const text = `burst ${data.run} #${n}`;
+  const sentAt = Date.now();
+  const inbound = await sendInbound(t, phone, text);
+  webhookAccepted.add(inbound.ok);
+  if (!sample || !inbound.ok) return;
+
+  const attempts = await http.asyncRequest(
+    "GET",
+    `${t.bridgeUrl}/__mock/webhooks?message_id=${encodeURIComponent(inbound.messageId)}`,
+    null,
+    { tags: { name: "mock_webhooks", kind: "mock" } },
+  );
+  const first = attempts.status === 200
+    ? (attempts.json("items.0") as { duration_ms?: number } | null)
+    : null;
+  if (first && typeof first.duration_ms === "number") webhookAck.add(first.duration_ms);
+
+  const reply = await awaitSent(t, phone, { since: 0, timeoutMs: 30_000, match: () => true });
+  if (check(reply, { "sampled message gets a reply": (r) => r !== null })) {
+    replyRoundTrip.add(Date.now() - sentAt);
+  }
+}

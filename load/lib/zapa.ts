@@ -1,0 +1,283 @@
+/**
+ * Zapa steps shared by the load scripts, written against the k6 API only (so they run under
+ * k6 and under the Deno runner): targets from `__ENV`, unique phones, code sign-in through the
+ * mock bridge journal, LLM setup, one message round trip, history and stats reads.
+ *
+ * Per-VU state lives in the calling script's module (k6 gives every VU its own copy of it).
+ */
+
+import http from "k6/http";
+import { check, fail } from "k6";
+import { Counter, Rate, Trend } from "k6/metrics";
+import { setTimeout } from "k6/timers";
+
+export interface Targets {
+  publicUrl: string;
+  bridgeUrl: string;
+  systemNumber: string;
+}
+
+export interface Session {
+  phone: string;
+  token: string;
+  /** Highest bridge journal seq seen for this phone (`since` of the next long-poll). */
+  seq: number;
+}
+
+/** Per-VU state the scripts keep at module level. */
+export interface VuState {
+  session: Session | null;
+  /** Consecutive failed sign-ins: back off instead of hammering a broken stack. */
+  signInFailures: number;
+}
+
+export const replyRoundTrip = new Trend("reply_round_trip", true);
+export const repliesReceived = new Counter("replies_received");
+export const replyMissing = new Rate("reply_missing");
+export const signInDuration = new Trend("sign_in_duration", true);
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+function trim(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/** Target URLs from `__ENV` (the runner fills them from `.zapa/stack.json`). */
+export function targets(): Targets {
+  const publicUrl = __ENV.PUBLIC_URL;
+  const bridgeUrl = __ENV.BRIDGE_URL;
+  if (!publicUrl || !bridgeUrl) {
+    fail(
+      "PUBLIC_URL and BRIDGE_URL are required: start a stack (`deno task up`) or pass -e PUBLIC_URL=… -e BRIDGE_URL=…",
+    );
+  }
+  return {
+    publicUrl: trim(publicUrl),
+    bridgeUrl: trim(bridgeUrl),
+    systemNumber: __ENV.SYSTEM_NUMBER ?? "+1234567890",
+  };
+}
+
+/** A three-digit id that keeps phones of different runs apart (`RUN_ID` pins it). */
+export function newRunId(): string {
+  const fixed = __ENV.RUN_ID;
+  if (fixed) return fixed.replace(/\D/g, "").padStart(3, "0").slice(-3);
+  return String(Math.floor(Math.random() * 1000)).padStart(3, "0");
+}
+
+/** `+<prefix><run:3><n:4>`, a valid E.164 number unique per (run, n). */
+export function phoneFor(prefix: string, run: string, n: number): string {
+  return `+${prefix}${run}${String(n % 10000).padStart(4, "0")}`;
+}
+
+function digits(phone: string): string {
+  return phone.replace(/\D/g, "");
+}
+
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Think time, uniformly between `min` and `max` ms. */
+export function think(min: number, max: number): Promise<void> {
+  return pause(min + Math.random() * Math.max(0, max - min));
+}
+
+interface SentItem {
+  seq: number;
+  text: string | null;
+}
+
+interface SentPage {
+  items: SentItem[];
+  now: number;
+}
+
+/** One long-poll on the bridge's outbound journal for `phone`. */
+export async function sentTo(
+  t: Targets,
+  phone: string,
+  opts: { since: number; waitMs: number },
+): Promise<SentPage | null> {
+  const url = `${t.bridgeUrl}/__mock/sent?to=${
+    digits(phone)
+  }&since=${opts.since}&wait_ms=${opts.waitMs}`;
+  const res = await http.asyncRequest("GET", url, null, {
+    tags: { name: "mock_sent", kind: "mock" },
+    timeout: opts.waitMs + 10_000,
+  });
+  if (res.status !== 200) return null;
+  return res.json() as unknown as SentPage;
+}
+
+/**
+ * Waits until the bridge has sent `phone` a message whose text matches `match`; returns it
+ * and its seq, or null at the deadline.
+ */
+export async function awaitSent(
+  t: Targets,
+  phone: string,
+  opts: { since: number; timeoutMs: number; match: (text: string) => boolean },
+): Promise<SentItem | null> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let since = opts.since;
+  while (Date.now() < deadline) {
+    const waitMs = Math.max(1, Math.min(10_000, deadline - Date.now()));
+    const page = await sentTo(t, phone, { since, waitMs });
+    if (!page) {
+      await pause(200);
+      continue;
+    }
+    for (const item of page.items) {
+      since = Math.max(since, item.seq);
+      if (item.text !== null && opts.match(item.text)) return item;
+    }
+  }
+  return null;
+}
+
+async function postJson(url: string, body: unknown, tags: Record<string, string>, token?: string) {
+  return await http.asyncRequest("POST", url, JSON.stringify(body), {
+    headers: token ? { ...JSON_HEADERS, Authorization: `Bearer ${token}` } : JSON_HEADERS,
+    tags,
+  });
+}
+
+const CODE = /login code is (\d{6})/;
+
+/** Code login (§5.1): request a code, read it from the bridge journal, verify it. */
+export async function signIn(t: Targets, phone: string): Promise<Session | null> {
+  const started = Date.now();
+  const before = await sentTo(t, phone, { since: 0, waitMs: 0 });
+  const since = before?.now ?? 0;
+  const req = await postJson(`${t.publicUrl}/api/v1/auth/request-code`, { phone_number: phone }, {
+    name: "auth_request_code",
+    kind: "api",
+  });
+  if (!check(req, { "request-code is 200": (r) => r.status === 200 })) return null;
+  const sent = await awaitSent(t, phone, { since, timeoutMs: 20_000, match: (s) => CODE.test(s) });
+  if (!check(sent, { "login code arrives on WhatsApp": (s) => s !== null }) || !sent) return null;
+  const code = CODE.exec(sent.text ?? "")?.[1] ?? "";
+  const verify = await postJson(
+    `${t.publicUrl}/api/v1/auth/verify`,
+    { phone_number: phone, code },
+    {
+      name: "auth_verify",
+      kind: "api",
+    },
+  );
+  const ok = check(verify, {
+    "verify is 200": (r) => r.status === 200,
+    "verify returns a token": (r) => r.status === 200 && typeof r.json("access_token") === "string",
+  });
+  if (!ok) return null;
+  signInDuration.add(Date.now() - started);
+  return { phone, token: verify.json("access_token") as string, seq: sent.seq };
+}
+
+/** Primary LLM config (§5.3) pointing at the mock LLM through Zapa's OpenAI base URL. */
+export async function configureLlm(t: Targets, s: Session, apiKey: string): Promise<boolean> {
+  const res = await postJson(
+    `${t.publicUrl}/api/v1/llm-config`,
+    { provider: "openai", api_key: apiKey, model_settings: { model: "gpt-4o-mini" } },
+    { name: "llm_config", kind: "api" },
+    s.token,
+  );
+  return check(res, { "llm-config is 200": (r) => r.status === 200 });
+}
+
+/** What the simulated phone posts, as the mock bridge answers it (§7 `/__mock/inbound`). */
+export interface Inbound {
+  ok: boolean;
+  messageId: string;
+  webhookStatus: number | null;
+}
+
+/** Simulates the user sending `text` to Zapa over WhatsApp. */
+export async function sendInbound(t: Targets, from: string, text: string): Promise<Inbound> {
+  const res = await postJson(`${t.bridgeUrl}/__mock/inbound`, { from, text }, {
+    name: "mock_inbound",
+    kind: "mock",
+  });
+  const body = res.status === 200 ? (res.json() as Record<string, unknown>) : {};
+  const webhook = (body.webhook ?? {}) as { status?: number | null; body?: { status?: string } };
+  const ok = check(res, {
+    "inbound is simulated": (r) => r.status === 200,
+    "webhook is accepted": () => webhook.status === 200 && webhook.body?.status === "accepted",
+  });
+  return { ok, messageId: String(body.message_id ?? ""), webhookStatus: webhook.status ?? null };
+}
+
+/**
+ * Sends `text` and waits for the reply that quotes it (the mock LLM answers `You said: "…"`),
+ * recording the round trip. Returns false when no reply came within `timeoutMs`.
+ */
+export async function messageRoundTrip(
+  t: Targets,
+  s: Session,
+  text: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const sentAt = Date.now();
+  const inbound = await sendInbound(t, s.phone, text);
+  if (!inbound.ok) return false;
+  const reply = await awaitSent(t, s.phone, {
+    since: s.seq,
+    timeoutMs,
+    match: (r) => r.includes(text),
+  });
+  replyMissing.add(reply === null);
+  if (!check(reply, { "reply arrives on WhatsApp": (r) => r !== null }) || !reply) return false;
+  s.seq = Math.max(s.seq, reply.seq);
+  replyRoundTrip.add(Date.now() - sentAt);
+  repliesReceived.add(1);
+  return true;
+}
+
+/** The dashboard's reads after a message: the latest history page and the stats. */
+export async function readDashboard(t: Targets, s: Session): Promise<void> {
+  const auth = { Authorization: `Bearer ${s.token}` };
+  const [history, stats] = await Promise.all([
+    http.asyncRequest("GET", `${t.publicUrl}/api/v1/messages?limit=20`, null, {
+      headers: auth,
+      tags: { name: "messages_list", kind: "api" },
+    }),
+    http.asyncRequest("GET", `${t.publicUrl}/api/v1/messages/stats`, null, {
+      headers: auth,
+      tags: { name: "messages_stats", kind: "api" },
+    }),
+  ]);
+  check(history, {
+    "history is 200": (r) => r.status === 200,
+    "history lists messages": (r) => r.status === 200 && (r.json("items.#") as number) > 0,
+  });
+  check(stats, { "stats is 200": (r) => r.status === 200 });
+}
+
+export interface UserJourney {
+  run: string;
+  thinkMs: [number, number];
+  replyTimeoutMs: number;
+}
+
+/**
+ * One iteration of a WhatsApp user: sign in and configure the LLM on the VU's first
+ * iteration, then one message round trip, the dashboard reads and think time.
+ */
+export async function userIteration(state: VuState, cfg: UserJourney): Promise<void> {
+  const t = targets();
+  if (!state.session) {
+    if (state.signInFailures > 0) await pause(Math.min(10_000, 1000 * 2 ** state.signInFailures));
+    const session = await signIn(t, phoneFor("1555", cfg.run, __VU));
+    if (!session || !(await configureLlm(t, session, `load-${__VU}-${cfg.run}`))) {
+      state.signInFailures++;
+      return;
+    }
+    state.session = session;
+    state.signInFailures = 0;
+  }
+  const text = `load ${cfg.run} vu ${__VU} message ${__ITER}: how is my day going?`;
+  await messageRoundTrip(t, state.session, text, cfg.replyTimeoutMs);
+  await readDashboard(t, state.session);
+  await think(cfg.thinkMs[0], cfg.thinkMs[1]);
+}

@@ -1,0 +1,2 @@
+/** `k6/options` only exports types; scripts import it with `import type`. */
+export {};

@@ -1,0 +1,47 @@
+/**
+ * Soak (k6 script): a steady population of WhatsApp users for a long time, to surface leaks,
+ * queue build-up and slow drift. Same journey as `user_journey.ts`, constant VUs.
+ *
+ *   deno task load load/soak.ts --profile ci     20 s, 5 users (a smoke run)
+ *   deno task load load/soak.ts --profile full   1 h, 300 users
+ */
+
+import type { Options } from "k6/options";
+import { newRunId, userIteration, type VuState } from "./lib/zapa.ts";
+
+const PROFILE = __ENV.PROFILE ?? "ci";
+
+const PROFILES = {
+  ci: { vus: 5, duration: "20s", thinkMs: [1000, 2000] as [number, number] },
+  full: { vus: 300, duration: "1h", thinkMs: [5000, 20_000] as [number, number] },
+};
+
+const profile = PROFILES[PROFILE as keyof typeof PROFILES] ?? PROFILES.ci;
+
+export const options: Options = {
+  scenarios: {
+    soak: {
+      executor: "constant-vus",
+      vus: profile.vus,
+      duration: profile.duration,
+      gracefulStop: "30s",
+    },
+  },
+  thresholds: {
+    reply_round_trip: ["p(95)<10000", "avg<5000"],
+    http_req_failed: ["rate<0.01"],
+    checks: ["rate>0.99"],
+    "http_req_duration{kind:api}": ["p(95)<2000"],
+  },
+  summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
+};
+
+export function setup(): { run: string } {
+  return { run: newRunId() };
+}
+
+const state: VuState = { session: null, signInFailures: 0 };
+
+export default async function (data: { run: string }): Promise<void> {
+  await userIteration(state, { run: data.run, thinkMs: profile.thinkMs, replyTimeoutMs: 30_000 });
+}
