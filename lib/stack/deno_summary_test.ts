@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { countsOf, junitXml, parseJunitSuites, parseSummary } from "./deno_summary.ts";
+
+const cases: [string, { passed: number; failed: number; ignored: number; filtered: number }][] = [
+  ["ok | 3 passed | 0 failed (12ms)", { passed: 3, failed: 0, ignored: 0, filtered: 0 }],
+  ["ok | 6 passed (2 steps) | 0 failed | 1 ignored (112ms)", {
+    passed: 6,
+    failed: 0,
+    ignored: 1,
+    filtered: 0,
+  }],
+  ["ok | 2 passed | 0 failed | 12 filtered out (231ms)", {
+    passed: 2,
+    failed: 0,
+    ignored: 0,
+    filtered: 12,
+  }],
+  ["ok | 11 passed (4 steps) | 0 failed | 0 ignored (1 step) (2s)", {
+    passed: 11,
+    failed: 0,
+    ignored: 0,
+    filtered: 0,
+  }],
+  ["FAILED | 2 passed | 1 failed | 1 ignored (6ms)", {
+    passed: 2,
+    failed: 1,
+    ignored: 1,
+    filtered: 0,
+  }],
+  ["FAILED | 4 passed (3 steps) | 2 failed (1 step) (6ms)", {
+    passed: 4,
+    failed: 2,
+    ignored: 0,
+    filtered: 0,
+  }],
+];
+
+for (const [line, expected] of cases) {
+  Deno.test(`test summary: parses "${line}"`, () => {
+    assert.deepEqual(parseSummary(`running 3 tests\nfoo ... ok\n\n${line}\n`), expected);
+  });
+}
+
+Deno.test("test summary: a failed run without a summary counts as one failure", () => {
+  assert.equal(parseSummary("error: Module not found"), null);
+  assert.deepEqual(countsOf("error: Module not found", false), {
+    passed: 0,
+    failed: 1,
+    ignored: 0,
+    filtered: 0,
+  });
+  assert.deepEqual(countsOf("ok | 0 passed | 0 failed (1ms)", true).failed, 0);
+});
+
+Deno.test("test summary: JUnit suites are read back from what junitXml writes", () => {
+  const xml = junitXml("load", [
+    { name: "load: load/a.ts (ci profile)", seconds: 1.5 },
+    { name: "load: <b> & c", seconds: 0.5, failure: "non-zero exit code" },
+  ]);
+  assert.ok(!xml.includes("<b>"));
+  assert.deepEqual(parseJunitSuites(xml), [
+    { name: "load", tests: 2, failures: 1, errors: 0, skipped: 0, time: 2 },
+  ]);
+});
