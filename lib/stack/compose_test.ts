@@ -8,7 +8,6 @@ import {
   DENO_SERVICES,
   PORT_SETTINGS,
   type Wiring,
-  zapaEnv,
 } from "./services.ts";
 import { GROUPS } from "./test_groups.ts";
 
