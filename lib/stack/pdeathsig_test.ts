@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { eventually } from "../eventually.ts";
 import { alivePids } from "./testdata/helpers.ts";
-import { sweepStaleTempDirs, tempRoot } from "./temp_dirs.ts";
+import { sweepStaleTempDirs } from "./temp_dirs.ts";
 
 async function pgrep(pattern: string): Promise<string> {
   const out = await new Deno.Command("pgrep", { args: ["-af", pattern], stdout: "piped" }).output();
@@ -9,8 +9,11 @@ async function pgrep(pattern: string): Promise<string> {
 }
 
 Deno.test("stack: SIGKILL of the harness process leaves no PostgreSQL, Redis or service behind", async () => {
+  // A private TMPDIR: concurrent boots elsewhere would otherwise sweep the dead run's dir first.
   const logs = await Deno.makeTempDir({ prefix: "zapa-stack-test." });
+  await Deno.chmod(logs, 0o755);
   const child = new Deno.Command("setpriv", {
+    env: { TMPDIR: logs },
     args: [
       "--pdeathsig",
       "SIGKILL",
@@ -47,7 +50,7 @@ Deno.test("stack: SIGKILL of the harness process leaves no PostgreSQL, Redis or 
 
     // The dead run's temp dir is left behind; the next boot sweeps it.
     assert.ok((await Deno.stat(dir)).isDirectory);
-    assert.ok((await sweepStaleTempDirs(tempRoot())).includes(dir));
+    assert.ok((await sweepStaleTempDirs(logs)).includes(dir));
     await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
   } finally {
     try {
