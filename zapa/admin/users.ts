@@ -1,0 +1,266 @@
+/**
+ * Admin user management (contract §4.5): list with paging, escaped search and a status
+ * filter; read, edit, create and delete one user. Responses are UserSummary / UserDetail.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Deps } from "../deps.ts";
+import type { Sql } from "../db/mod.ts";
+import type { AdminEnv } from "../auth/guards.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import { normalisePhone } from "../phone.ts";
+import { likePattern, MAX_INT4, newRouter, paging, totalPages } from "./_router.ts";
+
+const Any = z.record(z.string(), z.unknown());
+const ok = (description: string) => ({
+  content: { "application/json": { schema: Any } },
+  description,
+});
+const errors = { 404: ok("Unknown user"), 422: ok("Invalid input") };
+
+export const UserId = z.object({ id: z.coerce.number().int().min(1) });
+
+const Editable = z.object({
+  display_name: z.string().max(255).nullable().optional(),
+  first_name: z.string().max(100).nullable().optional(),
+  last_name: z.string().max(100).nullable().optional(),
+  is_active: z.boolean().optional(),
+  user_metadata: z.record(z.string(), z.unknown()).optional(),
+});
+type EditableFields = z.infer<typeof Editable>;
+
+const ListQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+  search: z.string().max(200).optional(),
+  status: z.enum(["all", "active", "inactive"]).default("all"),
+});
+
+interface SummaryRow {
+  id: number;
+  phone_number: string;
+  display_name: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  is_active: boolean;
+  created_at: Date;
+  last_active: Date | null;
+  last_message_at: Date | null;
+  total_messages: number;
+  llm_provider: string | null;
+}
+
+function summaryColumns(sql: Sql) {
+  return sql`
+    u.id, u.phone_number, u.display_name, u.first_name, u.last_name, u.is_active,
+    u.created_at, u.last_active, m.last_message_at, coalesce(m.total, 0)::int AS total_messages,
+    c.provider AS llm_provider
+    FROM users u
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS total, max(created_at) AS last_message_at FROM messages
+      WHERE user_id = u.id
+    ) m ON true
+    LEFT JOIN LATERAL (
+      SELECT provider FROM llm_configs WHERE user_id = u.id AND is_active
+      ORDER BY priority LIMIT 1
+    ) c ON true`;
+}
+
+function toSummary(r: SummaryRow) {
+  return {
+    id: r.id,
+    phone_number: r.phone_number,
+    display_name: r.display_name,
+    first_name: r.first_name,
+    last_name: r.last_name,
+    is_active: r.is_active,
+    created_at: r.created_at,
+    last_active: r.last_active,
+    last_message_at: r.last_message_at,
+    total_messages: r.total_messages,
+    llm_provider: r.llm_provider,
+  };
+}
+
+/** The §5.3 Config shape, read without touching the encrypted key. */
+async function llmConfigOf(sql: Sql, userId: number) {
+  const rows = await sql<
+    {
+      id: number;
+      provider: string;
+      model_settings: unknown;
+      key_hint: string | null;
+      is_active: boolean;
+      priority: number;
+      created_at: Date;
+      updated_at: Date | null;
+    }[]
+  >`SELECT id, provider, model_settings, key_hint, is_active, priority, created_at, updated_at
+    FROM llm_configs WHERE user_id = ${userId} AND is_active ORDER BY priority`;
+  const pick = (p: number) => rows.find((r) => r.priority === p) ?? null;
+  return { primary: pick(0), fallback: pick(1) };
+}
+
+/** UserDetail of one user, or null when the id is unknown. */
+export async function userDetail(sql: Sql, id: number) {
+  if (id > MAX_INT4) return null;
+  const [row] = await sql<(SummaryRow & { user_metadata: unknown })[]>`
+    SELECT u.user_metadata, ${summaryColumns(sql)} WHERE u.id = ${id}`;
+  if (!row) return null;
+  const [counts] = await sql<{ sent: number; received: number }[]>`
+    SELECT count(*) FILTER (WHERE direction = 'inbound')::int AS sent,
+           count(*) FILTER (WHERE direction = 'outbound')::int AS received
+    FROM messages WHERE user_id = ${id}`;
+  return {
+    ...toSummary(row),
+    user_metadata: row.user_metadata ?? {},
+    messages_sent: counts?.sent ?? 0,
+    messages_received: counts?.received ?? 0,
+    llm_config: await llmConfigOf(sql, id),
+  };
+}
+
+async function updateUser(sql: Sql, id: number, fields: EditableFields): Promise<boolean> {
+  if (id > MAX_INT4) return false;
+  const set: Record<string, unknown> = {};
+  for (const key of ["display_name", "first_name", "last_name", "is_active"] as const) {
+    if (fields[key] !== undefined) set[key] = fields[key];
+  }
+  if (fields.user_metadata !== undefined) {
+    set.user_metadata = sql.json(fields.user_metadata as never);
+  }
+  if (Object.keys(set).length === 0) {
+    const [row] = await sql`SELECT 1 FROM users WHERE id = ${id}`;
+    return row !== undefined;
+  }
+  const rows = await sql`
+    UPDATE users SET ${sql(set)}, updated_at = now() WHERE id = ${id} RETURNING id`;
+  return rows.length > 0;
+}
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/users",
+  tags: ["admin users"],
+  summary: "List users (paged, searchable, filterable by status)",
+  request: { query: ListQuery },
+  responses: { 200: ok("{users, total, page, page_size, total_pages}"), 422: ok("Invalid") },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/users/{id}",
+  tags: ["admin users"],
+  summary: "One user (UserDetail)",
+  request: { params: UserId },
+  responses: { 200: ok("UserDetail"), ...errors },
+});
+
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/users/{id}",
+  tags: ["admin users"],
+  summary: "Edit a user",
+  request: { params: UserId, ...body(Editable) },
+  responses: { 200: ok("UserDetail"), ...errors },
+});
+
+const patchRoute = createRoute({ ...putRoute, method: "patch", summary: "Edit some fields" });
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/users/{id}",
+  tags: ["admin users"],
+  summary: "Delete a user and everything they own",
+  request: { params: UserId },
+  responses: { 204: { description: "Deleted" }, ...errors },
+});
+
+const createUserRoute = createRoute({
+  method: "post",
+  path: "/users",
+  tags: ["admin users"],
+  summary: "Create a user",
+  request: body(Editable.extend({ phone_number: z.string().max(64) })),
+  responses: { 201: ok("UserDetail"), 409: ok("Phone already registered"), 422: ok("Invalid") },
+});
+
+export function userRoutes(deps: Deps) {
+  const { sql } = deps;
+  const app = newRouter<AdminEnv>();
+
+  app.openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const { page, page_size, offset } = paging(q.page, q.page_size);
+    const term = q.search?.trim();
+    const where = sql`WHERE true
+      ${q.status === "active" ? sql`AND u.is_active` : sql``}
+      ${q.status === "inactive" ? sql`AND NOT u.is_active` : sql``}
+      ${
+      term
+        ? sql`AND (u.phone_number ILIKE ${likePattern(term)} OR u.display_name ILIKE ${
+          likePattern(term)
+        } OR u.first_name ILIKE ${likePattern(term)} OR u.last_name ILIKE ${likePattern(term)})`
+        : sql``
+    }`;
+    const [count] = await sql<
+      { total: number }[]
+    >`SELECT count(*)::int AS total FROM users u ${where}`;
+    const rows = await sql<SummaryRow[]>`
+      SELECT ${summaryColumns(sql)} ${where}
+      ORDER BY u.created_at DESC, u.id DESC LIMIT ${page_size} OFFSET ${offset}`;
+    const total = count?.total ?? 0;
+    return c.json({
+      users: rows.map(toSummary),
+      total,
+      page,
+      page_size,
+      total_pages: totalPages(total, page_size),
+    }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const detail = await userDetail(sql, c.req.valid("param").id);
+    if (!detail) throw notFound("User not found");
+    return c.json(detail, 200);
+  });
+
+  const edit = async (id: number, fields: EditableFields) => {
+    if (!(await updateUser(sql, id, fields))) throw notFound("User not found");
+    return (await userDetail(sql, id))!;
+  };
+  app.openapi(putRoute, async (c) => {
+    return c.json(await edit(c.req.valid("param").id, c.req.valid("json")), 200);
+  });
+  app.openapi(patchRoute, async (c) => {
+    return c.json(await edit(c.req.valid("param").id, c.req.valid("json")), 200);
+  });
+
+  app.openapi(deleteRoute, async (c) => {
+    const id = c.req.valid("param").id;
+    const rows = id > MAX_INT4 ? [] : await sql`DELETE FROM users WHERE id = ${id} RETURNING id`;
+    if (rows.length === 0) throw notFound("User not found");
+    return c.body(null, 204);
+  });
+
+  app.openapi(createUserRoute, async (c) => {
+    const input = c.req.valid("json");
+    const phone = normalisePhone(input.phone_number);
+    if (!phone) {
+      throw new ApiError(422, "phone_number: must be an E.164 number such as +14155550123");
+    }
+    const [row] = await sql<{ id: number }[]>`
+      INSERT INTO users (phone_number, display_name, first_name, last_name, is_active, user_metadata)
+      VALUES (${phone}, ${input.display_name ?? `User ${phone.slice(-4)}`},
+        ${input.first_name ?? null}, ${input.last_name ?? null}, ${input.is_active ?? true},
+        ${sql.json((input.user_metadata ?? {}) as never)})
+      ON CONFLICT (phone_number) DO NOTHING RETURNING id`;
+    if (!row) throw new ApiError(409, "A user with this phone number already exists");
+    return c.json((await userDetail(sql, row.id))!, 201);
+  });
+
+  return app;
+}
