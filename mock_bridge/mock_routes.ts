@@ -132,6 +132,8 @@ export function mockRoutes(state: BridgeState): Hono {
         inbound: state.inbound.lastSeq,
         webhooks: state.webhooks.lastSeq,
       },
+      webhooks_dropped: state.droppedWebhooks,
+      memory: memoryMb(),
     });
   });
 
@@ -145,6 +147,13 @@ export function mockRoutes(state: BridgeState): Hono {
   });
 
   return app;
+}
+
+/** Process memory in MB, so a load run can check that the mock stays flat. */
+function memoryMb() {
+  const m = Deno.memoryUsage();
+  const mb = (n: number) => Math.round(n / 104857.6) / 10;
+  return { rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), heap_total_mb: mb(m.heapTotal) };
 }
 
 function queryCommon(

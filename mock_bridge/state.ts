@@ -15,7 +15,8 @@ import {
   sendText,
   toJid,
 } from "./validate.ts";
-import { type AttemptResult, deliverWebhook, type WebhookEvent } from "./webhooks.ts";
+import { ReceiptScheduler } from "./receipts.ts";
+import { type AttemptResult, deliverWebhook, Limiter, type WebhookEvent } from "./webhooks.ts";
 import { DEFAULT_FAULTS, type Faults, mergeFaults } from "./faults.ts";
 
 export interface SentRecord {
@@ -80,6 +81,8 @@ export interface InboundResult {
 }
 
 const RECEIPTS = [["message.sent", 2], ["message.delivered", 3], ["message.read", 4]] as const;
+/** Automatic webhooks (receipts, session events) in flight at once; inbound ones are not capped. */
+const AUTO_WEBHOOK_CONCURRENCY = 64;
 const EVENTS_KEPT = 10;
 const BASE64_KEPT = 256;
 
@@ -101,7 +104,9 @@ export class BridgeState {
     crypto.getRandomValues(new Uint8Array(4)),
     (b) => b.toString(16).padStart(2, "0"),
   ).join("").toUpperCase();
-  #receiptTimers = new Set<ReturnType<typeof setTimeout>>();
+  #receipts: ReceiptScheduler;
+  #autoLimiter = new Limiter(AUTO_WEBHOOK_CONCURRENCY);
+  #droppedWebhooks = 0;
 
   constructor(config: BridgeConfig) {
     this.config = config;
@@ -116,6 +121,21 @@ export class BridgeState {
       }
     });
     if (config.autoConnect) this.sessions.addConnectedDefault();
+    this.#receipts = new ReceiptScheduler(
+      [config.sentDelayMs, config.deliveredDelayMs, config.readDelayMs],
+      {
+        maxPending: config.journalLimit * 3,
+        fire: (r) => {
+          const [eventType, code] = RECEIPTS[r.kind]!;
+          this.emit(r.sessionId, eventType, { messageId: r.messageId, status: code });
+        },
+      },
+    );
+  }
+
+  /** Automatic webhooks (receipts, session events) dropped because the backlog was full. */
+  get droppedWebhooks(): number {
+    return this.#droppedWebhooks + this.#receipts.dropped * RECEIPTS.length;
   }
 
   get webhooksEnabled(): boolean {
@@ -156,7 +176,7 @@ export class BridgeState {
     if (failure || messageId === null) {
       return failure ?? { ok: false, status: 500, error: "Failed to send message" };
     }
-    if (this.webhooksEnabled) this.#scheduleReceipts(sessionId, messageId);
+    if (this.webhooksEnabled) this.#receipts.schedule(sessionId, messageId, at);
     return { ok: true, value: { messageId, timestamp: at } };
   }
 
@@ -178,19 +198,6 @@ export class BridgeState {
       status,
       error: status === 400 ? "Session not connected" : "Failed to send message",
     };
-  }
-
-  #scheduleReceipts(sessionId: string, messageId: string): void {
-    const delays = [this.config.sentDelayMs, this.config.deliveredDelayMs, this.config.readDelayMs];
-    RECEIPTS.forEach(([eventType, code], i) => {
-      const delay = delays[i] ?? -1;
-      if (delay < 0) return;
-      const timer = setTimeout(() => {
-        this.#receiptTimers.delete(timer);
-        this.emit(sessionId, eventType, { messageId, status: code });
-      }, delay);
-      this.#receiptTimers.add(timer);
-    });
   }
 
   /** Receipt status a send has reached by now, from the configured delays. */
@@ -282,6 +289,11 @@ export class BridgeState {
     const url = this.config.webhookUrl;
     if (!this.webhooksEnabled || !url) return undefined;
     if (this.faults.offline && !options.explicit) return undefined;
+    const limiter = options.explicit ? undefined : this.#autoLimiter;
+    if (limiter && limiter.queued >= this.config.journalLimit) {
+      this.#droppedWebhooks++;
+      return undefined;
+    }
     const origin = this.sessions.get(sessionId)?.phoneNumber ?? this.config.phoneNumber;
     const event: WebhookEvent = { sessionId, origin, eventType, timestamp: Date.now(), data };
     const generation = this.#generation;
@@ -294,6 +306,7 @@ export class BridgeState {
         delayMs: this.config.webhookRetryDelayMs,
         timeoutMs: this.config.webhookTimeoutMs,
         copy,
+        limiter,
         cancelled: () => generation !== this.#generation,
         record: (a) => {
           if (generation === this.#generation) {
@@ -356,8 +369,9 @@ export class BridgeState {
   /** Clears journals, events and faults; restores the connected default session. */
   async reset(): Promise<void> {
     this.#generation++;
-    for (const t of this.#receiptTimers) clearTimeout(t);
-    this.#receiptTimers.clear();
+    this.#receipts.clear();
+    this.#droppedWebhooks = 0;
+    this.#receipts.dropped = 0;
     const wasOffline = this.faults.offline;
     const defaultWasConnected = this.sessions.get(this.config.sessionId)?.status === "connected";
     this.faults = { ...DEFAULT_FAULTS };
@@ -374,8 +388,7 @@ export class BridgeState {
   /** Stops timers and wakes long-polls (shutdown, end of a test). */
   close(): void {
     this.#generation++;
-    for (const t of this.#receiptTimers) clearTimeout(t);
-    this.#receiptTimers.clear();
+    this.#receipts.clear();
     this.sessions.clear();
     this.sent.releaseAll();
     this.inbound.releaseAll();

@@ -44,6 +44,8 @@ export interface DeliveryOptions {
   record: (attempt: AttemptRecord) => void;
   /** Checked before each attempt: a reset stops retries that are still pending. */
   cancelled?: () => boolean;
+  /** When given, each attempt waits for a slot of this limiter. */
+  limiter?: Limiter;
 }
 
 export interface Delivery {
@@ -51,6 +53,46 @@ export interface Delivery {
   first: Promise<AttemptResult>;
   /** Settles after the last attempt (success or the final failure). */
   done: Promise<AttemptResult>;
+}
+
+/**
+ * Caps how many webhook attempts run at once; the rest wait in a FIFO. `queued` lets the
+ * caller refuse new automatic deliveries when the backlog is already long.
+ */
+export class Limiter {
+  #active = 0;
+  #waiting: (() => void)[] = [];
+  #head = 0;
+  readonly concurrency: number;
+
+  constructor(concurrency: number) {
+    this.concurrency = concurrency;
+  }
+
+  get queued(): number {
+    return this.#waiting.length - this.#head;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.concurrency) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#active++;
+    try {
+      return await fn();
+    } finally {
+      this.#active--;
+      const next = this.#waiting[this.#head];
+      if (next) {
+        this.#waiting[this.#head++] = undefined as unknown as () => void;
+        if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+          this.#waiting = this.#waiting.slice(this.#head);
+          this.#head = 0;
+        }
+        next();
+      }
+    }
+  }
 }
 
 /** Waits before attempt 2, 3, …: `delayMs × attempt`, e.g. [1000, 2000] for 3 attempts. */
@@ -76,12 +118,19 @@ async function readBody(res: Response): Promise<unknown> {
 
 async function attemptOnce(url: string, body: string, eventType: string, timeoutMs: number) {
   const started = performance.now();
+  // Like AbortSignal.timeout(), but the timer is cleared as soon as the attempt settles:
+  // under load, thousands of idle 10 s timers would otherwise pile up in the heap.
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new DOMException(`timeout after ${timeoutMs} ms`, "TimeoutError")),
+    timeoutMs,
+  );
   try {
     const res = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Webhook-Event": eventType },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: abort.signal,
     });
     const response = await readBody(res);
     return { status: res.status, body: response, error: null, ms: performance.now() - started };
@@ -91,6 +140,8 @@ async function attemptOnce(url: string, body: string, eventType: string, timeout
       ? `timeout after ${timeoutMs} ms`
       : `${name}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
     return { status: 0, body: null, error, ms: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -106,7 +157,8 @@ export function deliverWebhook(event: WebhookEvent, options: DeliveryOptions): D
     for (let attempt = 1; attempt <= options.attempts; attempt++) {
       if (options.cancelled?.()) break;
       const at = Date.now();
-      const r = await attemptOnce(options.url, body, event.eventType, options.timeoutMs);
+      const attempt_ = () => attemptOnce(options.url, body, event.eventType, options.timeoutMs);
+      const r = options.limiter ? await options.limiter.run(attempt_) : await attempt_();
       last = { status: r.status, body: r.body, error: r.error };
       options.record({
         event_type: event.eventType,
