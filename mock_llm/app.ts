@@ -85,7 +85,8 @@ export function createApp(state: MockState): Hono {
       }
       query[field] = n;
     }
-    return c.json({ items: state.journal.query(query) });
+    // `now` (an addition to §8) lets a test pass `since` to see only later calls.
+    return c.json({ items: state.journal.query(query), now: state.journal.lastSeq });
   });
 
   app.get("/__mock/faults", (c) => c.json(state.faults.global));

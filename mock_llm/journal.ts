@@ -81,6 +81,11 @@ export class Journal {
     this.#head = 0;
   }
 
+  /** The newest seq handed out (0 before the first call); survives `clear()`. */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
   get size(): number {
     return this.#items.length;
   }

@@ -97,6 +97,12 @@ export class LlmMockClient {
     return page.items;
   }
 
+  /** The newest journal seq: pass it as `since` to see only calls made after this point. */
+  async lastSeq(): Promise<number> {
+    const page = await this.#call<{ now: number }>("GET", "/__mock/requests?limit=0", "requests");
+    return page.now;
+  }
+
   /** Polls the journal until at least `count` calls with this fingerprint are there. */
   async waitForRequests(options: WaitForRequestsOptions): Promise<LlmJournalEntry[]> {
     const { key_fingerprint, count, provider, since } = options;

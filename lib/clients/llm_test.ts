@@ -32,6 +32,7 @@ Deno.test("llm client: keyFingerprint matches the mock's algorithm", async () =>
 Deno.test("llm client: requests() and waitForRequests() find a key's calls", async () => {
   const key = `client-${crypto.randomUUID()}_mock-fail-429-times-2`;
   const fp = await keyFingerprint(key);
+  const since = await client.lastSeq();
   const waiting = client.waitForRequests({ key_fingerprint: fp, count: 3, timeoutMs: 5_000 });
   for (let i = 0; i < 3; i++) await chat(key);
   const calls = await waiting;
@@ -41,6 +42,8 @@ Deno.test("llm client: requests() and waitForRequests() find a key's calls", asy
     [200],
   );
   assert.equal((await client.requests({ provider: "gemini", key_fingerprint: fp })).length, 0);
+  assert.deepEqual((await client.requests({ since })).map((c) => c.seq), calls.map((c) => c.seq));
+  assert.equal(await client.lastSeq(), calls[2]?.seq);
 });
 
 Deno.test("llm client: waitForRequests() times out with a descriptive error", async () => {
