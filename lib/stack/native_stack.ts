@@ -6,7 +6,7 @@
  */
 
 import type { ServiceController, ServiceState } from "./controller.ts";
-import { initCluster, postgresUrl, spawnPostgres } from "./postgres.ts";
+import { initCluster, postgresUrl, spawnPostgres, templateName } from "./postgres.ts";
 import { portClosed } from "./ports.ts";
 import { logEvent, type RunningProcess, spawnLogged, stopProcess, tailFile } from "./process.ts";
 import {
@@ -50,6 +50,8 @@ export interface NativeStackOptions {
   waitReady?: boolean;
   /** Warnings and unexpected exits, one line each. */
   onEvent?: (line: string) => void;
+  /** Folder for the cached pristine PostgreSQL cluster (null: always initdb). Default: .zapa/cache. */
+  cacheDir?: string | null;
   /** Environment passed to every child besides the wiring (PATH, HOME, DENO_DIR…). */
   baseEnv?: Record<string, string>;
 }
@@ -125,23 +127,39 @@ export class NativeStack implements ServiceController {
       await Deno.mkdir(this.logsDir, { recursive: true });
       this.#planSlots(dir);
       const deadline = this.#deadline();
-      const stores = (["postgres", "redis"] as const).filter((n) => this.#slots.has(n));
-      if (this.#slots.has("postgres")) {
-        const slot = this.#slots.get("postgres")!;
-        await initCluster(
-          { dir, data: `${dir}/pgdata`, port: slot.port, logFile: slot.logFile },
-          this.#env(),
-        );
-      }
-      await Promise.all(stores.map((name) => this.#startSlot(this.#slots.get(name)!, deadline)));
-      const rest = DENO_SERVICES.filter((n) => this.#slots.has(n));
-      await Promise.all(rest.map((name) => this.#startSlot(this.#slots.get(name)!, deadline)));
+      const start = (name: ServiceName) => this.#startSlot(this.#slots.get(name)!, deadline);
+      const present = (names: readonly ServiceName[]) => names.filter((n) => this.#slots.has(n));
+      // The doubles depend on nothing: they start while PostgreSQL is being created. Zapa
+      // starts once the stores answer, so its first connection attempts succeed.
+      const doubles = Promise.all(present(["bridge", "llm"]).map(start));
+      const stores = (async () => {
+        if (this.#slots.has("postgres")) {
+          const slot = this.#slots.get("postgres")!;
+          await initCluster(
+            { dir, data: `${dir}/pgdata`, port: slot.port, logFile: slot.logFile },
+            this.#env(),
+            { templateDir: await this.#templateDir() },
+          );
+        }
+        await Promise.all(present(["postgres", "redis"]).map(start));
+      })();
+      const zapa = stores.then(() => Promise.all(present(["private", "public"]).map(start)));
+      const results = await Promise.allSettled([doubles, stores, zapa]);
+      const failure = results.find((r) => r.status === "rejected");
+      if (failure) throw (failure as PromiseRejectedResult).reason;
       if (this.#options.waitReady) await this.#waitReady(deadline);
       this.boot_ms = Math.round(performance.now() - started);
     } catch (error) {
       await this.teardown();
       throw error;
     }
+  }
+
+  async #templateDir(): Promise<string | null> {
+    const cache = this.#options.cacheDir === undefined
+      ? `${this.#options.root ?? Deno.cwd()}/.zapa/cache`
+      : this.#options.cacheDir;
+    return cache === null ? null : `${cache}/${await templateName()}`;
   }
 
   #planSlots(dir: string): void {

@@ -73,9 +73,8 @@ async function main(): Promise<number> {
     // no running stack: good
   }
   await pruneLogs();
-  const logsDir = `${LOGS_ROOT}/${
-    new Date().toISOString().replaceAll(":", "-").replace(/\..*/, "")
-  }`;
+  const stamp = new Date().toISOString().replaceAll(":", "-").replace(/\..*/, "");
+  const logsDir = `${LOGS_ROOT}/${stamp}-${Deno.pid}`;
   let running: RunningStack | null = null;
   let stopping = false;
   const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
