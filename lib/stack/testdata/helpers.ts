@@ -36,7 +36,11 @@ export async function redisCommand(port: number, ...args: string[]): Promise<str
   }
 }
 
-/** Real launch specs where the entry file exists, the fake service elsewhere. */
+/**
+ * Launch specs for the harness's own tests: the real doubles where their entry file exists,
+ * the fake service elsewhere and always for Zapa, so these tests judge the harness, not Zapa
+ * (the suites judge Zapa; a broken Zapa fails the test command's boot loudly).
+ */
 export function availableSpecs(): {
   specs: Record<DenoServiceName, DenoServiceSpec>;
   fake: DenoServiceName[];
@@ -48,7 +52,7 @@ export function availableSpecs(): {
     const real = DENO_SERVICE_SPECS[name];
     let exists = false;
     try {
-      exists = Deno.statSync(real.entry).isFile;
+      exists = (name === "bridge" || name === "llm") && Deno.statSync(real.entry).isFile;
     } catch {
       exists = false;
     }
