@@ -1,0 +1,81 @@
+/**
+ * Security: LLM API keys at rest (contract §6.4) — stored only as `enc:v1:` ciphertext, a fresh
+ * IV on every save, never returned, never logged by any service.
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { chat, configureLlm, createUser, uniqueKey } from "../../lib/fixtures.ts";
+import { suiteTest, target } from "../../lib/target.ts";
+
+suiteTest("security: an API key is stored encrypted, differently on each save", {
+  needs: ["database"],
+}, async () => {
+  const user = await createUser();
+  const apiKey = uniqueKey("at-rest");
+  const saved = await configureLlm(user, { apiKey });
+  assert.equal(saved.primary.apiKey, apiKey);
+  const sql = postgres(target.database!, { max: 1, onnotice: () => {} });
+  try {
+    const read = () =>
+      sql<{ api_key_encrypted: string; key_hint: string; model_settings: unknown }[]>`
+        SELECT api_key_encrypted, key_hint, model_settings FROM llm_configs
+        WHERE user_id = ${user.id} AND is_active AND priority = 0`;
+    const [first] = await read();
+    assert.ok(first, "a stored primary config");
+    assert.match(first.api_key_encrypted, /^enc:v1:[0-9a-f]{8}:[A-Za-z0-9_-]+$/);
+    assert.ok(!first.api_key_encrypted.includes(apiKey));
+    assert.ok(!JSON.stringify(first.model_settings).includes(apiKey));
+    assert.equal(first.key_hint, apiKey.slice(-4));
+
+    await configureLlm(user, { apiKey });
+    const [second] = await read();
+    assert.notEqual(second!.api_key_encrypted, first.api_key_encrypted, "same key, new ciphertext");
+
+    // The plaintext appears in no text column of any table.
+    const hits = await sql`
+      SELECT table_name, column_name FROM information_schema.columns
+      WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb')`;
+    for (const { table_name, column_name } of hits) {
+      const found = await sql.unsafe(
+        `SELECT count(*)::int AS n FROM "${table_name}" WHERE "${column_name}"::text LIKE $1`,
+        [`%${apiKey}%`],
+      );
+      assert.equal(found[0]!.n, 0, `the key is readable in ${table_name}.${column_name}`);
+    }
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+});
+
+suiteTest("security: an API key never comes back in a response", async () => {
+  const user = await createUser();
+  const apiKey = uniqueKey("no-echo");
+  const save = await user.api.saveLlmConfig({
+    provider: "openai",
+    api_key: apiKey,
+    model_settings: { model: "gpt-4o-mini" },
+  });
+  assert.equal(save.status, 200, save.text);
+  assert.ok(!save.text.includes(apiKey));
+  assert.equal(save.json.primary?.key_hint, apiKey.slice(-4));
+  const read = await user.api.llmConfig();
+  assert.ok(!read.text.includes(apiKey));
+  const test = await user.api.testLlmConfig();
+  assert.ok(!test.text.includes(apiKey));
+});
+
+suiteTest("security: no service log contains an API key, a login code or a JWT", {
+  needs: ["control"],
+}, async () => {
+  const user = await createUser();
+  const apiKey = uniqueKey("no-log");
+  await configureLlm(user, { apiKey });
+  await chat(user, "a message so the key is used for a real call");
+  await user.api.testLlmConfig();
+  for (const service of ["private", "public", "bridge", "llm"] as const) {
+    const logs = await target.control!.logs(service, 100_000);
+    assert.ok(!logs.includes(apiKey), `${service} logged the API key`);
+    assert.ok(!logs.includes(user.token), `${service} logged a JWT`);
+    assert.ok(!logs.includes(user.token.split(".")[2]!), `${service} logged a JWT signature`);
+  }
+});
