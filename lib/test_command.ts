@@ -198,6 +198,11 @@ async function main(args: string[]): Promise<number> {
     }
   }
 
+  const order = (r: GroupResult) => {
+    const index = GROUPS.findIndex((g) => g.name === r.name);
+    return index >= 0 ? index : r.name.startsWith("failure") ? GROUPS.length - 1.5 : 0.5;
+  };
+  results.sort((a, b) => order(a) - order(b));
   const seconds = (performance.now() - started) / 1000;
   let perf: unknown;
   let perfNote: string | undefined;
