@@ -42,5 +42,7 @@ export function pageRoutes(): Hono {
       return c.body(bytes);
     });
   }
+  // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   return app;
 }
