@@ -25,7 +25,13 @@ export type PolicyOutcome<R> =
     /** The error that made us leave the first target, if any. */
     firstError: LlmErrorKind | null;
   }
-  | { ok: false; rejected: boolean; errorKind: LlmErrorKind };
+  | {
+    ok: false;
+    rejected: boolean;
+    errorKind: LlmErrorKind;
+    /** Index of the last target tried. */
+    targetIndex: number;
+  };
 
 export function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,12 +66,12 @@ export async function withPolicy<T, R>(
         lastKind = error.kind;
         firstError ??= error.kind;
         if (error.kind === "rejected_key") {
-          return { ok: false, rejected: true, errorKind: lastKind };
+          return { ok: false, rejected: true, errorKind: lastKind, targetIndex: index };
         }
         if (!error.transient || tryNo >= options.retryAttempts) break;
         await sleep(retryDelay(tryNo + 1, options.retryBaseMs, error));
       }
     }
   }
-  return { ok: false, rejected: false, errorKind: lastKind };
+  return { ok: false, rejected: false, errorKind: lastKind, targetIndex: targets.length - 1 };
 }

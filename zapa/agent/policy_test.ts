@@ -63,7 +63,12 @@ Deno.test("agent policy: persistent 503 retries 3 times, then the fallback answe
 Deno.test("agent policy: with no fallback a persistent 503 ends unavailable once", async () => {
   const f = fake({ primary: Array.from({ length: 10 }, () => err("unavailable", 503)) });
   const outcome = await withPolicy(["primary"], f.attempt, f.options);
-  assert.deepEqual(outcome, { ok: false, rejected: false, errorKind: "unavailable" });
+  assert.deepEqual(outcome, {
+    ok: false,
+    rejected: false,
+    errorKind: "unavailable",
+    targetIndex: 0,
+  });
   assert.equal(f.calls.length, 4);
 });
 
@@ -71,14 +76,24 @@ Deno.test("agent policy: a failing fallback gets the same retries, then unavaila
   const many = () => Array.from({ length: 10 }, () => err("unavailable", 500));
   const f = fake({ primary: many(), fallback: many() });
   const outcome = await withPolicy(["primary", "fallback"], f.attempt, f.options);
-  assert.deepEqual(outcome, { ok: false, rejected: false, errorKind: "unavailable" });
+  assert.deepEqual(outcome, {
+    ok: false,
+    rejected: false,
+    errorKind: "unavailable",
+    targetIndex: 1,
+  });
   assert.deepEqual(f.calls.filter((c) => c === "fallback").length, 4);
 });
 
 Deno.test("agent policy: 401 stops after 1 call with no fallback", async () => {
   const f = fake({ primary: [err("rejected_key", 401)], fallback: [] });
   const outcome = await withPolicy(["primary", "fallback"], f.attempt, f.options);
-  assert.deepEqual(outcome, { ok: false, rejected: true, errorKind: "rejected_key" });
+  assert.deepEqual(outcome, {
+    ok: false,
+    rejected: true,
+    errorKind: "rejected_key",
+    targetIndex: 0,
+  });
   assert.deepEqual(f.calls, ["primary"]);
   assert.deepEqual(f.sleeps, []);
 });
@@ -93,6 +108,7 @@ Deno.test("agent policy: other 4xx skips retries and goes to the fallback", asyn
     ok: false,
     rejected: false,
     errorKind: "bad_request",
+    targetIndex: 0,
   });
   assert.equal(alone.calls.length, 1);
 });

@@ -1,0 +1,89 @@
+/**
+ * What the model sees (contract §6.1): the system prompt (base prompt, today's date, the
+ * user's custom instructions) and the conversation — the previous `contextMessages` messages
+ * in (`timestamp`, `id`) order, inbound as `user` and outbound as `assistant` turns, system
+ * rows skipped, media as `[image] caption` — ending with the message being answered.
+ */
+import type { Sql } from "../db/mod.ts";
+import type { ChatMessage } from "./adapters/types.ts";
+
+export interface MessageRow {
+  id: number;
+  direction: "inbound" | "outbound" | "system";
+  message_type: string;
+  content: string | null;
+  caption: string | null;
+  timestamp: Date;
+}
+
+export class MessageNotFound extends Error {
+  override name = "MessageNotFound";
+}
+
+export const BASE_PROMPT =
+  "You are Zapa, a helpful personal assistant chatting with the user on WhatsApp. " +
+  "You can search this user's message history with the tools provided (search messages, " +
+  "recent messages, messages by date, conversation statistics, chat summaries and tasks); " +
+  "use them when the user asks about earlier messages. Reply briefly, in plain text, without " +
+  "Markdown.";
+
+/** Loads the message being answered and the window before it; DB errors propagate. */
+export async function loadConversation(
+  sql: Sql,
+  input: { userId: number; messageId: number; limit: number },
+): Promise<{ current: MessageRow; history: MessageRow[] }> {
+  const [current] = await sql<MessageRow[]>`
+    SELECT id, direction, message_type, content, caption, "timestamp"
+      FROM messages WHERE id = ${input.messageId} AND user_id = ${input.userId}`;
+  if (!current) {
+    throw new MessageNotFound(`message ${input.messageId} of user ${input.userId} not found`);
+  }
+  const history = input.limit <= 0 ? [] : await sql<MessageRow[]>`
+    SELECT id, direction, message_type, content, caption, "timestamp"
+      FROM messages
+     WHERE user_id = ${input.userId} AND direction IN ('inbound', 'outbound')
+       AND ("timestamp", id) < (${current.timestamp}, ${current.id})
+     ORDER BY "timestamp" DESC, id DESC
+     LIMIT ${input.limit}`;
+  return { current, history: history.reverse() };
+}
+
+/** The text of a message as the model sees it: media as `[image] caption`. */
+export function renderContent(row: Pick<MessageRow, "message_type" | "content" | "caption">) {
+  if (row.message_type === "text" || !row.message_type) {
+    return (row.content ?? row.caption ?? "").trim();
+  }
+  const caption = row.caption?.trim();
+  return caption ? `[${row.message_type}] ${caption}` : `[${row.message_type}]`;
+}
+
+/** History turns plus the current message as the final user turn. */
+export function buildTurns(history: readonly MessageRow[], current: MessageRow): ChatMessage[] {
+  const turns: ChatMessage[] = [];
+  for (const row of history) {
+    if (row.direction === "system" || row.id === current.id) continue;
+    const text = renderContent(row);
+    if (!text) continue;
+    turns.push(row.direction === "inbound" ? { role: "user", text } : { role: "assistant", text });
+  }
+  turns.push({ role: "user", text: renderContent(current) || "(empty message)" });
+  return turns;
+}
+
+/** Base prompt, then today's date, then the user's own instructions (if any). */
+export function systemPrompt(options: { now: Date; customInstructions?: string | null }): string {
+  const date = options.now.toLocaleDateString("en-GB", {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  const parts = [
+    BASE_PROMPT,
+    `Today's date is ${date} (${options.now.toISOString().slice(0, 10)}, UTC).`,
+  ];
+  const custom = options.customInstructions?.trim();
+  if (custom) parts.push(`Instructions from the user:\n${custom}`);
+  return parts.join("\n\n");
+}
