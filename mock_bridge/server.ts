@@ -18,8 +18,22 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
-/** How long an `offline` waits for in-flight API requests before it answers anyway. */
-const DRAIN_MS = 2000;
+/** Longest an `offline` waits for the closed port to refuse connections. */
+const CLOSE_WAIT_MS = 2000;
+
+/** Resolves once a TCP connect to the port is refused (or after CLOSE_WAIT_MS). */
+async function untilRefused(hostname: string, port: number): Promise<void> {
+  const deadline = Date.now() + CLOSE_WAIT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const conn = await Deno.connect({ hostname, port });
+      conn.close();
+    } catch (error) {
+      if (error instanceof Deno.errors.ConnectionRefused) return;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
 
 export function startBridge(
   config: BridgeConfig,
@@ -38,23 +52,23 @@ export function startBridge(
   );
   const apiPort = api.addr.port;
   let draining: Promise<void> | undefined;
+  const local = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
 
   state.onOffline = async (offline) => {
     if (offline && api) {
       const closing = api;
       api = undefined;
-      // shutdown() stops accepting at once; it resolves when in-flight requests finish.
+      // shutdown() closes the listener now and resolves once in-flight requests finish; that
+      // may include the very request asking to go offline, so wait for the refusal instead.
       draining = closing.shutdown();
-      await Promise.race([draining, new Promise((r) => setTimeout(r, DRAIN_MS))]);
+      await untilRefused(local, apiPort);
       log("info", "api port closed (offline)", { port: apiPort });
     } else if (!offline && !api) {
-      await Promise.race([draining, new Promise((r) => setTimeout(r, DRAIN_MS))]);
       api = Deno.serve({ hostname, port: apiPort, ...quiet }, apiApp.fetch);
       log("info", "api port reopened (online)", { port: apiPort });
     }
   };
 
-  const local = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   const running: RunningBridge = {
     state,
     apiPort,

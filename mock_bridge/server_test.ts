@@ -93,6 +93,19 @@ Deno.test("mock bridge server: going offline ends long-polls on the API port at 
   assert.equal(await canConnect(b().apiPort), true);
 });
 
+Deno.test("mock bridge server: offline asked on the API port itself answers at once", async () => {
+  const started = performance.now();
+  const r = await postJson(`${b().apiUrl}/__mock/faults`, { offline: true });
+  assert.equal(r.json.offline, true);
+  assert.ok(
+    performance.now() - started < 500,
+    `took ${Math.round(performance.now() - started)} ms`,
+  );
+  assert.equal(await canConnect(b().apiPort), "ConnectionRefused");
+  await postJson(`${b().controlUrl}/__mock/faults`, { offline: false });
+  assert.equal(await canConnect(b().apiPort), true);
+});
+
 Deno.test("mock bridge server: a long-poll wakes within 50 ms of the matching send", async () => {
   const to = "15557770000";
   const since = b().state.sent.lastSeq;
