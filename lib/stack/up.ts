@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const stackFile = DEFAULT_STACK_FILE;
+  const stackFile = Deno.env.get("ZAPA_STACK_FILE") || DEFAULT_STACK_FILE;
   try {
     const existing = await readStackFile(stackFile);
     if (await controlAnswers(existing.control.url)) {
