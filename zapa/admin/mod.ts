@@ -16,6 +16,7 @@ import { newRouter } from "./_router.ts";
 import { adminAuthRoutes } from "./auth.ts";
 import { userRoutes } from "./users.ts";
 import { conversationRoutes } from "./conversations.ts";
+import { adminLlmConfigRoutes } from "./llm_config.ts";
 import { type BridgeHealth, type QueueHealth, systemRoutes } from "./system.ts";
 
 export type { BridgeHealth, QueueHealth } from "./system.ts";
@@ -43,6 +44,7 @@ export function adminRoutes(deps: Deps, parts: AdminParts = {}): OpenAPIHono<Adm
   admin.use("*", requireAdmin(deps));
   admin.route("/", userRoutes(deps));
   admin.route("/", conversationRoutes(deps));
+  admin.route("/", adminLlmConfigRoutes(deps));
   admin.route("/", systemRoutes(deps, parts));
   if (parts.queueRoutes) admin.route("/", parts.queueRoutes as Hono);
   if (parts.sessionRoutes) admin.route("/", parts.sessionRoutes as Hono);

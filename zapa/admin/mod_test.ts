@@ -246,3 +246,45 @@ Deno.test("admin system: overall status follows the §4.5 rules", () => {
     assert.equal(overallStatus(checks), expected, name);
   }
 });
+
+Deno.test("admin llm-config: save and read a user's settings; keys never come back", async () => {
+  const user = await (await asAdmin("POST", "/api/v1/admin/users", {
+    phone_number: "+15550105555",
+  })).json();
+  const empty = await (await asAdmin("GET", `/api/v1/admin/llm-config/${user.id}`)).json();
+  assert.deepEqual(empty, { primary: null, fallback: null });
+  const saved = await asAdmin("POST", `/api/v1/admin/llm-config/${user.id}`, {
+    provider: "anthropic",
+    api_key: "sk-admin-secret-9876",
+    model_settings: { model: "claude-3-haiku" },
+  });
+  assert.equal(saved.status, 200);
+  const text = await saved.text();
+  assert.ok(!text.includes("sk-admin-secret"), "the key is never returned");
+  const body = JSON.parse(text);
+  assert.equal(body.primary.provider, "anthropic");
+  assert.equal(body.primary.key_hint, "9876");
+  assert.equal(body.primary.model_settings.temperature, 0.7);
+  const [row] = await env!.deps.sql<{ api_key_encrypted: string }[]>`
+    SELECT api_key_encrypted FROM llm_configs WHERE user_id = ${user.id}`;
+  assert.match(row!.api_key_encrypted, /^enc:v1:/);
+
+  const detail = await (await asAdmin("GET", `/api/v1/admin/users/${user.id}`)).json();
+  assert.equal(detail.llm_provider, "anthropic");
+  assert.equal(detail.llm_config.primary.key_hint, "9876");
+
+  const invalid = await asAdmin("POST", `/api/v1/admin/llm-config/${user.id}`, {
+    provider: "nope",
+    api_key: "k",
+    model_settings: { model: "m" },
+  });
+  assert.equal(invalid.status, 422);
+  await invalid.body?.cancel();
+  const unknown = await asAdmin("POST", "/api/v1/admin/llm-config/999999", {
+    provider: "openai",
+    api_key: "k",
+    model_settings: { model: "gpt-4o-mini" },
+  });
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+});
