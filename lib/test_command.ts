@@ -20,6 +20,7 @@ import {
   stopCurrentChild,
 } from "./stack/group_runner.ts";
 import { launchStack, type RunningStack } from "./stack/mod.ts";
+import { watchParent } from "./stack/parent_watch.ts";
 import { launchComposeStack } from "./stack/compose.ts";
 import { type GroupResult, renderReport } from "./stack/report_html.ts";
 import { readSettings } from "./stack/settings.ts";
@@ -97,6 +98,7 @@ async function main(args: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  watchParent(onSignal);
 
   const external = settings.target === "external";
   const extraNet = external

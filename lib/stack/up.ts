@@ -6,6 +6,7 @@
 
 import { launchComposeStack } from "./compose.ts";
 import { launchStack, type RunningStack } from "./mod.ts";
+import { watchParent } from "./parent_watch.ts";
 import { PortTakenError } from "./ports.ts";
 import { ServiceStartError } from "./readiness.ts";
 import { readSettings } from "./settings.ts";
@@ -86,6 +87,7 @@ async function main(): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  watchParent(onSignal);
   console.log(`booting the Zapa stack (logs: ${logsDir}) …`);
   try {
     const launching = settings.target === "compose"
