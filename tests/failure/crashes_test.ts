@@ -1,0 +1,211 @@
+/**
+ * Failure: processes die mid-flow (kill -9) and faults at the bridge — Zapa must neither lose
+ * nor duplicate (contract §4.3 "a worker crash at any point", §4.4 delivery rules).
+ */
+import assert from "node:assert/strict";
+import {
+  admin,
+  bridgeControl,
+  publicApi,
+  requestCode,
+  signIn,
+  uniquePhone,
+} from "../../lib/fixtures.ts";
+import { eventually } from "../../lib/eventually.ts";
+import { logTail, suiteTest, target } from "../../lib/target.ts";
+import { assertExactlyOneReplyEach, type Injected, talkers, waitForReadiness } from "./_drill.ts";
+
+const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
+
+suiteTest(
+  "failure: kill -9 of private with 100 messages in flight loses and duplicates nothing",
+  serial,
+  async () => {
+    const users = await talkers(10);
+    const since = await bridgeControl.lastSeq();
+    const injected: Injected[] = [];
+    // 100 messages as fast as the bridge takes them; the kill lands while most are in flight.
+    const sending = (async () => {
+      for (let i = 0; i < 100; i++) {
+        const user = users[i % users.length]!;
+        const text = `in flight #${i + 1}`;
+        const result = await bridgeControl.inbound({ from: user.phone, text });
+        injected.push({
+          phone: user.phone,
+          text,
+          messageId: result.message_id,
+          webhookStatus: result.webhook?.status ?? null,
+        });
+      }
+    })();
+    await eventually(() => injected.length >= 30, { message: "30 messages sent before the kill" });
+    await target.control!.kill("private");
+    await sending; // the bridge keeps retrying webhooks that hit the dead port
+    await target.control!.start("private");
+    await waitForReadiness(target.urls.private, { ready: true }, 30_000);
+    // Messages whose every webhook attempt hit the dead port were never accepted: the bridge
+    // gave up on them, as zapw does. Everything Zapa acknowledged must be answered exactly once.
+    const attempts = await Promise.all(
+      injected.map((m) => bridgeControl.webhooks({ message_id: m.messageId })),
+    );
+    const accepted = injected.filter((_, i) => attempts[i]!.items.some((a) => a.status === 200));
+    assert.ok(
+      accepted.length >= 30,
+      `at least the messages sent before the kill were accepted: ${accepted.length}`,
+    );
+    await assertExactlyOneReplyEach(accepted, { since, timeoutMs: 90_000 });
+    const refused = injected.length - accepted.length;
+    console.log(
+      `kill -9 drill: ${accepted.length} accepted and answered once each; ${refused} refused at the dead port`,
+    );
+  },
+);
+
+suiteTest(
+  "failure: kill -9 of public mid-login; after restart login works and nothing 500s",
+  serial,
+  async () => {
+    const phone = uniquePhone();
+    const code = await requestCode(phone);
+    await target.control!.kill("public");
+    const down = await publicApi.verify(phone, code).catch((error) => error as Error);
+    assert.ok(down instanceof Error, "the public port is closed while killed");
+    await target.control!.start("public");
+    await waitForReadiness(target.urls.public, { ready: true });
+    const verify = await publicApi.verify(phone, code);
+    assert.equal(
+      verify.status,
+      200,
+      `the code issued before the crash still works: ${verify.text}`,
+    );
+    const again = await signIn();
+    assert.equal((await again.api.me()).status, 200);
+  },
+);
+
+suiteTest("failure: duplicate webhooks give one row and one reply", serial, async () => {
+  const [user] = await talkers(1);
+  const since = await bridgeControl.lastSeq();
+  await bridgeControl.faults({ duplicate_webhooks: true });
+  let injected: Injected[];
+  try {
+    injected = [];
+    for (let i = 1; i <= 3; i++) {
+      const text = `said twice #${i}`;
+      const r = await bridgeControl.inbound({ from: user!.phone, text });
+      injected.push({
+        phone: user!.phone,
+        text,
+        messageId: r.message_id,
+        webhookStatus: r.webhook?.status ?? null,
+      });
+    }
+    // The same messageId again by hand, too.
+    const reused = await bridgeControl.inbound({
+      from: user!.phone,
+      text: "said twice #1",
+      messageId: injected[0]!.messageId,
+    });
+    assert.equal(reused.webhook?.status, 200);
+    assert.equal((reused.webhook?.body as { status?: string })?.status, "duplicate");
+  } finally {
+    await bridgeControl.faults({ duplicate_webhooks: false });
+  }
+  await assertExactlyOneReplyEach(injected, { since });
+  const rows = await user!.api.messages({ direction: "inbound", limit: 100 });
+  for (const m of injected) {
+    assert.equal(rows.json.items.filter((r) => r.whatsapp_message_id === m.messageId).length, 1);
+  }
+});
+
+suiteTest("failure: transient send failures are retried and delivered once", serial, async () => {
+  const [user] = await talkers(1);
+  const since = await bridgeControl.lastSeq();
+  await bridgeControl.faults({ send_fail_times: 2, send_status: 503 });
+  try {
+    const r = await bridgeControl.inbound({ from: user!.phone, text: "flaky bridge" });
+    await assertExactlyOneReplyEach([{
+      phone: user!.phone,
+      text: "flaky bridge",
+      messageId: r.message_id,
+      webhookStatus: 200,
+    }], { since });
+  } finally {
+    await bridgeControl.faults({ send_fail_times: null, send_status: null });
+  }
+  const all = await bridgeControl.sent({ to: user!.phone, since, all: true });
+  assert.ok(
+    all.items.filter((i) => i.rejected).length >= 2,
+    "two rejected attempts before success",
+  );
+});
+
+suiteTest(
+  "failure: a permanent send failure is dead-lettered, then requeued and delivered",
+  serial,
+  async () => {
+    const [user] = await talkers(1);
+    const adminApi = await admin();
+    const since = await bridgeControl.lastSeq();
+    await bridgeControl.faults({ send_status: 422 });
+    try {
+      await bridgeControl.inbound({ from: user!.phone, text: "doomed at first" });
+      await eventually(async () => {
+        const failed = await adminApi.raw<{ items: Array<{ kind: string }> }>(
+          "GET",
+          "/api/v1/admin/queue/failed",
+        );
+        return failed.json.items?.length > 0;
+      }, {
+        timeoutMs: 30_000,
+        message: "a dead letter after 3 permanent failures",
+        onTimeout: () => logTail(["private"]),
+      });
+      const rows = await eventually(async () => {
+        const list = await user!.api.messages({ direction: "outbound" });
+        return list.json.items.find((m) => m.status === "failed");
+      }, { message: "the reply row marked failed" });
+      assert.equal(rows.content, 'You said: "doomed at first"');
+    } finally {
+      await bridgeControl.faults({ send_status: null });
+    }
+    const requeue = await adminApi.raw<{ requeued: number }>(
+      "POST",
+      "/api/v1/admin/queue/requeue-failed",
+    );
+    assert.equal(requeue.status, 200, requeue.text);
+    assert.ok(requeue.json.requeued >= 1);
+    const [sent] = await bridgeControl.waitForSent({ to: user!.phone, since, timeoutMs: 20_000 });
+    assert.equal(sent!.text, 'You said: "doomed at first"');
+  },
+);
+
+suiteTest(
+  "failure: a disconnected session holds replies until session.connected drains them",
+  serial,
+  async () => {
+    const users = await talkers(2);
+    const since = await bridgeControl.lastSeq();
+    await bridgeControl.faults({ disconnect_session: true });
+    const injected: Injected[] = [];
+    try {
+      for (const [i, user] of users.entries()) {
+        const text = `while disconnected ${i}`;
+        const r = await bridgeControl.inbound({ from: user.phone, text });
+        injected.push({
+          phone: user.phone,
+          text,
+          messageId: r.message_id,
+          webhookStatus: r.webhook?.status ?? null,
+        });
+      }
+      await eventually(async () => {
+        const all = await bridgeControl.sent({ since, all: true });
+        return all.items.some((i) => i.rejected);
+      }, { message: "a send refused with 'Session not connected'" });
+    } finally {
+      await bridgeControl.faults({ disconnect_session: false });
+    }
+    await assertExactlyOneReplyEach(injected, { since, timeoutMs: 15_000 });
+  },
+);

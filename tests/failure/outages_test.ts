@@ -1,0 +1,179 @@
+/**
+ * Failure: 30-second outages of each dependency while messages keep arriving (contract §4.3,
+ * §11). Nothing accepted is lost, every message gets exactly one reply after recovery,
+ * `/ready` names the failed dependency meanwhile, and Zapa recovers without a restart.
+ */
+import assert from "node:assert/strict";
+import { admin, bridgeControl, llm, privateApi } from "../../lib/fixtures.ts";
+import { eventually } from "../../lib/eventually.ts";
+import { logTail, suiteTest, target } from "../../lib/target.ts";
+import {
+  assertExactlyOneReplyEach,
+  injectDuring,
+  OUTAGE_SECONDS,
+  talkers,
+  waitForReadiness,
+  withServiceDown,
+} from "./_drill.ts";
+
+const MESSAGES = 20;
+const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
+
+suiteTest(
+  "failure: a bridge outage queues replies, then drains them exactly once",
+  serial,
+  async () => {
+    const users = await talkers(4);
+    const adminApi = await admin();
+    const since = await bridgeControl.lastSeq();
+    await bridgeControl.faults({ offline: true });
+    let injected;
+    try {
+      await waitForReadiness(target.urls.private, { ready: false, failed: "bridge" });
+      injected = await injectDuring(users, {
+        count: MESSAGES,
+        seconds: OUTAGE_SECONDS,
+        label: "bridge outage",
+      });
+      for (const m of injected) {
+        assert.equal(
+          m.webhookStatus,
+          200,
+          "accepted while the bridge is down",
+        );
+      }
+      const queue = await eventually(async () => {
+        const q = await adminApi.queue();
+        return q.json.outbound?.queued > 0 ? q.json : undefined;
+      }, {
+        message: "outbound.queued > 0 while the bridge is offline",
+        onTimeout: () => logTail(["private"]),
+      });
+      assert.ok(queue.queued > 0);
+    } finally {
+      await bridgeControl.faults({ offline: false });
+    }
+    await assertExactlyOneReplyEach(injected, { since });
+    await eventually(async () => (await adminApi.queue()).json.outbound?.queued === 0, {
+      message: "outbound.queued back to 0",
+      timeoutMs: 20_000,
+    });
+    await waitForReadiness(target.urls.private, { ready: true });
+  },
+);
+
+suiteTest("failure: a PostgreSQL outage loses no message (intake in Redis)", serial, async () => {
+  const users = await talkers(4);
+  const since = await bridgeControl.lastSeq();
+  const injected = await withServiceDown("postgres", async () => {
+    await waitForReadiness(target.urls.private, { ready: false, failed: "database" });
+    await waitForReadiness(target.urls.public, { ready: false, failed: "database" });
+    const sent = await injectDuring(users, {
+      count: MESSAGES,
+      seconds: OUTAGE_SECONDS,
+      label: "pg outage",
+    });
+    for (const m of sent) assert.equal(m.webhookStatus, 200, "Redis takes the intake");
+    return sent;
+  });
+  await assertExactlyOneReplyEach(injected, { since, services: ["private", "postgres"] });
+  await waitForReadiness(target.urls.private, { ready: true });
+});
+
+suiteTest(
+  "failure: a Redis outage that restarts empty loses no message (intake in PostgreSQL)",
+  serial,
+  async () => {
+    const users = await talkers(4);
+    const since = await bridgeControl.lastSeq();
+    const injected = await withServiceDown("redis", async () => {
+      await waitForReadiness(target.urls.private, { ready: false, failed: "redis" });
+      const sent = await injectDuring(users, {
+        count: MESSAGES,
+        seconds: OUTAGE_SECONDS,
+        label: "redis outage",
+      });
+      for (const m of sent) assert.equal(m.webhookStatus, 200, "PostgreSQL takes the intake");
+      return sent;
+    });
+    await assertExactlyOneReplyEach(injected, { since, services: ["private", "redis"] });
+    await waitForReadiness(target.urls.private, { ready: true });
+  },
+);
+
+suiteTest(
+  "failure: with both stores down the webhook answers 503 and the bridge retries",
+  serial,
+  async () => {
+    const [user] = await talkers(1);
+    const control = target.control!;
+    await control.stop("redis");
+    try {
+      await control.stop("postgres");
+      try {
+        await waitForReadiness(target.urls.private, { ready: false, failed: "database" });
+        const direct = await privateApi.webhook({
+          sessionId: target.session_id,
+          origin: "test",
+          eventType: "message.received",
+          timestamp: Date.now(),
+          data: {
+            from: `${user!.phone.slice(1)}@s.whatsapp.net`,
+            to: `${target.system_number.slice(1)}:1@s.whatsapp.net`,
+            messageId: `BOTHDOWN${crypto.randomUUID()}`,
+            timestamp: Date.now(),
+            isGroup: false,
+            type: "text",
+            text: "both stores down",
+          },
+        }, { secret: target.webhook_secret, header: true });
+        assert.equal(direct.status, 503, direct.text);
+        assert.deepEqual(direct.json, { status: "error", error: "storage_unavailable" });
+        assert.equal(direct.headers.get("retry-after"), "1");
+
+        const inbound = await bridgeControl.inbound({
+          from: user!.phone,
+          text: "both stores down",
+        });
+        assert.equal(inbound.webhook?.status, 503);
+        const attempts = await eventually(async () => {
+          const page = await bridgeControl.webhooks({ message_id: inbound.message_id });
+          return page.items.length >= 2 ? page.items : undefined;
+        }, { timeoutMs: 15_000, message: "the bridge to retry the refused webhook" });
+        assert.ok(attempts.every((a) => a.status === 503), JSON.stringify(attempts));
+        assert.deepEqual(attempts.map((a) => a.attempt).slice(0, 2), [1, 2]);
+      } finally {
+        await control.start("postgres");
+      }
+    } finally {
+      await control.start("redis");
+    }
+    await waitForReadiness(target.urls.private, { ready: true }, 30_000);
+  },
+);
+
+suiteTest(
+  "failure: an LLM outage gets exactly one 'temporarily unavailable' reply per message",
+  serial,
+  async () => {
+    const users = await talkers(2);
+    const since = await bridgeControl.lastSeq();
+    await llm.faults({ status: 503 });
+    let injected;
+    try {
+      injected = await injectDuring(users, {
+        count: 6,
+        seconds: Math.min(OUTAGE_SECONDS, 10),
+        label: "llm outage",
+      });
+      await assertExactlyOneReplyEach(injected, {
+        since,
+        expectText: () =>
+          "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.",
+        services: ["private", "llm"],
+      });
+    } finally {
+      await llm.faults({});
+    }
+  },
+);
