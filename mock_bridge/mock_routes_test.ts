@@ -396,6 +396,33 @@ Deno.test("mock bridge controls: a delay of -1 disables that receipt", async () 
   }
 });
 
+Deno.test("mock bridge controls: an inbound to a receiver answering 500, 500, 200 makes exactly 3 attempts spaced by WEBHOOK_RETRY_DELAY × n", async () => {
+  const receiver = startReceiver({ statuses: [500, 500, 200] });
+  const { state, call } = setup({ webhookRetryAttempts: 3, webhookRetryDelayMs: 100 }, receiver);
+  try {
+    const r = await call("POST", "/__mock/inbound", { from: "1555", text: "retry" });
+    assert.equal(r.json.webhook.status, 500);
+    const items = await eventually(async () => {
+      const page = await call("GET", `/__mock/webhooks?message_id=${r.json.message_id}`);
+      return page.json.items.some((i: { status: number }) => i.status === 200)
+        ? page.json.items
+        : undefined;
+    }, { message: "the third, successful attempt", timeoutMs: 3000 });
+    assert.deepEqual(items.map((i: { attempt: number; status: number }) => [i.attempt, i.status]), [
+      [1, 500],
+      [2, 500],
+      [3, 200],
+    ]);
+    assert.equal(receiver.received.length, 3);
+    const [a, b, c] = receiver.received.map((x) => x.at) as [number, number, number];
+    assert.ok(b - a >= 95 && b - a < 400, `gap 1 was ${Math.round(b - a)} ms`);
+    assert.ok(c - b >= 195 && c - b < 500, `gap 2 was ${Math.round(c - b)} ms`);
+  } finally {
+    state.close();
+    await receiver.close();
+  }
+});
+
 Deno.test("mock bridge controls: /__mock/webhooks records every attempt with status, error and response", async () => {
   const receiver = startReceiver({ statuses: [503, 200] });
   const { state, call } = setup({ webhookRetryDelayMs: 10 }, receiver);

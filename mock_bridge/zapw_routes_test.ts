@@ -1,5 +1,6 @@
 /** The zapw API of the mock, in-process through `app.request()`. */
 import assert from "node:assert/strict";
+import { eventually } from "../lib/eventually.ts";
 import { createApiApp } from "./app.ts";
 import type { BridgeConfig } from "./config.ts";
 import { BridgeState } from "./state.ts";
@@ -87,22 +88,17 @@ Deno.test("mock bridge zapw API: a new session shows a real PNG QR, expires it a
     const ttl = Date.parse(s.qrExpiresAt) - Date.now();
     assert.ok(ttl > 0 && ttl <= 100, `QR expires in ${ttl} ms`);
     // After expiry a read refreshes the QR.
-    await new Promise((r) => setTimeout(r, 120));
-    const again = await call("GET", "/sessions/user-1");
-    assert.notEqual(again.json.data.qrCode, s.qrCode);
-    assert.ok(Date.parse(again.json.data.qrExpiresAt) > Date.now());
-    // Then it connects and the QR disappears.
-    const start = Date.now();
-    let connected: Record<string, unknown> | undefined;
-    while (Date.now() - start < 3000) {
+    const again = await eventually(async () => {
       const r = await call("GET", "/sessions/user-1");
-      if (r.json.data.status === "connected") {
-        connected = r.json.data;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.ok(connected, "session connected within 3 s");
+      return r.json.data.qrCode !== s.qrCode ? r : undefined;
+    }, { message: "a refreshed QR code", timeoutMs: 2000 });
+    assert.match(again.json.data.qrCode, /^data:image\/png;base64,/);
+    assert.ok(Date.parse(again.json.data.qrExpiresAt) > Date.now() - 50);
+    // Then it connects and the QR disappears.
+    const connected = await eventually(async () => {
+      const r = await call("GET", "/sessions/user-1");
+      return r.json.data.status === "connected" ? r.json.data : undefined;
+    }, { message: "session user-1 connected", timeoutMs: 3000 });
     assert.equal(connected.qrCode, undefined);
     assert.equal(connected.phoneNumber, "1234567890");
   } finally {
