@@ -22,7 +22,9 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
     commandTimeout: options.blocking ? undefined : options.commandTimeoutMs ?? 200,
     connectTimeout: 1_000,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
-    reconnectOnError: () => true,
+    // Reconnect only for a failed-over replica; ordinary command errors (NOSCRIPT, BUSYGROUP …)
+    // must not drop the connection.
+    reconnectOnError: (error) => /READONLY/.test(error.message),
   });
   // Without a listener ioredis prints every reconnect error; readiness reports the state.
   redis.on("error", () => {});
