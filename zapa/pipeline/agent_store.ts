@@ -1,0 +1,114 @@
+/**
+ * PostgreSQL side of the agent worker: per-user leases, the oldest pending message, and the
+ * single statement that stores a reply and marks its message done (contract §4.3.3–4).
+ */
+import type { Sql } from "../db/mod.ts";
+import type { ReplyResult } from "./agent_worker.ts";
+
+export interface PendingMessage {
+  id: number;
+  userId: number;
+  phoneNumber: string;
+  userActive: boolean;
+}
+
+/**
+ * Takes (or renews) the user's lease and returns their oldest pending message. `leased` is
+ * false when another live worker holds the user.
+ */
+export async function claimNextPending(
+  sql: Sql,
+  options: { userId: number; owner: string; leaseMs: number },
+): Promise<{ leased: boolean; message: PendingMessage | null }> {
+  const rows = await sql<
+    { user_id: number; id: number | null; phone_number: string; is_active: boolean }[]
+  >`
+    WITH lease AS (
+      INSERT INTO agent_leases (user_id, owner, expires_at)
+      VALUES (${options.userId}, ${options.owner},
+        now() + ${options.leaseMs} * interval '1 millisecond')
+      ON CONFLICT (user_id) DO UPDATE
+        SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at, updated_at = now()
+        WHERE agent_leases.owner = EXCLUDED.owner OR agent_leases.expires_at < now()
+      RETURNING user_id
+    )
+    SELECT l.user_id, m.id, u.phone_number, u.is_active
+    FROM lease l
+    JOIN users u ON u.id = l.user_id
+    LEFT JOIN LATERAL (
+      SELECT id FROM messages
+      WHERE user_id = l.user_id AND agent_status = 'pending'
+      ORDER BY "timestamp", id LIMIT 1
+    ) m ON true`;
+  const row = rows[0];
+  if (!row) return { leased: false, message: null };
+  if (row.id === null) return { leased: true, message: null };
+  return {
+    leased: true,
+    message: {
+      id: row.id,
+      userId: row.user_id,
+      phoneNumber: row.phone_number,
+      userActive: row.is_active,
+    },
+  };
+}
+
+export async function renewLease(
+  sql: Sql,
+  options: { userId: number; owner: string; leaseMs: number },
+): Promise<void> {
+  await sql`
+    UPDATE agent_leases SET expires_at = now() + ${options.leaseMs} * interval '1 millisecond',
+      updated_at = now()
+    WHERE user_id = ${options.userId} AND owner = ${options.owner}`;
+}
+
+export async function releaseLease(
+  sql: Sql,
+  options: { userId: number; owner: string },
+): Promise<void> {
+  await sql`DELETE FROM agent_leases WHERE user_id = ${options.userId} AND owner = ${options.owner}`;
+}
+
+/** Drops every lease this instance held before a restart: its work may start again at once. */
+export async function releaseOwnLeases(sql: Sql, owner: string): Promise<number> {
+  const result = await sql`DELETE FROM agent_leases WHERE owner = ${owner}`;
+  return result.count;
+}
+
+/**
+ * One statement: insert the reply (`outbound`, `reply_to_id`, `status='queued'`) unless one
+ * exists, and mark the message done. `reply: null` marks it done without answering. Returns
+ * the new reply's id, or null when the message was already answered.
+ */
+export async function storeReply(
+  sql: Sql,
+  options: { inboundId: number; reply: ReplyResult | null; senderJid?: string | null },
+): Promise<{ replyId: number | null }> {
+  const { inboundId, reply } = options;
+  if (reply === null) {
+    await sql`UPDATE messages SET agent_status = 'done', updated_at = now()
+      WHERE id = ${inboundId} AND agent_status = 'pending'`;
+    return { replyId: null };
+  }
+  const rows = await sql<{ reply_id: number | null }[]>`
+    WITH reply AS (
+      INSERT INTO messages (user_id, session_id, direction, message_type, content, sender_jid,
+        recipient_jid, "timestamp", reply_to_id, status, metadata)
+      SELECT i.user_id, i.session_id, 'outbound', 'text', ${reply.text}, ${
+    options.senderJid ?? null
+  },
+        i.sender_jid, greatest(now(), i."timestamp"), i.id, 'queued',
+        ${sql.json(reply.metadata as unknown as Parameters<typeof sql.json>[0])}
+      FROM messages i WHERE i.id = ${inboundId}
+      ON CONFLICT (reply_to_id) WHERE direction = 'outbound' DO NOTHING
+      RETURNING id
+    ), done AS (
+      UPDATE messages SET agent_status = 'done', updated_at = now()
+      WHERE id = ${inboundId} AND agent_status = 'pending'
+      RETURNING id
+    )
+    SELECT (SELECT id FROM reply) AS reply_id, (SELECT count(*) FROM done) AS done_count`;
+  return { replyId: rows[0]?.reply_id ?? null };
+}

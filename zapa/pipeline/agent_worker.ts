@@ -1,0 +1,189 @@
+/**
+ * The agent worker (contract §4.3.3–5): pending work lives in PostgreSQL. For each user with
+ * pending messages it takes the user's lease (`agent_leases`), answers the oldest pending
+ * message by (timestamp, id), and stores the reply and marks the message done in one statement
+ * — the unique `reply_to_id` index rejects a second reply. No transaction is open during the
+ * LLM call. After commit the reply is enqueued as `reply:{message_id}`.
+ */
+import type { Deps } from "../deps.ts";
+import { isConnectionError } from "../db/mod.ts";
+import { isDependencyError } from "../http/errors.ts";
+import { errorText, log } from "../log.ts";
+import { phoneDigits } from "../phone.ts";
+import { enqueueOutbound } from "./outbound_queue.ts";
+import { claimNextPending, releaseLease, renewLease, storeReply } from "./agent_store.ts";
+
+export interface ReplyMetadata {
+  provider: string | null;
+  model: string | null;
+  response_time_ms: number;
+  tool_rounds: number;
+  fallback_used: boolean;
+  error_kind: string | null;
+}
+
+export interface ReplyResult {
+  text: string;
+  metadata: ReplyMetadata;
+}
+
+/** `generateReply` of `zapa/agent/mod.ts`: never throws for LLM failures, throws on DB errors. */
+export type GenerateReply = (
+  deps: Deps,
+  input: { userId: number; messageId: number },
+) => Promise<ReplyResult>;
+
+/** Reply used when the agent itself keeps failing on one message (never for LLM outages). */
+export const UNAVAILABLE_TEXT =
+  "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.";
+
+export interface AgentWorkerOptions {
+  owner: string;
+  generateReply: GenerateReply;
+  /** Called after a reply was committed and enqueued (wakes delivery in this process). */
+  onReplyQueued?: () => void;
+}
+
+const MAX_AGENT_ERRORS = 3;
+
+export class AgentWorker {
+  #wanted = new Set<number>();
+  #active = new Map<number, Promise<void>>();
+  #retryTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  #errors = new Map<number, number>();
+  #running = false;
+
+  constructor(private deps: Deps, private options: AgentWorkerOptions) {}
+
+  start(): void {
+    this.#running = true;
+    this.#pump();
+  }
+
+  async stop(graceMs = 3_000): Promise<void> {
+    this.#running = false;
+    for (const t of this.#retryTimers.values()) clearTimeout(t);
+    this.#retryTimers.clear();
+    await Promise.race([
+      Promise.allSettled(this.#active.values()),
+      new Promise((r) => setTimeout(r, graceMs)),
+    ]);
+  }
+
+  /** This user may have pending messages: answer them soon. */
+  notify(userId: number): void {
+    this.#wanted.add(userId);
+    this.#pump();
+  }
+
+  /** Users being answered by this process. */
+  get activeUsers(): number {
+    return this.#active.size;
+  }
+
+  #pump(): void {
+    if (!this.#running) return;
+    const limit = this.deps.config.agent.concurrency;
+    for (const userId of this.#wanted) {
+      if (this.#active.size >= limit) break;
+      if (this.#active.has(userId) || this.#retryTimers.has(userId)) continue;
+      this.#wanted.delete(userId);
+      const run = this.#serve(userId).finally(() => {
+        this.#active.delete(userId);
+        this.#pump();
+      });
+      this.#active.set(userId, run);
+    }
+  }
+
+  /** Answers the user's pending messages oldest first while holding the lease. */
+  async #serve(userId: number): Promise<void> {
+    const { deps, options } = this;
+    const leaseMs = deps.config.leaseMs;
+    let leased = false;
+    try {
+      while (this.#running) {
+        const next = await claimNextPending(deps.sql, { userId, owner: options.owner, leaseMs });
+        leased = next.leased;
+        if (!next.message) return;
+        const m = next.message;
+        if (!m.userActive) {
+          await storeReply(deps.sql, { inboundId: m.id, reply: null });
+          continue;
+        }
+        const reply = await this.#generate(userId, m.id, leaseMs);
+        const stored = await storeReply(deps.sql, {
+          inboundId: m.id,
+          reply,
+          senderJid: `${phoneDigits(deps.config.whatsapp.systemNumber)}@s.whatsapp.net`,
+        });
+        this.#errors.delete(m.id);
+        if (stored.replyId === null) continue;
+        deps.metrics.inc("zapa_replies_total", "Replies stored", {
+          error_kind: reply.metadata.error_kind ?? "none",
+        });
+        try {
+          await enqueueOutbound(deps.redis, {
+            id: `reply:${m.id}`,
+            kind: "reply",
+            to: m.phoneNumber,
+            text: reply.text,
+            messageId: stored.replyId,
+          });
+          options.onReplyQueued?.();
+        } catch (error) {
+          // The row is durable (status 'queued'); the sweeper enqueues it once Redis is back.
+          log.warn("agent: enqueue failed, sweeper will retry", { error: errorText(error) });
+        }
+      }
+    } catch (error) {
+      this.#retryLater(userId, error);
+    } finally {
+      if (leased) await releaseLease(deps.sql, { userId, owner: options.owner }).catch(() => {});
+    }
+  }
+
+  async #generate(userId: number, messageId: number, leaseMs: number): Promise<ReplyResult> {
+    const heartbeat = setInterval(() => {
+      renewLease(this.deps.sql, { userId, owner: this.options.owner, leaseMs }).catch(() => {});
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    try {
+      return await this.options.generateReply(this.deps, { userId, messageId });
+    } catch (error) {
+      if (isConnectionError(error) || isDependencyError(error)) throw error;
+      const count = (this.#errors.get(messageId) ?? 0) + 1;
+      this.#errors.set(messageId, count);
+      log.error("agent: reply generation failed", {
+        message_id: messageId,
+        attempt: count,
+        error: errorText(error),
+      });
+      if (count < MAX_AGENT_ERRORS) throw error;
+      // A message that breaks the agent repeatedly still gets exactly one answer.
+      this.#errors.delete(messageId);
+      return {
+        text: UNAVAILABLE_TEXT,
+        metadata: {
+          provider: null,
+          model: null,
+          response_time_ms: 0,
+          tool_rounds: 0,
+          fallback_used: false,
+          error_kind: "internal",
+        },
+      };
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  #retryLater(userId: number, error: unknown): void {
+    log.warn("agent: will retry user", { user_id: userId, error: errorText(error) });
+    if (!this.#running) return;
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(userId);
+      this.notify(userId);
+    }, 1_000);
+    this.#retryTimers.set(userId, timer);
+  }
+}

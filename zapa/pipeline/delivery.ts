@@ -1,0 +1,232 @@
+/**
+ * The delivery worker (contract §4.3.6, §4.4): leases due recipients, sends their head job to the
+ * bridge, and retries with capped backoff. Send once: a job whose marker exists is never sent
+ * again; after the bridge accepts, the marker is set first, then the row gets its WhatsApp id
+ * and `status='sent'`. Permanent failures dead-letter after 3 tries (`status='failed'`).
+ */
+import type { Deps } from "../deps.ts";
+import type { Redis } from "../redis.ts";
+import { errorText, log, maskPhone } from "../log.ts";
+import { retryDelay } from "./backoff.ts";
+import { sendText } from "./bridge_client.ts";
+import {
+  claimDue,
+  completeJob,
+  deadLetterJob,
+  type LeasedJob,
+  markSent,
+  nextDueAt,
+  retryJob,
+} from "./outbound_store.ts";
+import { OUT } from "./outbound_queue.ts";
+import type { StatusParking } from "./statuses.ts";
+import { Signal } from "./signal.ts";
+import { applyStatus } from "./inbound_store.ts";
+
+export interface DeliveryOptions {
+  owner: string;
+  /** Connection for BLPOP on the wake list (no command timeout). */
+  blocking: Redis;
+  parking: StatusParking;
+  /** Recipients sent to in parallel. */
+  maxInFlight?: number;
+}
+
+const IDLE_WAIT_MS = 1_000;
+
+export class DeliveryWorker {
+  #signal = new Signal();
+  #running = false;
+  #inFlight = new Set<Promise<void>>();
+  #loops: Promise<void>[] = [];
+  #max: number;
+
+  constructor(private deps: Deps, private options: DeliveryOptions) {
+    this.#max = options.maxInFlight ?? 64;
+  }
+
+  /** Wakes the loop at once (a job was enqueued or became due in this process). */
+  kick(): void {
+    this.#signal.notify();
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loops = [this.#dispatch(), this.#listen()];
+  }
+
+  /** Stops taking jobs and waits (bounded) for sends in flight. */
+  async stop(graceMs = 3_000): Promise<void> {
+    this.#running = false;
+    this.#signal.notify();
+    await Promise.race([
+      Promise.allSettled([...this.#inFlight, ...this.#loops]),
+      new Promise((r) => setTimeout(r, graceMs)),
+    ]);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  async #dispatch(): Promise<void> {
+    const leaseMs = this.deps.config.leaseMs + this.deps.config.outbound.sendTimeoutMs;
+    while (this.#running) {
+      const wait = this.#signal.wait();
+      let claimed = 0;
+      let idleMs = IDLE_WAIT_MS;
+      try {
+        const free = this.#max - this.#inFlight.size;
+        if (free > 0) {
+          const jobs = await claimDue(this.deps.redis, {
+            max: free,
+            leaseMs,
+            owner: this.options.owner,
+          });
+          claimed = jobs.length;
+          for (const job of jobs) this.#track(this.#handle(job));
+          if (claimed === 0) {
+            const due = await nextDueAt(this.deps.redis);
+            if (due !== null) idleMs = Math.max(0, Math.min(IDLE_WAIT_MS, due - Date.now()));
+          }
+        }
+      } catch (error) {
+        log.debug("delivery: claim failed", { error: errorText(error) });
+        idleMs = 250;
+      }
+      if (claimed > 0 && this.#inFlight.size < this.#max) continue;
+      await wait.until(idleMs);
+    }
+  }
+
+  /** Blocks on the wake list so jobs enqueued by other processes start at once. */
+  async #listen(): Promise<void> {
+    while (this.#running) {
+      try {
+        const got = await this.options.blocking.blpop(OUT.wake, 1);
+        if (got) this.#signal.notify();
+      } catch {
+        if (!this.#running) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  #track(p: Promise<void>): void {
+    this.#inFlight.add(p);
+    p.finally(() => {
+      this.#inFlight.delete(p);
+      this.#signal.notify();
+    });
+  }
+
+  async #handle(job: LeasedJob): Promise<void> {
+    try {
+      await this.#deliver(job);
+    } catch (error) {
+      // Redis or PostgreSQL failed mid-way: the lease expires and the job is retried; the
+      // send-once marker keeps a retry from sending twice.
+      log.warn("delivery: job interrupted", { job: job.id, error: errorText(error) });
+      await retryJob(this.deps.redis, job, {
+        dueAt: Date.now() + 500,
+        lastError: errorText(error),
+      }).catch(() => {});
+    }
+  }
+
+  async #deliver(job: LeasedJob): Promise<void> {
+    const { config, metrics, redis } = this.deps;
+    if (job.sentMarker !== null) {
+      await this.#recordSent(job, job.sentMarker === "-" ? "" : job.sentMarker);
+      await completeJob(redis, job);
+      return;
+    }
+    const now = Date.now();
+    if (job.expiresAt !== null && now >= job.expiresAt) {
+      log.info("delivery: job expired", { job: job.id, kind: job.kind });
+      await completeJob(redis, job);
+      return;
+    }
+    if (now - job.enqueuedAt > config.outbound.maxAgeSeconds * 1000) {
+      await this.#deadLetter(job, job.lastError || "expired: OUTBOUND_MAX_AGE reached");
+      return;
+    }
+    const started = performance.now();
+    const result = await sendText(config, { to: job.to, text: job.text });
+    metrics.observe(
+      "zapa_bridge_send_seconds",
+      "Bridge send latency",
+      { outcome: result.ok ? "ok" : "error" },
+      (performance.now() - started) / 1000,
+    );
+    if (result.ok) {
+      if (job.kind === "auth_code") {
+        await completeJob(redis, job, { marker: result.messageId || "-" });
+      } else {
+        await markSent(redis, job.id, result.messageId);
+        await this.#recordSent(job, result.messageId);
+        await completeJob(redis, job);
+      }
+      metrics.inc("zapa_outbound_sent_total", "Outbound messages accepted by the bridge", {
+        kind: job.kind,
+      });
+      return;
+    }
+    const attempts = job.attempts + 1;
+    const permanentFailures = job.permanentFailures + (result.transient ? 0 : 1);
+    metrics.inc("zapa_delivery_failures_total", "Failed bridge sends", {
+      kind: result.transient ? "transient" : "permanent",
+    });
+    const next = { ...job, attempts, permanentFailures };
+    if (permanentFailures >= config.outbound.permanentFailureAttempts) {
+      await this.#deadLetter(next, result.error);
+      return;
+    }
+    const delay = retryDelay(attempts, {
+      baseMs: config.outbound.retryBaseMs,
+      maxMs: config.outbound.retryMaxMs,
+    });
+    log.warn("delivery: send failed, will retry", {
+      job: job.id,
+      to: maskPhone(job.to),
+      attempts,
+      transient: result.transient,
+      error: result.error,
+      retry_in_ms: delay,
+    });
+    await retryJob(redis, next, { dueAt: Date.now() + delay, lastError: result.error });
+  }
+
+  /** Writes the WhatsApp id and `sent` (forward only), then any receipt parked for the id. */
+  async #recordSent(job: LeasedJob, waId: string): Promise<void> {
+    if (job.kind !== "reply" || job.messageId === null) return;
+    const { sql } = this.deps;
+    await sql`
+      UPDATE messages SET
+        whatsapp_message_id = COALESCE(whatsapp_message_id, ${waId || null}),
+        status = CASE WHEN status IN ('queued', 'failed') OR status IS NULL THEN 'sent'
+          ELSE status END,
+        updated_at = now()
+      WHERE id = ${job.messageId}`;
+    if (!waId) return;
+    const parked = await this.options.parking.take(waId);
+    if (parked) await applyStatus(sql, waId, parked);
+  }
+
+  async #deadLetter(job: LeasedJob, error: string): Promise<void> {
+    log.error("delivery: job dead-lettered", {
+      job: job.id,
+      to: maskPhone(job.to),
+      attempts: job.attempts,
+      error,
+    });
+    this.deps.metrics.inc("zapa_outbound_dead_letters_total", "Outbound jobs dead-lettered");
+    if (job.kind === "reply" && job.messageId !== null) {
+      await this.deps.sql`
+        UPDATE messages SET status = 'failed', updated_at = now()
+        WHERE id = ${job.messageId} AND status = 'queued'`;
+    }
+    await deadLetterJob(this.deps.redis, job, error);
+  }
+}

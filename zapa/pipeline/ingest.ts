@@ -1,0 +1,248 @@
+/**
+ * The ingest worker (contract §4.3.2): leases intake-stream events in order through a consumer
+ * group, stores them idempotently in PostgreSQL, then acknowledges them. While PostgreSQL is
+ * down events stay in Redis and are retried with backoff; leases of a dead consumer are
+ * reclaimed (XAUTOCLAIM) after `leaseMs`; after 3 non-transient failures an event is
+ * dead-lettered.
+ */
+import type { Deps } from "../deps.ts";
+import type { Redis } from "../redis.ts";
+import { isConnectionError } from "../db/mod.ts";
+import { isDependencyError } from "../http/errors.ts";
+import { errorText, log } from "../log.ts";
+import { retryDelay } from "./backoff.ts";
+import { storeInbound } from "./inbound_store.ts";
+import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
+import type { StatusParking } from "./statuses.ts";
+import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
+
+export const INBOUND_DEAD = "zapa:dead:inbound";
+export const INBOUND_FAILURES = "zapa:intake:failures";
+const MAX_FAILURES = 3;
+const BATCH = 100;
+
+type Entry = [id: string, fields: string[]];
+
+export interface IngestOptions {
+  consumer: string;
+  blocking: Redis;
+  parking: StatusParking;
+  onPending: (userId: number) => void;
+}
+
+export class IngestWorker {
+  #running = false;
+  #loop: Promise<void> | null = null;
+  /** Re-read this consumer's own unacknowledged entries before taking new ones. */
+  #ownPending = true;
+  #pgFailures = 0;
+
+  constructor(private deps: Deps, private options: IngestOptions) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(graceMs = 3_000): Promise<void> {
+    this.#running = false;
+    await Promise.race([this.#loop, new Promise((r) => setTimeout(r, graceMs))]);
+  }
+
+  /** Entries were claimed for this consumer (XAUTOCLAIM): process them next. */
+  markOwnPending(): void {
+    this.#ownPending = true;
+  }
+
+  async #run(): Promise<void> {
+    const { redis } = this.deps;
+    const { consumer, blocking } = this.options;
+    let redisFailures = 0;
+    while (this.#running) {
+      try {
+        let entries: Entry[] = [];
+        if (this.#ownPending) {
+          entries = readEntries(
+            await redis.xreadgroup(
+              "GROUP",
+              INTAKE_GROUP,
+              consumer,
+              "COUNT",
+              BATCH,
+              "STREAMS",
+              INTAKE_STREAM,
+              "0",
+            ),
+          );
+          if (entries.length === 0) this.#ownPending = false;
+        }
+        if (entries.length === 0) {
+          entries = readEntries(
+            await blocking.xreadgroup(
+              "GROUP",
+              INTAKE_GROUP,
+              consumer,
+              "COUNT",
+              BATCH,
+              "BLOCK",
+              1_000,
+              "STREAMS",
+              INTAKE_STREAM,
+              ">",
+            ),
+          );
+        }
+        redisFailures = 0;
+        if (entries.length > 0) await this.#process(entries);
+      } catch (error) {
+        if (!this.#running) return;
+        if (error instanceof Error && error.message.includes("NOGROUP")) {
+          await ensureIntakeGroup(redis).catch(() => {});
+          continue;
+        }
+        redisFailures++;
+        log.debug("ingest: redis read failed", { error: errorText(error) });
+        await sleep(Math.min(50 * 2 ** redisFailures, 1_000));
+      }
+    }
+  }
+
+  async #process(entries: Entry[]): Promise<void> {
+    const done: string[] = [];
+    try {
+      for (const [id, fields] of entries) {
+        if (!this.#running) break;
+        const outcome = await this.#store(id, fields);
+        if (outcome === "retry") {
+          this.#ownPending = true;
+          break;
+        }
+        if (outcome === "done") done.push(id);
+      }
+    } finally {
+      if (done.length > 0) await this.#ack(done);
+    }
+    if (this.#pgFailures > 0 && this.#ownPending) {
+      await sleep(retryDelay(this.#pgFailures, { baseMs: 100, maxMs: 2_000 }));
+    }
+  }
+
+  /** "done": acknowledge; "retry": PostgreSQL unreachable, stop the batch; "skip": try later. */
+  async #store(id: string, fields: string[]): Promise<"done" | "retry" | "skip"> {
+    // An entry deleted while still pending has no fields left: nothing to store.
+    if (fields.length === 0) return "done";
+    let event: InboundMessage | StatusEvent | null = null;
+    try {
+      event = parseEntry(fields);
+      if (event.kind === "status") {
+        await this.options.parking.record(event.waId, event.status);
+      } else {
+        const stored = await storeInbound(this.deps.sql, this.deps.config, event);
+        if (stored?.pending) this.options.onPending(stored.userId);
+      }
+      this.#pgFailures = 0;
+      this.deps.metrics.inc("zapa_ingested_total", "Intake events stored", {
+        kind: event.kind,
+      });
+      return "done";
+    } catch (error) {
+      if (isConnectionError(error) || isDependencyError(error)) {
+        this.#pgFailures++;
+        if (this.#pgFailures === 1) {
+          log.warn("ingest: postgresql unavailable, keeping events in redis", {
+            error: errorText(error),
+          });
+        }
+        return "retry";
+      }
+      return await this.#failed(id, fields, error);
+    }
+  }
+
+  async #failed(id: string, fields: string[], error: unknown): Promise<"done" | "skip"> {
+    const { redis } = this.deps;
+    const failures = await redis.hincrby(INBOUND_FAILURES, id, 1);
+    log.error("ingest: event failed", { entry: id, failures, error: errorText(error) });
+    this.#ownPending = true;
+    if (failures < MAX_FAILURES) return "skip";
+    await redis.hset(
+      INBOUND_DEAD,
+      id,
+      JSON.stringify({
+        event: fieldValue(fields, "e"),
+        attempts: failures,
+        last_error: errorText(error),
+        failed_at: Date.now(),
+      }),
+    );
+    await redis.hdel(INBOUND_FAILURES, id);
+    this.deps.metrics.inc("zapa_inbound_dead_letters_total", "Intake events dead-lettered");
+    return "done";
+  }
+
+  async #ack(ids: string[]): Promise<void> {
+    try {
+      await this.deps.redis.multi()
+        .xack(INTAKE_STREAM, INTAKE_GROUP, ...ids)
+        .xdel(INTAKE_STREAM, ...ids)
+        .exec();
+    } catch (error) {
+      // Unacknowledged entries are stored again later: inserts are idempotent.
+      log.warn("ingest: ack failed", { error: errorText(error) });
+    }
+  }
+}
+
+/** Creates the consumer group (and stream); entries added before it are read too. */
+export async function ensureIntakeGroup(redis: Redis): Promise<void> {
+  try {
+    await redis.xgroup("CREATE", INTAKE_STREAM, INTAKE_GROUP, "0", "MKSTREAM");
+  } catch (error) {
+    if (!(error instanceof Error && error.message.includes("BUSYGROUP"))) throw error;
+  }
+}
+
+/** Claims entries idle for longer than `leaseMs` (their consumer died) for `consumer`. */
+export async function reclaimIntake(
+  redis: Redis,
+  options: { consumer: string; leaseMs: number },
+): Promise<number> {
+  const result = await redis.xautoclaim(
+    INTAKE_STREAM,
+    INTAKE_GROUP,
+    options.consumer,
+    options.leaseMs,
+    "0-0",
+    "COUNT",
+    1_000,
+    "JUSTID",
+  ) as [string, string[], string[]?];
+  return result[1]?.length ?? 0;
+}
+
+function readEntries(reply: unknown): Entry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const stream = reply[0] as [string, Entry[]];
+  // Entries deleted while pending come back with null fields: treat them as empty events.
+  return (stream[1] ?? []).map(([id, fields]) => [id, fields ?? []] as Entry);
+}
+
+function fieldValue(fields: string[], name: string): string | null {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
+  return null;
+}
+
+function parseEntry(fields: string[]): InboundMessage | StatusEvent {
+  const raw = fieldValue(fields, "e");
+  if (raw === null) throw new Error("intake entry without an event");
+  const event = JSON.parse(raw) as InboundMessage | StatusEvent;
+  if (event?.kind !== "message" && event?.kind !== "status") {
+    throw new Error("intake entry with an unknown event kind");
+  }
+  return event;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,69 @@
+/**
+ * Webhook intake (contract §4.3.1): with Redis up, one atomic script marks a message `seen`
+ * (NX) and appends the event to the intake stream — no PostgreSQL on the hot path. With Redis
+ * failing, the event goes straight into PostgreSQL (`ON CONFLICT DO NOTHING`). With both down
+ * the caller answers 503 and the bridge retries.
+ */
+import type { Deps } from "../deps.ts";
+import { errorText, log } from "../log.ts";
+import { defineScript, runScript } from "./redis_script.ts";
+import { storeInbound } from "./inbound_store.ts";
+import type { StatusParking } from "./statuses.ts";
+import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
+
+export const INTAKE_STREAM = "zapa:intake";
+export const INTAKE_GROUP = "ingest";
+/** How long a WhatsApp id is remembered in Redis; PostgreSQL's unique index guards beyond. */
+export const SEEN_TTL_S = 86_400;
+export const seenKey = (waId: string) => `zapa:seen:${waId}`;
+
+// KEYS: stream, seen key ('' for none). ARGV: event json, seen ttl
+const INTAKE = defineScript(`
+if KEYS[2] ~= '' then
+  if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[2])) then return 0 end
+end
+redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+return 1
+`);
+
+export type IntakeResult = "accepted" | "duplicate" | "unavailable";
+
+export interface IntakeHooks {
+  parking: StatusParking;
+  /** A message became pending in PostgreSQL directly (Redis was down). */
+  onPending: (userId: number) => void;
+  /** Something was appended to the intake stream. */
+  onQueued?: () => void;
+}
+
+/** Stores a message or receipt durably in Redis, else PostgreSQL. */
+export async function intake(
+  deps: Pick<Deps, "config" | "sql" | "redis" | "metrics">,
+  event: InboundMessage | StatusEvent,
+  hooks: IntakeHooks,
+): Promise<IntakeResult> {
+  try {
+    const added = await runScript(deps.redis, INTAKE, {
+      keys: [INTAKE_STREAM, event.kind === "message" ? seenKey(event.waId) : ""],
+      args: [JSON.stringify(event), SEEN_TTL_S],
+    });
+    hooks.onQueued?.();
+    return added === 1 ? "accepted" : "duplicate";
+  } catch (error) {
+    log.warn("intake: redis failed, writing to postgresql", { error: errorText(error) });
+    deps.metrics.inc("zapa_intake_fallback_total", "Webhook events stored directly in PostgreSQL");
+  }
+  try {
+    if (event.kind === "status") {
+      await hooks.parking.record(event.waId, event.status);
+      return "accepted";
+    }
+    const stored = await storeInbound(deps.sql, deps.config, event);
+    if (!stored) return "duplicate";
+    if (stored.pending) hooks.onPending(stored.userId);
+    return "accepted";
+  } catch (error) {
+    log.error("intake: postgresql failed too", { error: errorText(error) });
+    return "unavailable";
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The delivery side of the outbound queue (layout in `outbound_queue.ts`): atomically lease due
+ * recipients' head jobs, then complete, retry or dead-letter them. A recipient is leased as a
+ * whole, so its jobs go out strictly in enqueue order and one stuck job blocks only it.
+ */
+import type { Redis } from "../redis.ts";
+import { OUT, type OutboundKind } from "./outbound_queue.ts";
+import { defineScript, runScript } from "./redis_script.ts";
+
+export interface LeasedJob {
+  id: string;
+  kind: OutboundKind;
+  to: string;
+  text: string;
+  messageId: number | null;
+  expiresAt: number | null;
+  enqueuedAt: number;
+  attempts: number;
+  permanentFailures: number;
+  lastError: string;
+  /** The WhatsApp id recorded by an earlier send of this job (send-once marker), if any. */
+  sentMarker: string | null;
+}
+
+// ARGV: now, lease_until, max, owner
+const CLAIM = defineScript(`
+local rs = redis.call('ZRANGEBYSCORE', 'zapa:out:due', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, r in ipairs(rs) do
+  redis.call('ZREM', 'zapa:out:due', r)
+  local rq = 'zapa:out:rq:' .. r
+  local head = redis.call('ZRANGE', rq, 0, 0)[1]
+  while head and redis.call('EXISTS', 'zapa:out:job:' .. head) == 0 do
+    redis.call('ZREM', rq, head)
+    redis.call('ZREM', 'zapa:out:jobs', head)
+    head = redis.call('ZRANGE', rq, 0, 0)[1]
+  end
+  if head then
+    redis.call('ZADD', 'zapa:out:processing', ARGV[2], r)
+    redis.call('HSET', 'zapa:out:owners', r, ARGV[4])
+    local job = redis.call('HGETALL', 'zapa:out:job:' .. head)
+    local marker = redis.call('GET', 'zapa:out:sent:' .. head)
+    if marker then
+      table.insert(job, 'sent_marker')
+      table.insert(job, marker)
+    end
+    table.insert(out, job)
+  end
+end
+return out
+`);
+
+// ARGV: recipient, job id, now, marker ('' = none), marker ttl s
+const COMPLETE = defineScript(`
+local r, id = ARGV[1], ARGV[2]
+if ARGV[4] ~= '' then redis.call('SET', 'zapa:out:sent:' .. id, ARGV[4], 'EX', tonumber(ARGV[5])) end
+redis.call('ZREM', 'zapa:out:rq:' .. r, id)
+redis.call('DEL', 'zapa:out:job:' .. id)
+redis.call('ZREM', 'zapa:out:jobs', id)
+redis.call('ZREM', 'zapa:out:processing', r)
+redis.call('HDEL', 'zapa:out:owners', r)
+if redis.call('ZCARD', 'zapa:out:rq:' .. r) > 0 then redis.call('ZADD', 'zapa:out:due', ARGV[3], r) end
+return 1
+`);
+
+// ARGV: recipient, job id, due_at, attempts, permanent_failures, last_error
+const RETRY = defineScript(`
+local r, id = ARGV[1], ARGV[2]
+if redis.call('EXISTS', 'zapa:out:job:' .. id) == 1 then
+  redis.call('HSET', 'zapa:out:job:' .. id, 'attempts', ARGV[4], 'permanent_failures', ARGV[5],
+    'last_error', ARGV[6])
+end
+redis.call('ZREM', 'zapa:out:processing', r)
+redis.call('HDEL', 'zapa:out:owners', r)
+if redis.call('ZCARD', 'zapa:out:rq:' .. r) > 0 then redis.call('ZADD', 'zapa:out:due', ARGV[3], r) end
+return 1
+`);
+
+// ARGV: recipient, job id, now, attempts, permanent_failures, last_error
+const DEAD_LETTER = defineScript(`
+local r, id = ARGV[1], ARGV[2]
+redis.call('HSET', 'zapa:out:job:' .. id, 'attempts', ARGV[4], 'permanent_failures', ARGV[5],
+  'last_error', ARGV[6], 'failed_at', ARGV[3])
+redis.call('ZREM', 'zapa:out:rq:' .. r, id)
+redis.call('ZREM', 'zapa:out:jobs', id)
+redis.call('ZADD', 'zapa:out:failed', ARGV[3], id)
+redis.call('ZREM', 'zapa:out:processing', r)
+redis.call('HDEL', 'zapa:out:owners', r)
+if redis.call('ZCARD', 'zapa:out:rq:' .. r) > 0 then redis.call('ZADD', 'zapa:out:due', ARGV[3], r) end
+return 1
+`);
+
+// Every waiting recipient becomes due now. ARGV: now
+const DRAIN = defineScript(`
+local rs = redis.call('ZRANGEBYSCORE', 'zapa:out:due', ARGV[1], '+inf')
+for _, r in ipairs(rs) do redis.call('ZADD', 'zapa:out:due', ARGV[1], r) end
+redis.call('LPUSH', 'zapa:out:wake', '1')
+redis.call('LTRIM', 'zapa:out:wake', 0, 0)
+return #rs
+`);
+
+// Leases that expired, or that belonged to this instance before it restarted. ARGV: now, owner
+const RECLAIM = defineScript(`
+local n = 0
+local rs = redis.call('ZRANGE', 'zapa:out:processing', 0, -1, 'WITHSCORES')
+for i = 1, #rs, 2 do
+  local r, until_ms = rs[i], tonumber(rs[i + 1])
+  if until_ms < tonumber(ARGV[1]) or (ARGV[2] ~= '' and redis.call('HGET', 'zapa:out:owners', r) == ARGV[2]) then
+    redis.call('ZREM', 'zapa:out:processing', r)
+    redis.call('HDEL', 'zapa:out:owners', r)
+    if redis.call('ZCARD', 'zapa:out:rq:' .. r) > 0 then redis.call('ZADD', 'zapa:out:due', ARGV[1], r) end
+    n = n + 1
+  end
+end
+return n
+`);
+
+export async function claimDue(
+  redis: Redis,
+  options: { max: number; leaseMs: number; owner: string; now?: number },
+): Promise<LeasedJob[]> {
+  const now = options.now ?? Date.now();
+  const raw = await runScript(redis, CLAIM, {
+    args: [now, now + options.leaseMs, options.max, options.owner],
+  }) as string[][];
+  return raw.map(toJob);
+}
+
+function toJob(flat: string[]): LeasedJob {
+  const h: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  const num = (v: string | undefined) => (v ? Number(v) : null);
+  return {
+    id: h.id ?? "",
+    kind: h.kind === "auth_code" ? "auth_code" : "reply",
+    to: h.to ?? "",
+    text: h.text ?? "",
+    messageId: num(h.message_id),
+    expiresAt: num(h.expires_at),
+    enqueuedAt: Number(h.enqueued_at ?? 0),
+    attempts: Number(h.attempts ?? 0),
+    permanentFailures: Number(h.permanent_failures ?? 0),
+    lastError: h.last_error ?? "",
+    sentMarker: h.sent_marker ?? null,
+  };
+}
+
+/** Send-once markers outlive any retry window (OUTBOUND_MAX_AGE is a day by default). */
+export const SENT_MARKER_TTL_S = 8 * 86_400;
+
+/** Records the send-once marker on its own (before the row is written). */
+export async function markSent(redis: Redis, jobId: string, waId: string): Promise<void> {
+  await redis.set(OUT.sent(jobId), waId || "-", "EX", SENT_MARKER_TTL_S);
+}
+
+/** Removes the finished job and makes the recipient's next job due at once. */
+export async function completeJob(
+  redis: Redis,
+  job: Pick<LeasedJob, "id" | "to">,
+  options: { marker?: string } = {},
+): Promise<void> {
+  await runScript(redis, COMPLETE, {
+    args: [job.to, job.id, Date.now(), options.marker ?? "", SENT_MARKER_TTL_S],
+  });
+}
+
+export async function retryJob(
+  redis: Redis,
+  job: Pick<LeasedJob, "id" | "to" | "attempts" | "permanentFailures">,
+  options: { dueAt: number; lastError: string },
+): Promise<void> {
+  await runScript(redis, RETRY, {
+    args: [
+      job.to,
+      job.id,
+      options.dueAt,
+      job.attempts,
+      job.permanentFailures,
+      options.lastError.slice(0, 300),
+    ],
+  });
+}
+
+export async function deadLetterJob(
+  redis: Redis,
+  job: Pick<LeasedJob, "id" | "to" | "attempts" | "permanentFailures">,
+  lastError: string,
+): Promise<void> {
+  await runScript(redis, DEAD_LETTER, {
+    args: [
+      job.to,
+      job.id,
+      Date.now(),
+      job.attempts,
+      job.permanentFailures,
+      lastError.slice(0, 300),
+    ],
+  });
+}
+
+/** Makes every waiting job due now (bridge back, `session.connected`); returns recipients. */
+export async function drainOutbound(redis: Redis): Promise<number> {
+  return Number(await runScript(redis, DRAIN, { args: [Date.now()] }));
+}
+
+/** Releases expired recipient leases (and, with `owner`, this instance's old ones). */
+export async function reclaimLeases(redis: Redis, owner = ""): Promise<number> {
+  return Number(await runScript(redis, RECLAIM, { args: [Date.now(), owner] }));
+}
+
+/** When the earliest waiting recipient becomes due (ms epoch), or null. */
+export async function nextDueAt(redis: Redis): Promise<number | null> {
+  const first = await redis.zrange(OUT.due, 0, "0", "WITHSCORES");
+  return first[1] === undefined ? null : Number(first[1]);
+}

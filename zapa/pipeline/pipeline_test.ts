@@ -1,0 +1,178 @@
+/**
+ * The pipeline end to end against a real PostgreSQL 15 and Redis with a fake bridge: webhook →
+ * ingest → agent → delivery, duplicates, store outages and crash points. The agent here is a
+ * local echo (the real one is tested in zapa/agent/).
+ */
+import assert from "node:assert/strict";
+import { eventually } from "../../lib/eventually.ts";
+import type { Deps } from "../deps.ts";
+import type { Sql } from "../db/mod.ts";
+import { createApp } from "../http/app.ts";
+import { Pipeline } from "./mod.ts";
+import type { GenerateReply } from "./agent_worker.ts";
+import { enqueueOutbound, OUT } from "./outbound_queue.ts";
+import {
+  FakeBridge,
+  testConfig,
+  testDeps,
+  TestPostgres,
+  TestRedis,
+  zapwMessage,
+} from "./testing.ts";
+
+let pg: TestPostgres;
+let rd: TestRedis;
+let bridge: FakeBridge;
+let deps: Deps & { sql: Sql };
+let pipeline: Pipeline;
+let fetchApp: (req: Request) => Response | Promise<Response>;
+let seq = 0;
+
+const echo: GenerateReply = async (d, { messageId }) => {
+  const [row] = await d.sql<
+    { content: string }[]
+  >`SELECT content FROM messages WHERE id = ${messageId}`;
+  return {
+    text: `echo: ${row?.content ?? ""}`,
+    metadata: {
+      provider: "echo",
+      model: "echo-1",
+      response_time_ms: 0,
+      tool_rounds: 0,
+      fallback_used: false,
+      error_kind: null,
+    },
+  };
+};
+
+function newPipeline(owner = "test-a"): Pipeline {
+  const p = new Pipeline(deps, { owner, generateReply: echo });
+  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  app.route("/", p.webhook);
+  fetchApp = app.fetch;
+  return p;
+}
+
+Deno.test.beforeAll(async () => {
+  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
+  bridge = new FakeBridge();
+  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
+  pipeline = newPipeline();
+  await pipeline.start();
+});
+
+Deno.test.afterAll(async () => {
+  await pipeline?.stop();
+  await deps?.sql.end({ timeout: 1 });
+  deps?.redis.disconnect();
+  await bridge?.close();
+  await rd?.stop();
+  await pg?.destroy();
+});
+
+function phone(): string {
+  return `+1555${String(Date.now() % 1_000_000).padStart(6, "0")}${++seq % 10}`;
+}
+
+async function post(body: unknown): Promise<Response> {
+  return await fetchApp(
+    new Request("http://zapa/api/v1/webhooks/whatsapp?secret=hook-secret", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+function sentTo(to: string) {
+  return bridge.sent.filter((s) => s.to === to);
+}
+
+Deno.test("pipeline: a message gets exactly one reply, stored with reply_to_id and sent", async () => {
+  const from = phone();
+  const res = await post(zapwMessage({ from, text: "hi there", messageId: `M-${from}` }));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { status: "accepted", message_id: `M-${from}` });
+  await eventually(() => sentTo(from).length === 1, { message: "one reply at the bridge" });
+  assert.equal(sentTo(from)[0]!.text, "echo: hi there");
+  const rows = await eventually(async () => {
+    const r = await deps.sql<
+      { status: string; reply_to_id: number; whatsapp_message_id: string }[]
+    >`
+      SELECT r.status, r.reply_to_id, r.whatsapp_message_id FROM messages r
+      JOIN messages i ON i.id = r.reply_to_id WHERE i.whatsapp_message_id = ${`M-${from}`}`;
+    return r[0]?.status === "sent" ? r : null;
+  }, { message: "reply row marked sent" });
+  assert.equal(rows[0]!.whatsapp_message_id, sentTo(from)[0]!.messageId);
+  const [user] = await deps.sql<{ display_name: string }[]>`
+    SELECT display_name FROM users WHERE phone_number = ${from}`;
+  assert.equal(user!.display_name, `User ${from.slice(-4)}`);
+});
+
+Deno.test("pipeline: a duplicate webhook stores one row and sends one reply", async () => {
+  const from = phone();
+  const body = zapwMessage({ from, text: "twice", messageId: `D-${from}` });
+  assert.equal((await (await post(body)).json()).status, "accepted");
+  assert.equal((await (await post(body)).json()).status, "duplicate");
+  await eventually(() => sentTo(from).length === 1, { message: "one reply" });
+  const [{ n }] = await deps.sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM messages m JOIN users u ON u.id = m.user_id
+    WHERE u.phone_number = ${from}` as unknown as [{ n: number }];
+  assert.equal(n, 2);
+});
+
+Deno.test("pipeline: receipts move the reply's status forward to read", async () => {
+  const from = phone();
+  await post(zapwMessage({ from, text: "status please", messageId: `S-${from}` }));
+  const sent = await eventually(() => sentTo(from)[0], { message: "reply sent" });
+  for (const eventType of ["message.read", "message.delivered"]) {
+    const res = await post({
+      sessionId: "main",
+      eventType,
+      timestamp: Date.now(),
+      data: { messageId: sent.messageId, status: 4 },
+    });
+    assert.equal(res.status, 200);
+  }
+  await eventually(async () => {
+    const [r] = await deps.sql<{ status: string }[]>`
+      SELECT status FROM messages WHERE whatsapp_message_id = ${sent.messageId}`;
+    return r?.status === "read";
+  }, { message: "status read (delivered after read does not go back)" });
+});
+
+Deno.test("pipeline: a receipt that arrives before the id is recorded is parked and applied", async () => {
+  await post({ sessionId: "main", eventType: "message.delivered", data: { messageId: "EARLY1" } });
+  const from = phone();
+  const id = await enqueueOutbound(deps.redis, {
+    id: "auth:early-test",
+    kind: "auth_code",
+    to: from,
+    text: "code 123456",
+    expiresAt: Date.now() + 60_000,
+  });
+  assert.equal(id, true);
+  await eventually(() => sentTo(from).length === 1, { message: "auth code sent" });
+  assert.equal(await deps.redis.exists(OUT.job("auth:early-test")), 0);
+  assert.equal(await deps.redis.exists("zapa:parked:EARLY1"), 1);
+});
+
+Deno.test("pipeline: messages not due an answer are stored only", async () => {
+  const from = phone();
+  const group = zapwMessage({ from, text: "group", messageId: `G-${from}` });
+  (group.data as Record<string, unknown>).isGroup = true;
+  (group.data as Record<string, unknown>).groupId = "120363000@g.us";
+  const other = zapwMessage({
+    from,
+    text: "other",
+    messageId: `O-${from}`,
+    to: "19998887777@s.whatsapp.net",
+  });
+  for (const body of [group, other]) assert.equal((await post(body)).status, 200);
+  await eventually(async () => {
+    const rows = await deps.sql`SELECT agent_status FROM messages m JOIN users u ON u.id = m.user_id
+      WHERE u.phone_number = ${from}`;
+    return rows.length === 2 && rows.every((r) => r.agent_status === null);
+  }, { message: "two stored rows without agent work" });
+  assert.equal(sentTo(from).length, 0);
+});

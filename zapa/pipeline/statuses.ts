@@ -1,0 +1,83 @@
+/**
+ * Delivery receipts (contract §4.2): `sent` < `delivered` < `read`, `failed` final, applied by
+ * WhatsApp id. The bridge often reports `message.sent` before the delivery worker has written
+ * the id, so a receipt for an unknown id is parked for 5 minutes and applied when the id is
+ * recorded (in Redis so any instance sees it; in memory while Redis is down).
+ */
+import type { Sql } from "../db/mod.ts";
+import type { Redis } from "../redis.ts";
+import { applyStatus, laterStatus, statusRank } from "./inbound_store.ts";
+import type { DeliveryStatus } from "./webhook_event.ts";
+import { defineScript, runScript } from "./redis_script.ts";
+
+export const PARK_TTL_MS = 5 * 60_000;
+const parkKey = (waId: string) => `zapa:parked:${waId}`;
+
+// KEYS: park key. ARGV: rank, status, ttl ms
+const PARK = defineScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and tonumber(string.sub(cur, 1, 1)) >= tonumber(ARGV[1]) then return 0 end
+if cur then
+  redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', tonumber(ARGV[3]))
+end
+return 1
+`);
+
+export class StatusParking {
+  #memory = new Map<string, { status: DeliveryStatus; expires: number }>();
+
+  constructor(private deps: { sql: Sql; redis: Redis }) {}
+
+  /** Applies a receipt now, or parks it until the id is recorded. */
+  async record(waId: string, status: DeliveryStatus): Promise<"applied" | "unchanged" | "parked"> {
+    const first = await applyStatus(this.deps.sql, waId, status);
+    if (first !== "unknown") return first;
+    await this.#park(waId, status);
+    // The id may have been recorded between the update and the park: look once more.
+    const again = await applyStatus(this.deps.sql, waId, status);
+    if (again === "unknown") return "parked";
+    await this.take(waId);
+    return again;
+  }
+
+  /** Removes and returns the receipt parked for an id (called right after recording it). */
+  async take(waId: string): Promise<DeliveryStatus | null> {
+    let status: DeliveryStatus | null = null;
+    const mem = this.#memory.get(waId);
+    if (mem) {
+      this.#memory.delete(waId);
+      if (mem.expires > Date.now()) status = mem.status;
+    }
+    try {
+      const value = await this.deps.redis.getdel(parkKey(waId));
+      if (value) status = laterStatus(status, value.slice(2) as DeliveryStatus);
+    } catch {
+      // Redis down: only the in-memory parking applies.
+    }
+    return status;
+  }
+
+  async #park(waId: string, status: DeliveryStatus): Promise<void> {
+    try {
+      await runScript(this.deps.redis, PARK, {
+        keys: [parkKey(waId)],
+        args: [statusRank(status), status, PARK_TTL_MS],
+      });
+    } catch {
+      this.#pruneMemory();
+      const cur = this.#memory.get(waId);
+      this.#memory.set(waId, {
+        status: laterStatus(cur?.status ?? null, status)!,
+        expires: cur?.expires ?? Date.now() + PARK_TTL_MS,
+      });
+    }
+  }
+
+  #pruneMemory(): void {
+    if (this.#memory.size < 10_000) return;
+    const now = Date.now();
+    for (const [id, v] of this.#memory) if (v.expires <= now) this.#memory.delete(id);
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * Test support for the pipeline's integration tests: an ephemeral PostgreSQL 15 and Redis that
+ * can be stopped and started again on the same port (PostgreSQL keeps its data, Redis comes
+ * back empty), a fake bridge that records sends, and a test `Deps`. Children run through
+ * `setpriv --pdeathsig` so nothing outlives a crashed run (toolchain.md §5b, §6).
+ */
+import { createSql, type Sql } from "../db/mod.ts";
+import { migrate } from "../db/migrate.ts";
+import { createRedis, type Redis } from "../redis.ts";
+import { type Config, loadConfig } from "../config.ts";
+import { createKeyring } from "../crypto/api_keys.ts";
+import { MetricsRegistry } from "../http/metrics.ts";
+import type { Deps } from "../deps.ts";
+
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function waitForPort(port: number, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${what} did not accept connections on ${port}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+export class TestPostgres {
+  #child: Deno.ChildProcess | null = null;
+  readonly url: string;
+  private constructor(readonly dir: string, readonly port: number) {
+    this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  }
+
+  static async create(): Promise<TestPostgres> {
+    const dir = await Deno.makeTempDir({ prefix: "zapa-pipeline-pg-" });
+    await new Deno.Command("chown", { args: ["postgres:postgres", dir] }).output();
+    const init = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=postgres",
+        "--regid=postgres",
+        "--init-groups",
+        `${PG_BIN}/initdb`,
+        "-D",
+        `${dir}/data`,
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+        "--no-sync",
+        "--no-instructions",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!init.success) throw new Error(`initdb: ${new TextDecoder().decode(init.stderr)}`);
+    const pg = new TestPostgres(dir, freePort());
+    await pg.start();
+    const sql = createSql(pg.url, { max: 1 });
+    try {
+      await migrate(sql);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+    return pg;
+  }
+
+  async start(): Promise<void> {
+    this.#child = new Deno.Command("setpriv", {
+      args: [
+        "--reuid=postgres",
+        "--regid=postgres",
+        "--init-groups",
+        "--pdeathsig",
+        "SIGINT",
+        `${PG_BIN}/postgres`,
+        "-D",
+        `${this.dir}/data`,
+        "-p",
+        String(this.port),
+        "-k",
+        this.dir,
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await waitForPort(this.port, "postgres");
+    const sql = createSql(this.url, { max: 1 });
+    const deadline = Date.now() + 15_000;
+    try {
+      while (true) {
+        try {
+          await sql`SELECT 1`;
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }
+
+  /** Fast shutdown (SIGINT): connections are cut, data is kept. */
+  async stop(): Promise<void> {
+    try {
+      this.#child?.kill("SIGINT");
+    } catch { /* already gone */ }
+    await this.#child?.status;
+    this.#child = null;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+export class TestRedis {
+  #child: Deno.ChildProcess | null = null;
+  readonly url: string;
+  private constructor(readonly port: number) {
+    this.url = `redis://127.0.0.1:${port}/0`;
+  }
+
+  static async create(): Promise<TestRedis> {
+    const r = new TestRedis(freePort());
+    await r.start();
+    return r;
+  }
+
+  /** Starts an empty server on the same port. */
+  async start(): Promise<void> {
+    this.#child = new Deno.Command("setpriv", {
+      args: [
+        "--pdeathsig",
+        "SIGTERM",
+        "redis-server",
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
+        "--dir",
+        "/tmp",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await waitForPort(this.port, "redis");
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.#child?.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await this.#child?.status;
+    this.#child = null;
+  }
+}
+
+/** The test profile of contract §1 pointed at the given stores and bridge. */
+export function testConfig(
+  urls: { database: string; redis: string; bridge: string },
+  extra: Record<string, string> = {},
+): Config {
+  return loadConfig({
+    ZAPA_ENV: "test",
+    DATABASE_URL: urls.database,
+    REDIS_URL: urls.redis,
+    WHATSAPP_API_URL: urls.bridge,
+    WHATSAPP_API_KEY: "bridge-key",
+    WHATSAPP_SYSTEM_NUMBER: "+1234567890",
+    WEBHOOK_SECRET: "hook-secret",
+    ZAPA_JWT_SECRET: "j".repeat(40),
+    ZAPA_ADMIN_JWT_SECRET: "a".repeat(40),
+    ZAPA_ENCRYPTION_KEY: btoa("k".repeat(32)),
+    ZAPA_AUTH_TEST_CODE: "123456",
+    OUTBOUND_RETRY_MAX_MS: "2000",
+    OUTBOUND_RETRY_BASE_MS: "50",
+    LLM_RETRY_BASE_MS: "100",
+    RECOVERY_INTERVAL_MS: "300",
+    LEASE_MS: "2000",
+    ...extra,
+  });
+}
+
+export async function testDeps(config: Config): Promise<Deps & { sql: Sql; redis: Redis }> {
+  const redis = createRedis(config.redisUrl, { commandTimeoutMs: 500 });
+  const deadline = Date.now() + 5_000;
+  while (redis.status !== "ready" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return {
+    config,
+    sql: createSql(config.databaseUrl, { max: 10, applicationName: "zapa-pipeline-test" }),
+    redis,
+    keyring: await createKeyring(config.encryptionKey, []),
+    metrics: new MetricsRegistry(),
+  };
+}
+
+export interface SentRecord {
+  to: string;
+  text: string;
+  messageId: string;
+  at: number;
+}
+
+/**
+ * A bridge double: `POST /sessions/main/messages` records the send and answers like zapw;
+ * `failNext` queues status codes to fail the next sends with; `offline` refuses with 503.
+ */
+export class FakeBridge {
+  sent: SentRecord[] = [];
+  failNext: number[] = [];
+  status = 200;
+  #server: Deno.HttpServer<Deno.NetAddr>;
+  #counter = 0;
+
+  constructor() {
+    this.#server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (req) => this.#handle(req),
+    );
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#server.addr.port}`;
+  }
+
+  async #handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    if (url.pathname === "/health") return Response.json({ status: "ok" });
+    if (req.method === "GET" && url.pathname.startsWith("/sessions/")) {
+      return Response.json({ status: "success", data: { id: "main", status: "connected" } });
+    }
+    if (req.method === "POST" && url.pathname === "/sessions/main/messages") {
+      const body = await req.json();
+      const fail = this.failNext.shift() ?? (this.status !== 200 ? this.status : null);
+      if (fail !== null) {
+        return Response.json({ status: "error", error: `failure ${fail}` }, { status: fail });
+      }
+      const messageId = `BAE5${++this.#counter}`;
+      this.sent.push({ to: body.to, text: body.text, messageId, at: Date.now() });
+      return Response.json({
+        status: "success",
+        data: { messageId, timestamp: Date.now(), status: "sent" },
+      });
+    }
+    await req.body?.cancel();
+    return Response.json({ status: "error", error: "not found" }, { status: 404 });
+  }
+
+  async close(): Promise<void> {
+    await this.#server.shutdown();
+  }
+}
+
+/** A zapw `message.received` envelope. */
+export function zapwMessage(
+  options: { from: string; text?: string; messageId: string; to?: string; timestamp?: number },
+): Record<string, unknown> {
+  return {
+    sessionId: "main",
+    origin: "1234567890",
+    eventType: "message.received",
+    timestamp: Date.now(),
+    data: {
+      from: `${options.from.replace("+", "")}@s.whatsapp.net`,
+      to: options.to ?? "1234567890:12@s.whatsapp.net",
+      messageId: options.messageId,
+      timestamp: options.timestamp ?? Date.now(),
+      isGroup: false,
+      type: "text",
+      text: options.text ?? "hello",
+    },
+  };
+}

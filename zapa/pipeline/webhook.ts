@@ -1,0 +1,108 @@
+/**
+ * `POST /api/v1/webhooks/whatsapp` (contract §4.2): checks the shared secret in constant time,
+ * parses either envelope, hands messages and receipts to intake and session events to their
+ * handler, and acknowledges at once with the response table of §4.2.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Config } from "../config.ts";
+import { parseWebhook, type SessionEvent } from "./webhook_event.ts";
+import type { IntakeResult } from "./intake.ts";
+import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
+
+export const WEBHOOK_PATH = "/api/v1/webhooks/whatsapp";
+
+export interface WebhookHandlers {
+  intake: (event: InboundMessage | StatusEvent) => Promise<IntakeResult>;
+  /** Runs in the background; the webhook does not wait for it. */
+  session: (event: SessionEvent) => void;
+}
+
+const Ack = z.object({
+  status: z.string(),
+  message_id: z.string().optional(),
+  event_type: z.string().optional(),
+  reason: z.string().optional(),
+  error: z.string().optional(),
+}).openapi("WebhookAck");
+const json = (description: string) => ({
+  content: { "application/json": { schema: Ack } },
+  description,
+});
+
+const route = createRoute({
+  method: "post",
+  path: WEBHOOK_PATH,
+  tags: ["webhooks"],
+  summary: "Bridge webhook: messages, receipts and session events (zapw or legacy envelope)",
+  request: {
+    query: z.object({ secret: z.string().optional() }),
+    body: {
+      content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+      required: true,
+    },
+  },
+  responses: {
+    200: json("accepted, duplicate or ignored"),
+    400: json("invalid_payload"),
+    401: json("unauthorized"),
+    503: json("storage_unavailable (Retry-After: 1)"),
+  },
+});
+
+export function webhookRoutes(
+  config: Pick<Config, "webhookSecret">,
+  handlers: WebhookHandlers,
+): OpenAPIHono {
+  const app = new OpenAPIHono({ strict: false });
+  // Documented through the route definition; handled without zod so bad bodies get the
+  // bridge-facing 400 `{status, error}` shape rather than the API's 422.
+  app.openAPIRegistry.registerPath(route);
+  app.post(WEBHOOK_PATH, (c) => handle(c, config, handlers));
+  return app;
+}
+
+async function handle(
+  c: Context,
+  config: Pick<Config, "webhookSecret">,
+  handlers: WebhookHandlers,
+): Promise<Response> {
+  if (config.webhookSecret !== null) {
+    const given = c.req.header("x-webhook-secret") ?? c.req.query("secret") ?? "";
+    if (!secretMatches(given, config.webhookSecret)) {
+      return c.json({ status: "error", error: "unauthorized" }, 401);
+    }
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    return c.json({ status: "error", error: "invalid_payload" }, 400);
+  }
+  const parsed = parseWebhook(body);
+  if (!parsed.ok) {
+    if (parsed.reason === "unknown_event_type") {
+      return c.json({ status: "ignored", reason: "unknown_event_type" }, 200);
+    }
+    return c.json({ status: "error", error: "invalid_payload" }, 400);
+  }
+  const event = parsed.event;
+  if (event.kind === "session") {
+    handlers.session(event);
+    return c.json({ status: "accepted", event_type: event.eventType }, 200);
+  }
+  const result = await handlers.intake(event);
+  if (result === "unavailable") {
+    c.header("Retry-After", "1");
+    return c.json({ status: "error", error: "storage_unavailable" }, 503);
+  }
+  return c.json({ status: result, message_id: event.waId }, 200);
+}
+
+/** Constant-time comparison (hashing first makes the lengths equal too). */
+export function secretMatches(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
