@@ -247,7 +247,7 @@ async function main(args: string[]): Promise<number> {
     } s`,
   );
   line(`${passed} passed, ${failed} failed`);
-  return failed > 0 ? 1 : 0;
+  return interrupted ? 130 : failed > 0 ? 1 : 0;
 }
 
 if (import.meta.main) {

@@ -169,11 +169,13 @@ export async function launchComposeStack(
   const stack = new ComposeStack(`zapa-test-${Deno.pid}`, ports, options.settings.start_timeout_ms);
   const token = randomToken(24);
   const control = startControlServer({ controller: stack, token, port: ports.control });
-  const shutdown = async () => {
-    await control.close().catch(() => {});
-    await stack.down().catch(() => {});
-    if (options.stackFile) await removeStackFile(options.stackFile, Deno.pid);
-  };
+  let closing: Promise<void> | null = null;
+  const shutdown = () =>
+    closing ??= (async () => {
+      await control.close().catch(() => {});
+      await stack.down().catch(() => {});
+      if (options.stackFile) await removeStackFile(options.stackFile, Deno.pid);
+    })();
   try {
     await stack.up();
   } catch (error) {

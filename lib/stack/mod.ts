@@ -79,14 +79,14 @@ export async function launchStack(options: LaunchOptions): Promise<RunningStack>
     port: ports.control,
     onShutdown: options.onShutdownRequest,
   });
-  let closed = false;
-  const shutdown = async () => {
-    if (closed) return;
-    closed = true;
-    await control.close().catch(() => {});
-    await stack.teardown();
-    if (options.stackFile) await removeStackFile(options.stackFile, Deno.pid);
-  };
+  // Every caller (a signal handler, the normal path) waits for the same, complete shutdown.
+  let closing: Promise<void> | null = null;
+  const shutdown = () =>
+    closing ??= (async () => {
+      await control.close().catch(() => {});
+      await stack.teardown();
+      if (options.stackFile) await removeStackFile(options.stackFile, Deno.pid);
+    })();
   try {
     await stack.boot();
   } catch (error) {

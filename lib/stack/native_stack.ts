@@ -82,6 +82,7 @@ export class NativeStack implements ServiceController {
   readonly #slots = new Map<ServiceName, Slot>();
   readonly #options: NativeStackOptions;
   #tornDown = false;
+  #teardown: Promise<void> | null = null;
 
   constructor(options: NativeStackOptions) {
     this.#options = options;
@@ -380,9 +381,12 @@ export class NativeStack implements ServiceController {
   }
 
   /** Stops everything (Deno services first, then the stores) and removes the temp dir. */
-  async teardown(): Promise<void> {
-    if (this.#tornDown) return;
+  teardown(): Promise<void> {
     this.#tornDown = true;
+    return this.#teardown ??= this.#stopEverything();
+  }
+
+  async #stopEverything(): Promise<void> {
     const stopAll = (names: readonly ServiceName[]) =>
       Promise.all(
         names.filter((n) => this.#slots.has(n)).map((name) => {
