@@ -7,6 +7,7 @@ import { startTestServer, testKey, type TestServer } from "../../mock_llm/_test_
 import { keyFingerprint } from "../../mock_llm/keys.ts";
 import { startPostgres, type TestPostgres } from "../public/testing.ts";
 import type { Deps } from "../deps.ts";
+import type { Adapter, ChatRequest } from "./adapters/mod.ts";
 import { addLlmConfig, addMessage, newUser, testDeps } from "./_testing.ts";
 import {
   generateReply,
@@ -192,4 +193,47 @@ Deno.test("agent reply: the system default LLM answers users without a config", 
 
 Deno.test("agent reply: a missing message is an error, not a reply", async () => {
   await assert.rejects(generateReply(deps, { userId: 1, messageId: 999_999_999 }), /not found/);
+});
+
+Deno.test("agent reply: the tool loop stops after maxToolRounds with one call without tools", async () => {
+  const user = await newUser(deps.sql);
+  await addLlmConfig(deps, user, {
+    provider: "openai",
+    apiKey: "k",
+    model: "gpt-4o",
+    custom: "Answer like a pirate.",
+  });
+  const requests: ChatRequest[] = [];
+  const greedy: Adapter = {
+    chat(request) {
+      requests.push(structuredClone(request));
+      const n = requests.length;
+      return Promise.resolve({
+        text: request.toolChoice === "none" ? "final answer" : "",
+        toolCalls: request.toolChoice === "none" ? [] : [
+          { id: `c${n}`, name: n === 1 ? "search_messages" : "no_such_tool", args: { query: "x" } },
+        ],
+      });
+    },
+  };
+  await addMessage(deps.sql, user, { message_type: "image", caption: "a cat" });
+  const reply = await chat(user, "what did I send?", {
+    adapters: { openai: greedy, anthropic: greedy, google: greedy },
+  });
+  assert.equal(reply.text, "final answer");
+  assert.equal(reply.metadata.tool_rounds, 5);
+  assert.equal(requests.length, 6);
+  assert.ok(requests.slice(0, 5).every((r) => r.toolChoice === "auto" && r.tools?.length === 6));
+  const last = requests.at(-1)!;
+  assert.equal(last.toolChoice, "none");
+  assert.equal(last.model, "gpt-4o");
+  assert.match(last.system, /Answer like a pirate\.$/);
+  assert.deepEqual(last.messages.slice(0, 2), [
+    { role: "user", text: "[image] a cat" },
+    { role: "user", text: "what did I send?" },
+  ]);
+  const results = last.messages.filter((m) => m.role === "tool");
+  assert.equal(results.length, 5);
+  assert.deepEqual(JSON.parse(results[0]!.content), []);
+  assert.match(JSON.parse(results[1]!.content).error, /unknown tool/);
 });
