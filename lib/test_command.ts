@@ -94,6 +94,9 @@ async function main(args: string[]): Promise<number> {
     line("\ninterrupted: stopping the tests and the stack");
     stopCurrentChild();
     await stack?.shutdown();
+    const passed = results.reduce((sum, r) => sum + r.counts.passed, 0);
+    const failed = results.reduce((sum, r) => sum + r.counts.failed, 0) + 1;
+    line(`${passed} passed, ${failed} failed`);
     Deno.exit(130);
   };
   Deno.addSignalListener("SIGINT", onSignal);
