@@ -7,9 +7,22 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import type { AdminEnv } from "../auth/guards.ts";
-import { notFound } from "../http/errors.ts";
-import { getLlmConfigs, saveLlmConfig } from "../llm_config/store.ts";
-import { LlmConfigBodySchema, LlmConfigsSchema } from "../llm_config/schema.ts";
+import { ApiError, notFound } from "../http/errors.ts";
+import { validationDetail } from "../http/app.ts";
+import { KeyDecryptionError } from "../crypto/api_keys.ts";
+import {
+  FALLBACK,
+  getLlmConfigs,
+  loadDecryptedConfig,
+  PRIMARY,
+  saveLlmConfig,
+} from "../llm_config/store.ts";
+import {
+  LlmConfigBodySchema,
+  LlmConfigsSchema,
+  ProviderConfigSchema,
+} from "../llm_config/schema.ts";
+import { testLlmConfig } from "../agent/test_call.ts";
 import { MAX_INT4, newRouter } from "./_router.ts";
 
 const Any = z.record(z.string(), z.unknown());
@@ -53,6 +66,37 @@ const postRoute = createRoute({
   },
 });
 
+const testRoute = createRoute({
+  method: "post",
+  path: "/llm-config/{user_id}/test",
+  tags: ["admin llm"],
+  summary: "Test a config: the body if given, else the saved primary (?target=fallback)",
+  request: {
+    params: Params,
+    query: z.object({ target: z.enum(["primary", "fallback"]).default("primary") }),
+  },
+  responses: {
+    200: ok("{success, message, response_time_ms, provider, model}", Any),
+    404: ok("Unknown user or nothing to test", Any),
+    422: ok("Invalid body", Any),
+  },
+});
+
+/** The optional body of a test: absent or empty means "test what is saved". */
+function optionalBody(text: string) {
+  if (text.trim() === "") return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(422, "Request body must be valid JSON");
+  }
+  if (body === null || (typeof body === "object" && Object.keys(body).length === 0)) return null;
+  const parsed = ProviderConfigSchema.safeParse(body);
+  if (!parsed.success) throw new ApiError(422, validationDetail(parsed.error.issues));
+  return parsed.data;
+}
+
 export function adminLlmConfigRoutes(deps: Deps) {
   const app = newRouter<AdminEnv>();
 
@@ -67,6 +111,43 @@ export function adminLlmConfigRoutes(deps: Deps) {
     const body = c.req.valid("json");
     await requireUserRow(deps.sql, userId);
     return c.json(await saveLlmConfig(deps, userId, body), 200);
+  });
+
+  app.openapi(testRoute, async (c) => {
+    const userId = c.req.valid("param").user_id;
+    const { target } = c.req.valid("query");
+    await requireUserRow(deps.sql, userId);
+    const body = optionalBody(await c.req.text());
+    if (body) {
+      const { provider, api_key: apiKey, model_settings: settings } = body;
+      const modelSettings = {
+        ...settings,
+        custom_instructions: settings.custom_instructions ?? undefined,
+      };
+      return c.json(await testLlmConfig(deps, { provider, apiKey, modelSettings }), 200);
+    }
+    let saved;
+    try {
+      saved = await loadDecryptedConfig(deps, userId, target === "fallback" ? FALLBACK : PRIMARY);
+    } catch (error) {
+      if (!(error instanceof KeyDecryptionError)) throw error;
+      return c.json({
+        success: false,
+        message: "The saved API key cannot be decrypted; save it again.",
+        response_time_ms: 0,
+        provider: null,
+        model: null,
+      }, 200);
+    }
+    if (!saved) throw notFound(`No ${target} LLM configuration to test`);
+    return c.json(
+      await testLlmConfig(deps, {
+        provider: saved.provider,
+        apiKey: saved.apiKey,
+        modelSettings: saved.modelSettings,
+      }),
+      200,
+    );
   });
 
   return app;

@@ -8,6 +8,7 @@ import { issueUserToken } from "../auth/tokens.ts";
 import { startTestEnv, type TestEnv } from "./_test_env.ts";
 import { adminRoutes } from "./mod.ts";
 import { overallStatus } from "./system.ts";
+import { createApp as createMockLlm, createState } from "../../mock_llm/app.ts";
 
 let env: TestEnv | undefined;
 let app: ReturnType<typeof createApp>;
@@ -287,4 +288,51 @@ Deno.test("admin llm-config: save and read a user's settings; keys never come ba
   });
   assert.equal(unknown.status, 404);
   await unknown.body?.cancel();
+});
+
+Deno.test("admin llm-config: test calls the body's or the saved config, 404 with nothing", async () => {
+  const llm = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    createMockLlm(createState()).fetch,
+  );
+  try {
+    const base = `http://127.0.0.1:${llm.addr.port}`;
+    env!.deps.config.llm.baseUrls.openai = `${base}/v1`;
+    env!.deps.config.llm.baseUrls.anthropic = base;
+    const user = await (await asAdmin("POST", "/api/v1/admin/users", {
+      phone_number: "+15550106666",
+    })).json();
+    const nothing = await asAdmin("POST", `/api/v1/admin/llm-config/${user.id}/test`);
+    assert.equal(nothing.status, 404);
+    await nothing.body?.cancel();
+
+    const direct = await (await asAdmin("POST", `/api/v1/admin/llm-config/${user.id}/test`, {
+      provider: "openai",
+      api_key: "sk-test-direct",
+      model_settings: { model: "gpt-4o-mini" },
+    })).json();
+    assert.equal(direct.success, true, direct.message);
+    assert.equal(direct.provider, "openai");
+    assert.equal(typeof direct.response_time_ms, "number");
+
+    const stored = await asAdmin("POST", `/api/v1/admin/llm-config/${user.id}`, {
+      provider: "anthropic",
+      api_key: "x_mock-invalid",
+      model_settings: { model: "claude-3-haiku" },
+    });
+    assert.equal(stored.status, 200);
+    await stored.body?.cancel();
+    const saved = await (await asAdmin("POST", `/api/v1/admin/llm-config/${user.id}/test`))
+      .json();
+    assert.equal(saved.success, false);
+    assert.equal(saved.model, "claude-3-haiku-20240307");
+    const fallback = await asAdmin(
+      "POST",
+      `/api/v1/admin/llm-config/${user.id}/test?target=fallback`,
+    );
+    assert.equal(fallback.status, 404);
+    await fallback.body?.cancel();
+  } finally {
+    await llm.shutdown();
+  }
 });
