@@ -198,26 +198,36 @@ export class BridgeClient {
     const found: SentItem[] = [];
     let cursor = options.since ?? 0;
     let lastError = "";
+    // First (and after an error) ask without waiting: if the bridge restarted, its seqs count
+    // from 0 again and a long-poll for seq > since would wait for nothing.
+    let quick = true;
     while (found.length < count) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
+      const waitMs = quick ? 0 : Math.min(remaining, MAX_WAIT_MS);
       const q = query({
         to: options.to,
         since: cursor,
         all: options.all ? 1 : undefined,
-        wait_ms: Math.min(remaining, MAX_WAIT_MS),
+        wait_ms: waitMs,
       });
       try {
         const page = await this.#call<SentPage>("GET", `/__mock/sent${q}`, "sent long-poll", {
-          timeoutMs: Math.min(remaining, MAX_WAIT_MS) + 5000,
+          timeoutMs: waitMs + 5000,
         });
+        if (page.now < cursor) {
+          cursor = 0;
+          continue;
+        }
         for (const item of page.items) {
           found.push(item);
           cursor = Math.max(cursor, item.seq);
         }
+        quick = false;
       } catch (error) {
         // The bridge may be restarting: keep trying until the deadline.
         lastError = (error as Error).message;
+        quick = true;
         await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
       }
     }

@@ -78,6 +78,21 @@ Deno.test("bridge client: waitForSent times out with a description of what it wa
   assert.match(error.message, /to=15550004444 type=text text="not for you"/);
 });
 
+Deno.test("bridge client: waitForSent still finds sends after the bridge restarted (seq counts from 0 again)", async () => {
+  const fresh = startBridge(testConfig(), { announce: false });
+  try {
+    const c = new BridgeClient(fresh.controlUrl);
+    const waiting = c.waitForSent({ to: "15550006666", since: 1_000_000, timeoutMs: 5000 });
+    await fetch(`${fresh.apiUrl}/sessions/main/messages`, {
+      method: "POST",
+      body: JSON.stringify({ to: "15550006666", type: "text", text: "after restart" }),
+    }).then((r) => r.body?.cancel());
+    assert.deepEqual((await waiting).map((i) => i.text), ["after restart"]);
+  } finally {
+    await fresh.close();
+  }
+});
+
 Deno.test("bridge client: faults and rejected sends, then reset", async () => {
   const f = await client.faults({ send_fail_times: 1 });
   assert.equal(f.send_fail_times, 1);
