@@ -57,16 +57,27 @@ export function renderContent(row: Pick<MessageRow, "message_type" | "content" |
   return caption ? `[${row.message_type}] ${caption}` : `[${row.message_type}]`;
 }
 
+/** Longest history turn / current message handed to the model (storage keeps everything). */
+export const MAX_HISTORY_CHARS = 4_000;
+export const MAX_CURRENT_CHARS = 16_000;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** History turns plus the current message as the final user turn. */
 export function buildTurns(history: readonly MessageRow[], current: MessageRow): ChatMessage[] {
   const turns: ChatMessage[] = [];
   for (const row of history) {
     if (row.direction === "system" || row.id === current.id) continue;
-    const text = renderContent(row);
+    const text = cut(renderContent(row), MAX_HISTORY_CHARS);
     if (!text) continue;
     turns.push(row.direction === "inbound" ? { role: "user", text } : { role: "assistant", text });
   }
-  turns.push({ role: "user", text: renderContent(current) || "(empty message)" });
+  turns.push({
+    role: "user",
+    text: cut(renderContent(current), MAX_CURRENT_CHARS) || "(empty message)",
+  });
   return turns;
 }
 

@@ -12,6 +12,7 @@ import {
   type CallOptions,
   type ChatRequest,
   type ChatResult,
+  normaliseBaseUrl,
   type ToolCall,
   withDeadline,
 } from "./types.ts";
@@ -69,7 +70,7 @@ export const anthropicAdapter: Adapter = {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const client = new Anthropic({
       apiKey: options.apiKey,
-      baseURL: options.baseUrl ?? "https://api.anthropic.com",
+      baseURL: normaliseBaseUrl("anthropic", options.baseUrl) ?? "https://api.anthropic.com",
       maxRetries: 0,
       timeout: options.timeoutMs,
     });
@@ -81,6 +82,7 @@ export const anthropicAdapter: Adapter = {
           max_tokens: request.maxTokens,
           messages: toAnthropicMessages(request),
           ...(request.system ? { system: request.system } : {}),
+          // Zapa allows 0–2 (the OpenAI range); Anthropic accepts at most 1.
           ...(request.temperature !== undefined
             ? { temperature: Math.min(1, request.temperature) }
             : {}),

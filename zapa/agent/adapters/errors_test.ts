@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { kindForStatus, LlmError, parseRetryAfter, toLlmError } from "./errors.ts";
+import { normaliseBaseUrl } from "./types.ts";
 
 Deno.test("agent errors: statuses map to the taxonomy", () => {
   assert.equal(kindForStatus(401), "rejected_key");
@@ -46,4 +47,17 @@ Deno.test("agent errors: SDK errors, aborts, parse and network failures are norm
     timedOut: false,
   });
   assert.ok(forbidden instanceof LlmError && !forbidden.transient);
+});
+
+Deno.test("agent adapters: base URLs tolerate the usual slips", () => {
+  assert.equal(normaliseBaseUrl("openai", "http://llm:4000"), "http://llm:4000/v1");
+  assert.equal(normaliseBaseUrl("openai", "http://llm:4000/v1/"), "http://llm:4000/v1");
+  assert.equal(
+    normaliseBaseUrl("openai", "https://x.example/openai/v1"),
+    "https://x.example/openai/v1",
+  );
+  assert.equal(normaliseBaseUrl("anthropic", "http://llm:4000/v1"), "http://llm:4000");
+  assert.equal(normaliseBaseUrl("google", "http://llm:4000/v1beta/"), "http://llm:4000");
+  assert.equal(normaliseBaseUrl("google", "http://llm:4000"), "http://llm:4000");
+  assert.equal(normaliseBaseUrl("anthropic", null), null);
 });

@@ -13,6 +13,7 @@ import {
   type ChatRequest,
   type ChatResult,
   type JsonSchemaObject,
+  normaliseBaseUrl,
   type ToolCall,
   withDeadline,
 } from "./types.ts";
@@ -113,10 +114,11 @@ export const googleAdapter: Adapter = {
       lastHeaders = response.headers;
       return response;
     };
+    const baseUrl = normaliseBaseUrl("google", options.baseUrl);
     const client = new GoogleGenAI({
       apiKey: options.apiKey,
       httpOptions: {
-        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+        ...(baseUrl ? { baseUrl } : {}),
         fetch: capturingFetch,
       },
     });

@@ -10,6 +10,7 @@ import {
   type CallOptions,
   type ChatRequest,
   type ChatResult,
+  normaliseBaseUrl,
   parseArgs,
   type ToolCall,
   withDeadline,
@@ -61,7 +62,7 @@ export const openaiAdapter: Adapter = {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const client = new OpenAI({
       apiKey: options.apiKey,
-      baseURL: options.baseUrl ?? "https://api.openai.com/v1",
+      baseURL: normaliseBaseUrl("openai", options.baseUrl) ?? "https://api.openai.com/v1",
       maxRetries: 0,
       timeout: options.timeoutMs,
     });

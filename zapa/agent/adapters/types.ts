@@ -90,3 +90,25 @@ export function parseArgs(raw: unknown): Record<string, unknown> {
     ? value as Record<string, unknown>
     : {};
 }
+
+/**
+ * Tolerates the usual base-URL slips: a trailing slash everywhere; for OpenAI a bare host gets
+ * `/v1` (its SDK appends `/chat/completions` directly); Anthropic and Gemini URLs lose a
+ * trailing `/v1`/`/v1beta`, because their SDKs add the version themselves.
+ */
+export function normaliseBaseUrl(
+  provider: "openai" | "anthropic" | "google",
+  url: string | null,
+): string | null {
+  if (!url) return null;
+  let base = url.trim().replace(/\/+$/, "");
+  if (provider === "openai") {
+    try {
+      if (new URL(base).pathname === "/") base += "/v1";
+    } catch {
+      return base;
+    }
+    return base;
+  }
+  return base.replace(/\/v1(beta|alpha)?$/, "");
+}
