@@ -11,7 +11,7 @@ export const ModelSettingsSchema = z.strictObject({
   model: z.string().trim().min(1, "model is required").max(100),
   temperature: z.number().min(0).max(2).default(0.7),
   max_tokens: z.number().int().min(1).max(8192).default(1000),
-  custom_instructions: z.string().max(2000).nullish().transform((v) => v ?? null),
+  custom_instructions: z.string().max(2000).nullish(),
 }).openapi("ModelSettings");
 
 export const ProviderConfigSchema = z.strictObject({

@@ -150,7 +150,10 @@ async function sealed(deps: StoreDeps, userId: number, config: ProviderConfig): 
     provider: config.provider,
     encrypted: await encryptApiKey(deps.keyring, userId, config.api_key),
     hint: keyHint(config.api_key),
-    settings: { ...config.model_settings },
+    // Stored as typed; an absent or null custom_instructions is simply left out.
+    settings: Object.fromEntries(
+      Object.entries(config.model_settings).filter(([, v]) => v !== null && v !== undefined),
+    ),
   };
 }
 

@@ -40,7 +40,6 @@ Deno.test("llm config store: saves encrypted, returns only the hint, upserts the
     model: "gpt-4o-mini",
     temperature: 0.7,
     max_tokens: 1000,
-    custom_instructions: null,
   });
   assert.equal(JSON.stringify(saved).includes("sk-secret"), false);
   const [row1] = await sql`SELECT * FROM llm_configs WHERE user_id = ${user}`;

@@ -195,3 +195,22 @@ export async function createUser(
     VALUES (${phone}, ${"User " + phone.slice(-4)}, ${options.active ?? true}) RETURNING id`;
   return row!.id;
 }
+
+/** Settings of the test profile (contract §1) for in-process app tests. */
+export function testEnv(
+  databaseUrl: string,
+  redisUrl: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ZAPA_ENV: "test",
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    ZAPA_JWT_SECRET: "public-test-user-secret-0123456789abcdef",
+    ZAPA_ADMIN_JWT_SECRET: "public-test-admin-secret-0123456789abcdef",
+    ZAPA_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).fill(42))),
+    ZAPA_AUTH_TEST_CODE: "123456",
+    AUTH_CODE_RATE_PER_IP_HOUR: "100000",
+    ...overrides,
+  };
+}

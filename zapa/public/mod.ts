@@ -1,0 +1,7 @@
+/**
+ * The public entrypoint's API routers (contract §5), mounted under `/api/v1` by
+ * `zapa/public_app.ts`.
+ */
+export { authRoutes } from "./auth.ts";
+export { messageRoutes } from "./messages.ts";
+export { llmConfigRoutes, type TestCallResult, type TestLlmConfig } from "./llm_config.ts";
