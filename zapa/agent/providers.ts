@@ -82,7 +82,8 @@ export const MODEL_ALIASES: Readonly<Record<string, string>> = {
  * default, and anything else passes through (trimmed).
  */
 export function resolveModel(provider: Provider, model: string | null | undefined): string {
-  const trimmed = model?.trim() ?? "";
+  // Stored JSON may hold anything; only a string names a model.
+  const trimmed = typeof model === "string" ? model.trim() : "";
   if (!trimmed) return DEFAULT_MODEL[provider];
   return MODEL_ALIASES[trimmed.toLowerCase()] ?? trimmed;
 }
