@@ -4,6 +4,7 @@
  */
 
 import { countsOf, junitXml, parseJunitSuites, type TestCounts } from "./deno_summary.ts";
+import { collectOrigins, regroupJunit } from "./junit_origin.ts";
 import type { GroupResult } from "./report_html.ts";
 import { denoTestArgs, type GroupSpec } from "./test_groups.ts";
 
@@ -35,7 +36,8 @@ export async function runDeno(
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
     await Deno.stdout.write(chunk);
-    output = (output + decoder.decode(chunk, { stream: true })).slice(-65_536);
+    // Kept whole (up to 32 MB): the summary line and every test's module are read from it.
+    output = (output + decoder.decode(chunk, { stream: true })).slice(-32 * 1024 * 1024);
   }
   const status = await child.status;
   current = null;
@@ -87,6 +89,14 @@ export async function runDenoGroup(
     options.env,
   );
   const counts = countsOf(output, success);
+  try {
+    await Deno.writeTextFile(
+      junit,
+      regroupJunit(await Deno.readTextFile(junit), collectOrigins(output)),
+    );
+  } catch {
+    // No report (the run died before writing one): nothing to regroup.
+  }
   return {
     name: group.name,
     status: counts.failed > 0 ? "failed" : "passed",
