@@ -15,70 +15,21 @@ import {
   sendText,
   toJid,
 } from "./validate.ts";
+import { receiveInbound } from "./inbound.ts";
 import { ReceiptScheduler } from "./receipts.ts";
 import { type AttemptResult, deliverWebhook, Limiter, type WebhookEvent } from "./webhooks.ts";
 import { DEFAULT_FAULTS, type Faults, mergeFaults } from "./faults.ts";
 
-export interface SentRecord {
-  seq: number;
-  message_id: string | null;
-  session_id: string;
-  to: string;
-  to_jid: string;
-  to_digits: string;
-  type: string;
-  text: string | null;
-  body: unknown;
-  at: number;
-  rejected: boolean;
-  http_status: number;
-}
+import type {
+  InboundRecord,
+  InboundResult,
+  Outcome,
+  SentRecord,
+  StoredEvent,
+  WebhookRecord,
+} from "./records.ts";
 
-export interface InboundRecord {
-  seq: number;
-  message_id: string;
-  session_id: string;
-  from: string;
-  from_digits: string;
-  to: string;
-  type: string;
-  text: string | null;
-  caption: string | null;
-  is_group: boolean;
-  group_id: string | null;
-  at: number;
-  forwarded: boolean;
-  webhook_status: number | null;
-}
-
-export interface WebhookRecord {
-  seq: number;
-  event_type: string;
-  message_id: string | null;
-  session_id: string;
-  attempt: number;
-  status: number;
-  error: string | null;
-  duration_ms: number;
-  at: number;
-  response: unknown;
-  copy: number;
-}
-
-export interface StoredEvent {
-  id: string;
-  sessionId: string;
-  eventType: string;
-  timestamp: number;
-  data: Record<string, unknown>;
-}
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; status: number; error: string };
-
-export interface InboundResult {
-  message_id: string;
-  webhook: { status: number | null; body: unknown; error: string | null };
-}
+export type { InboundRecord, InboundResult, Outcome, SentRecord, StoredEvent, WebhookRecord };
 
 const RECEIPTS = [["message.sent", 2], ["message.delivered", 3], ["message.read", 4]] as const;
 /** Automatic webhooks (receipts, session events) in flight at once; inbound ones are not capped. */
@@ -211,60 +162,8 @@ export class BridgeState {
   }
 
   /** `/__mock/inbound`: a message from a phone → `message.received`; answers after attempt 1. */
-  async receive(req: InboundRequest): Promise<Outcome<InboundResult>> {
-    const sessionId = req.sessionId ?? this.config.sessionId;
-    const session = this.sessions.get(sessionId);
-    if (!session) return { ok: false, status: 404, error: `Session ${sessionId} not found` };
-    const own = session.phoneNumber ?? this.config.phoneNumber;
-    const messageId = req.messageId ?? this.newMessageId();
-    const timestamp = req.timestamp ?? Date.now();
-    const groupId = req.isGroup ? groupJid(req.groupId, req.from, timestamp) : undefined;
-    const data: Record<string, unknown> = {
-      from: toJid(req.from),
-      to: req.to ? toJid(req.to) : `${own}:12@s.whatsapp.net`,
-      messageId,
-      timestamp,
-      isGroup: req.isGroup,
-      groupId,
-      ...inboundContent(req),
-    };
-    // zapw never forwards the account's own messages (Baileys `fromMe`).
-    const forwarded = digitsOf(req.from) !== own;
-    const rec = this.inbound.append({
-      seq: this.inbound.nextSeq(),
-      message_id: messageId,
-      session_id: sessionId,
-      from: String(data.from),
-      from_digits: digitsOf(req.from),
-      to: String(data.to),
-      type: req.type,
-      text: req.text ?? null,
-      caption: req.caption ?? null,
-      is_group: req.isGroup,
-      group_id: groupId ?? null,
-      at: Date.now(),
-      forwarded,
-      webhook_status: null,
-    });
-    if (!forwarded) {
-      return ok({
-        message_id: messageId,
-        webhook: { status: null, body: null, error: "own message: not forwarded" },
-      });
-    }
-    const delivery = this.emit(sessionId, "message.received", data, { explicit: true });
-    if (!delivery) {
-      return ok({
-        message_id: messageId,
-        webhook: { status: null, body: null, error: "webhooks disabled" },
-      });
-    }
-    const first: AttemptResult = await delivery;
-    rec.webhook_status = first.status;
-    return ok({
-      message_id: messageId,
-      webhook: { status: first.status, body: first.body, error: first.error },
-    });
+  receive(req: InboundRequest): Promise<Outcome<InboundResult>> {
+    return receiveInbound(this, req);
   }
 
   /**
@@ -393,37 +292,6 @@ export class BridgeState {
     this.sent.releaseAll();
     this.inbound.releaseAll();
     this.webhooks.releaseAll();
-  }
-}
-
-function ok<T>(value: T): Outcome<T> {
-  return { ok: true, value };
-}
-
-function groupJid(groupId: string | undefined, from: string, timestamp: number): string {
-  if (groupId) return groupId.includes("@") ? groupId : `${groupId}@g.us`;
-  return `120363${digitsOf(from).slice(-6)}${timestamp % 1_000_000}@g.us`;
-}
-
-/** The type-specific fields of `message.received`, as zapw's parseMessage builds them. */
-function inboundContent(req: InboundRequest): Record<string, unknown> {
-  switch (req.type) {
-    case "text":
-      return { type: "text", text: req.text };
-    case "image":
-    case "video":
-      return { type: req.type, caption: req.caption, hasMedia: true };
-    case "audio":
-      return { type: "audio", hasMedia: true };
-    case "document":
-      return { type: "document", fileName: req.fileName, hasMedia: true };
-    case "location":
-      return { type: "location", location: req.location };
-    case "contact":
-      return { type: "contact", contact: req.contact };
-    default:
-      // zapw leaves `type` out for message kinds it does not parse (stickers, reactions, …).
-      return {};
   }
 }
 
