@@ -1,0 +1,109 @@
+/**
+ * Helpers for the integration suites: build webhook bodies in both envelope shapes, post them
+ * straight to private's webhook, and read a phone's stored rows through the admin API (so the
+ * boundary tests work on every target) or, when the target has it, directly with SQL.
+ */
+import postgres from "postgres";
+import { eventually } from "../../lib/eventually.ts";
+import { admin, privateApi } from "../../lib/fixtures.ts";
+import type { MessageItem } from "../../lib/clients/zapa.ts";
+import { target } from "../../lib/target.ts";
+
+/** A fresh WhatsApp message id, unique across parallel test files. */
+export function uniqueWaId(label = "IT"): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return `${label}${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`
+    .toUpperCase();
+}
+
+/** `+15551234567` → `15551234567@s.whatsapp.net` (with an optional `:device`). */
+export function jid(phone: string, device?: number): string {
+  const digits = phone.replace(/\D/g, "");
+  return `${digits}${device === undefined ? "" : `:${device}`}@s.whatsapp.net`;
+}
+
+/** A zapw (camelCase) `message.received` envelope, as the real bridge posts it. */
+export function zapwMessage(options: {
+  from: string;
+  to?: string | null;
+  text?: string;
+  messageId?: string;
+  sessionId?: string;
+  extra?: Record<string, unknown>;
+}): Record<string, unknown> {
+  const now = Date.now();
+  const data: Record<string, unknown> = {
+    from: options.from.includes("@") ? options.from : jid(options.from),
+    messageId: options.messageId ?? uniqueWaId(),
+    timestamp: now,
+    isGroup: false,
+    type: "text",
+    text: options.text ?? "hello",
+    ...options.extra,
+  };
+  if (options.to !== null) data.to = options.to ?? jid(target.system_number, 12);
+  return {
+    sessionId: options.sessionId ?? target.session_id,
+    origin: "integration-test",
+    eventType: "message.received",
+    timestamp: now,
+    data,
+  };
+}
+
+/** A legacy (snake_case) `message.received` envelope. */
+export function legacyMessage(options: {
+  from: string;
+  to?: string;
+  text?: string;
+  messageId?: string;
+}): Record<string, unknown> {
+  return {
+    event_type: "message.received",
+    timestamp: new Date().toISOString(),
+    data: {
+      from_number: options.from,
+      to_number: options.to ?? target.system_number,
+      message_id: options.messageId ?? uniqueWaId("LG"),
+      text: options.text ?? "hello",
+    },
+  };
+}
+
+/** Posts a body to the private webhook with the target's secret (query string by default). */
+export function postWebhook(body: unknown, via: "query" | "header" = "query") {
+  return privateApi.webhook(body, { secret: target.webhook_secret, header: via === "header" });
+}
+
+/** The admin API's user id for a phone number, once the user row exists. */
+export function userIdOf(phone: string, timeoutMs = 10_000): Promise<number> {
+  return eventually(async () => {
+    const api = await admin();
+    const r = await api.users({ search: phone, page_size: 5 });
+    const user = r.json.users?.find((u) => u.phone_number === phone);
+    return typeof user?.id === "number" ? user.id : null;
+  }, { timeoutMs, message: `a user row for ${phone}` });
+}
+
+/** Every stored message of the phone's user, newest first (admin conversations API). */
+export async function storedMessages(phone: string): Promise<MessageItem[]> {
+  const id = await userIdOf(phone);
+  const api = await admin();
+  const r = await api.raw<{ messages: MessageItem[] }>(
+    "GET",
+    `/api/v1/admin/users/${id}/conversations?page_size=100`,
+  );
+  if (r.status !== 200) throw new Error(`conversations of ${phone}: HTTP ${r.status} ${r.text}`);
+  return r.json.messages;
+}
+
+/** Runs `fn` with a small SQL pool on the target's database and closes it afterwards. */
+export async function withSql<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  if (!target.database) throw new Error("the target has no database URL");
+  const sql = postgres(target.database, { max: 2, onnotice: () => {} });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
