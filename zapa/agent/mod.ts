@@ -31,6 +31,8 @@ export const UNAVAILABLE_REPLY =
   "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.";
 export const REJECTED_KEY_REPLY =
   "The AI provider rejected the API key configured for your assistant. Please update it in the Zapa dashboard.";
+/** Tool calls executed per round; a model asking for more gets errors for the rest. */
+export const MAX_TOOL_CALLS_PER_ROUND = 8;
 /** When a model answers with nothing at all. */
 export const EMPTY_REPLY = "Sorry, I don't have an answer to that.";
 
@@ -125,8 +127,9 @@ export async function generateReply(
   const toolCtx = { sql, userId: input.userId, excludeMessageId: current.id };
 
   let first = 0; // once the fallback answers, later rounds of this reply stay on it
-  let firstError: string | null = null;
   let rounds = 0;
+  /** The first failure this reply recovered from (retry or fallback), for the log line. */
+  let recoveredFrom: string | null = null;
   const logFields = { user_id: input.userId, message_id: input.messageId };
 
   const callTarget = async (target: Target, request: Omit<ChatRequest, "model" | "maxTokens">) => {
@@ -196,28 +199,32 @@ export async function generateReply(
         metadata: meta(targets[failed]!, elapsed(), rounds, failed > 0, outcome.errorKind),
       };
     }
-    firstError ??= outcome.firstError;
+    recoveredFrom ??= outcome.firstError;
     first += outcome.targetIndex;
     const target = targets[first]!;
     const result = outcome.value;
     if (offerTools && result.toolCalls.length > 0) {
       rounds++;
       messages.push({ role: "assistant", text: result.text, toolCalls: result.toolCalls });
-      for (const call of result.toolCalls) {
-        const content = await runTool(toolCtx, call.name, call.args);
+      for (const [i, call] of result.toolCalls.entries()) {
+        // Every call needs a result; past the cap the result is an error, not a query.
+        const content = i < MAX_TOOL_CALLS_PER_ROUND
+          ? await runTool(toolCtx, call.name, call.args)
+          : JSON.stringify({ error: "too many tool calls in one round" });
         messages.push({ role: "tool", callId: call.id, name: call.name, content });
       }
       continue;
     }
     const text = result.text.trim() || EMPTY_REPLY;
-    const metadata = meta(target, elapsed(), rounds, first > 0, firstError);
+    // error_kind stays null for a real answer, even after retries: it labels failed replies.
+    const metadata = meta(target, elapsed(), rounds, first > 0, null);
     deps.metrics.observe(
       "zapa_llm_reply_seconds",
       "Time to produce an agent reply",
       { provider: target.provider },
       metadata.response_time_ms / 1000,
     );
-    log.info("agent: replied", { ...logFields, ...metadata });
+    log.info("agent: replied", { ...logFields, ...metadata, recovered_from: recoveredFrom });
     return { text, metadata };
   }
 }

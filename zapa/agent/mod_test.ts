@@ -117,7 +117,7 @@ Deno.test("agent reply: mock-fail-429-times-2 gives a normal reply after exactly
   assert.equal(reply.text, 'You said: "hello"');
   assert.equal((await journal(key)).length, 3);
   assert.deepEqual(sleeps, [1000, 1000]); // the mock's Retry-After: 1
-  assert.equal(reply.metadata.error_kind, "rate_limited");
+  assert.equal(reply.metadata.error_kind, null);
   assert.equal(reply.metadata.fallback_used, false);
 });
 
