@@ -6,6 +6,12 @@
 import { createSql, type Sql } from "../db/mod.ts";
 import { migrate } from "../db/migrate.ts";
 import { createRedis, type Redis } from "../redis.ts";
+import { loadConfig } from "../config.ts";
+import type { Deps } from "../deps.ts";
+import { createKeyring } from "../crypto/api_keys.ts";
+import { MetricsRegistry } from "../http/metrics.ts";
+import type { App } from "../http/app.ts";
+import { createPublicApp, type PublicAppOptions } from "../public_app.ts";
 
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -212,5 +218,79 @@ export function testEnv(
     ZAPA_AUTH_TEST_CODE: "123456",
     AUTH_CODE_RATE_PER_IP_HOUR: "100000",
     ...overrides,
+  };
+}
+
+export interface PublicTestEnv {
+  pg: TestPostgres;
+  redis: TestRedis;
+  deps: Deps;
+  app: App;
+  /** `app.request` with a JSON body and optional Bearer token. */
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
+  /** Request a code and verify it (test code 123456); returns the token and user id. */
+  signIn(phone: string): Promise<{ token: string; userId: number }>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL + Redis + the public app in-process, under the test profile. */
+export async function startPublicEnv(
+  options: { env?: Record<string, string>; app?: PublicAppOptions } = {},
+): Promise<PublicTestEnv> {
+  const pg = await startPostgres();
+  let redis: TestRedis;
+  try {
+    redis = await startRedis();
+  } catch (error) {
+    await pg.stop();
+    throw error;
+  }
+  const config = loadConfig(testEnv(pg.url, redis.url, options.env));
+  const deps: Deps = {
+    config,
+    sql: pg.sql,
+    redis: redis.redis,
+    keyring: await createKeyring(config.encryptionKey, config.encryptionKeysOld),
+    metrics: new MetricsRegistry(),
+  };
+  const app = createPublicApp(deps, options.app);
+  const call: PublicTestEnv["call"] = (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: BodyInit | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === "string" || o.body instanceof Uint8Array
+        ? o.body as BodyInit
+        : JSON.stringify(o.body);
+      headers["content-type"] ??= "application/json";
+    }
+    return Promise.resolve(app.request(path, { method, body, headers }));
+  };
+  return {
+    pg,
+    redis,
+    deps,
+    app,
+    call,
+    async signIn(phone) {
+      const requested = await call("POST", "/api/v1/auth/request-code", {
+        body: { phone_number: phone },
+      });
+      if (requested.status !== 200) throw new Error(`request-code: ${requested.status}`);
+      const verified = await call("POST", "/api/v1/auth/verify", {
+        body: { phone_number: phone, code: "123456" },
+      });
+      const json = await verified.json();
+      if (verified.status !== 200) throw new Error(`verify: ${verified.status}`);
+      return { token: json.access_token, userId: json.user_id };
+    },
+    async stop() {
+      await redis.stop();
+      await pg.stop();
+    },
   };
 }
