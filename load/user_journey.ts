@@ -3,6 +3,7 @@
  * code, sets up an LLM, then keeps chatting — a message through the bridge, the reply back
  * on WhatsApp (`reply_round_trip`), a look at history and stats, think time.
  *
+ *   deno task load load/user_journey.ts --profile smoke  5 s, 3 users (checks the script)
  *   deno task load load/user_journey.ts --profile ci     ≈ 75 s, 20 users (the test command)
  *   deno task load load/user_journey.ts --profile full   ≈ 17 min, 1 000 users
  *   k6 run -e PROFILE=full -e PUBLIC_URL=… -e BRIDGE_URL=… load/user_journey.ts
@@ -14,6 +15,15 @@ import { newRunId, userIteration, type VuState } from "./lib/zapa.ts";
 const PROFILE = __ENV.PROFILE ?? "ci";
 
 const PROFILES = {
+  // A few seconds with 3 users: checks the script itself (the runner's tests use it).
+  smoke: {
+    stages: [
+      { duration: "1s", target: 3 },
+      { duration: "3s", target: 3 },
+      { duration: "1s", target: 0 },
+    ],
+    thinkMs: [100, 300] as [number, number],
+  },
   // A 2-core box that also runs PostgreSQL, Redis, both Zapa entrypoints and the doubles.
   ci: {
     stages: [

@@ -249,6 +249,9 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
               logIterationError(err, s, log);
             }
           }
+          // An iteration that never waited for I/O (e.g. one that throws at once) must still
+          // let timers run, or a loop of them would starve the scenario's own clock.
+          if (performance.now() - started < 1) await new Promise((r) => setTimeout(r, 0));
           if (interrupted.has(controller)) return;
           vu.busy = false;
           const tags = { ...run.globalTags, ...s.tags, scenario: s.name, group: "" };

@@ -143,7 +143,8 @@ export async function runConstantArrivalRate<V extends ExecutorVu>(
   const pool = await allocate(s.preAllocatedVUs, h);
   const free = [...pool];
   let allocating = 0;
-  let busy = 0;
+  // As in k6, every initialised VU of the scenario counts as active.
+  h.setActive(pool.length);
   const inflight = new Set<Promise<void>>();
   const interval = s.timeUnitMs / s.rate;
   const t0 = h.now();
@@ -163,15 +164,14 @@ export async function runConstantArrivalRate<V extends ExecutorVu>(
           allocating--;
           pool.push(fresh);
           free.push(fresh);
+          h.setActive(pool.length);
+        }, () => {
+          allocating--;
         });
       }
       continue;
     }
-    busy++;
-    h.setActive(busy);
     const p: Promise<void> = h.iterate(vu).then(() => {
-      busy--;
-      h.setActive(busy);
       free.push(vu);
       inflight.delete(p);
     });

@@ -123,6 +123,7 @@ export interface Submetric {
   name: string;
   filter: [string, string][];
   sink: Sink;
+  series: Series;
 }
 
 export class Metric {
@@ -183,7 +184,12 @@ export class Registry {
     const canonical = `${name}{${filter.map(([k, v]) => `${k}:${v}`).join(",")}}`;
     let sub = metric.submetrics.find((s) => s.name === canonical);
     if (!sub) {
-      sub = { name: canonical, filter, sink: new Sink(metric.type) };
+      sub = {
+        name: canonical,
+        filter,
+        sink: new Sink(metric.type),
+        series: new Series(metric.type === "trend"),
+      };
       metric.submetrics.push(sub);
     }
     return sub;
@@ -200,7 +206,10 @@ export function addSample(metric: Metric, value: number, tags: Tags, atMs: numbe
   metric.sink.add(value);
   metric.series.add(atMs, value);
   for (const sub of metric.submetrics) {
-    if (sub.filter.every(([k, v]) => tags[k] === v)) sub.sink.add(value);
+    if (sub.filter.every(([k, v]) => tags[k] === v)) {
+      sub.sink.add(value);
+      sub.series.add(atMs, value);
+    }
   }
 }
 

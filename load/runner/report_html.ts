@@ -4,7 +4,7 @@
  * inline CSS and SVG, no scripts, no external assets.
  */
 
-import { BUCKET_MS, percentile, type Registry } from "./metrics.ts";
+import { BUCKET_MS, percentile, type Registry, type Series, type Sink } from "./metrics.ts";
 import type { SummaryData, SummaryGroup, SummaryMetric } from "./summary.ts";
 import { humanizeDuration, humanizeValue } from "./summary_text.ts";
 import { escapeXml as esc, histogram, histogramBins, lineChart, type LineSeries } from "./svg.ts";
@@ -29,10 +29,8 @@ function regroup<T>(buckets: T[]): { size: number; groups: T[][] } {
   return { size, groups };
 }
 
-function percentileSeries(registry: Registry, name: string): LineSeries[] {
-  const metric = registry.metrics.get(name);
-  if (!metric || metric.sink.count === 0) return [];
-  const { size, groups } = regroup(metric.series.buckets);
+function percentileSeries(series: Series): LineSeries[] {
+  const { size, groups } = regroup(series.buckets);
   const lines: [string, number, string][] = [["p50", 50, "#2563eb"], ["p95", 95, "#f59e0b"], [
     "p99",
     99,
@@ -181,16 +179,29 @@ export function htmlReport(data: SummaryData, registry: Registry, info: ReportIn
     )
   );
   const charts: string[] = [];
-  const timeTrends = [...registry.metrics.values()].filter((x) =>
-    x.type === "trend" && x.contains === "time" && x.sink.count > 0 &&
-    (x.name === "http_req_duration" ||
-      !x.name.startsWith("http_req_") && !["iteration_duration", "group_duration"].includes(x.name))
-  );
-  for (const t of timeTrends) {
-    charts.push(lineChart(percentileSeries(registry, t.name), {
+  // Latency trends worth a chart: request durations (and thresholded sub-metrics of them),
+  // custom time trends such as reply_round_trip.
+  const xMax = dur / 1000;
+  const charted: { name: string; sink: Sink; series: Series }[] = [];
+  for (const t of registry.metrics.values()) {
+    if (t.type !== "trend" || t.contains !== "time" || t.sink.count === 0) continue;
+    const builtin = t.name.startsWith("http_req_") ||
+      ["iteration_duration", "group_duration"].includes(t.name);
+    if (!builtin || t.name === "http_req_duration") {
+      charted.push({ name: t.name, sink: t.sink, series: t.series });
+    }
+    for (const sub of t.submetrics) {
+      if (sub.sink.count > 0 && m[sub.name]?.thresholds) {
+        charted.push({ name: sub.name, sink: sub.sink, series: sub.series });
+      }
+    }
+  }
+  for (const t of charted) {
+    charts.push(lineChart(percentileSeries(t.series), {
       title: `${t.name}: percentiles over time`,
       xLabel: "seconds since start",
       yLabel: "ms",
+      xMax,
       formatY: (v) => String(v),
     }));
   }
@@ -202,17 +213,18 @@ export function htmlReport(data: SummaryData, registry: Registry, info: ReportIn
         xLabel: "seconds since start",
         yLabel: "per second",
         yRightLabel: "VUs",
+        xMax,
       }),
     );
   }
-  for (const t of timeTrends) {
+  for (const t of charted) {
     const sorted = t.sink.sorted();
     charts.push(histogram(histogramBins(sorted), {
       title: `${t.name}: distribution (${sorted.length} samples)`,
       xLabel: "latency (log scale when wide)",
       yLabel: "samples",
       formatY: fmtMs,
-      color: t.name === "http_req_duration" ? "#2563eb" : "#059669",
+      color: t.name.startsWith("http_req_duration") ? "#2563eb" : "#059669",
       markers: [["p50", percentile(sorted, 50)], ["p95", percentile(sorted, 95)], [
         "p99",
         percentile(sorted, 99),

@@ -20,6 +20,8 @@ export interface ChartOptions {
   yRightLabel?: string;
   width?: number;
   height?: number;
+  /** Right end of the x axis (e.g. the run's length), so charts of one run line up. */
+  xMax?: number;
   formatY?: (v: number) => string;
   formatYRight?: (v: number) => string;
 }
@@ -49,7 +51,7 @@ export function lineChart(series: LineSeries[], o: ChartOptions): string {
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const all = series.flatMap((s) => s.points);
-  const xMax = Math.max(1, ...all.map((p) => p[0]));
+  const xMax = o.xMax ?? Math.max(1, ...all.map((p) => p[0]));
   const left = niceTicks(
     Math.max(0, ...series.filter((s) => !s.right).flatMap((s) => s.points.map((p) => p[1]))),
   );
@@ -236,7 +238,7 @@ export function histogram(
   const lo = bins[0]?.from ?? 0;
   const hi = bins.at(-1)?.to ?? 1;
   const logScale = lo > 0 && hi / lo > 20;
-  for (const [label, v] of o.markers ?? []) {
+  for (const [k, [label, v]] of (o.markers ?? []).entries()) {
     if (v < lo || v > hi) continue;
     const f = logScale ? Math.log(v / lo) / Math.log(hi / lo) : (v - lo) / Math.max(1e-9, hi - lo);
     const mx = m.l + f * pw;
@@ -244,7 +246,9 @@ export function histogram(
       `<line x1="${mx.toFixed(1)}" x2="${mx.toFixed(1)}" y1="${m.t}" y2="${
         m.t + ph
       }" stroke="#dc2626" stroke-dasharray="4 3"/>`,
-      `<text x="${(mx + 3).toFixed(1)}" y="${m.t + 10}" fill="#dc2626">${escapeXml(label)}</text>`,
+      `<text x="${(mx + 3).toFixed(1)}" y="${m.t + 10 + 12 * k}" fill="#dc2626">${
+        escapeXml(label)
+      }</text>`,
     );
   }
   parts.push(

@@ -17,7 +17,7 @@ type Checker<T> = (value: T) => unknown;
 
 export function check<T>(
   value: T,
-  sets: Record<string, Checker<T> | unknown>,
+  sets: Record<string, Checker<T>>,
   tags?: Record<string, string>,
 ): boolean {
   const ctx = contextStore.getStore();
@@ -27,7 +27,7 @@ export function check<T>(
   for (const [name, fn] of Object.entries(sets)) {
     let ok: boolean;
     try {
-      ok = Boolean(typeof fn === "function" ? (fn as Checker<T>)(value) : fn);
+      ok = Boolean(typeof fn === "function" ? fn(value) : fn);
     } catch {
       // k6 treats a throwing check as failed rather than aborting the iteration.
       ok = false;

@@ -38,6 +38,7 @@ export const options: Options = {
     http_req_failed: ["rate<0.01"],
     "http_req_duration{kind:steady}": [__ENV.IMPOSSIBLE ? "p(95)<0.0001" : "p(95)<5000"],
     checks: ["rate>0.99"],
+    ...(__ENV.BAD_THRESHOLD ? { no_such_metric: ["avg<1"] } : {}),
   },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
 };

@@ -1,0 +1,180 @@
+/**
+ * The runner end to end, as `deno task load` runs it: a child `deno run` with the runner's
+ * import map against local targets, judged by exit code, stdout and the files written.
+ */
+import assert from "node:assert/strict";
+import { startTarget } from "./runner/testdata/target.ts";
+import { type FakeZapa, startFakeZapa } from "./runner/testdata/fake_zapa.ts";
+import { ENV_NAMES } from "./runner/cli.ts";
+
+let target: Deno.HttpServer<Deno.NetAddr>;
+let fake: FakeZapa;
+let base = "";
+let out = "";
+
+Deno.test.beforeAll(async () => {
+  target = startTarget();
+  base = `http://127.0.0.1:${target.addr.port}`;
+  fake = startFakeZapa({ replyDelayMs: 30 });
+  out = await Deno.makeTempDir({ prefix: "zapa-load-" });
+});
+
+Deno.test.afterAll(async () => {
+  await target?.shutdown();
+  await fake?.shutdown();
+  if (out) await Deno.remove(out, { recursive: true }).catch(() => {});
+});
+
+/** Runs `load/run.ts` in a child process that dies with this one (setpriv --pdeathsig). */
+async function runner(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command("setpriv", {
+    args: [
+      "--pdeathsig",
+      "SIGKILL",
+      Deno.execPath(),
+      "run",
+      "--no-config",
+      "--import-map=load/runner/import_map.json",
+      "--allow-net=127.0.0.1",
+      `--allow-env=${ENV_NAMES.join(",")}`,
+      "--allow-read=load,.zapa",
+      `--allow-write=${out}`,
+      "load/run.ts",
+      "--engine",
+      "deno",
+      "--out",
+      out,
+      ...args,
+    ],
+    env: { NO_COLOR: "1", ZAPA_STACK_FILE: ".zapa/no-such-stack-for-load-tests.json" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const res = await child.output();
+  const dec = new TextDecoder();
+  return { code: res.code, stdout: dec.decode(res.stdout), stderr: dec.decode(res.stderr) };
+}
+
+Deno.test("load runner: a passing run exits 0 and writes the summary, JSON and HTML", async () => {
+  const r = await runner([
+    "load/runner/testdata/basic.ts",
+    "-e",
+    `TARGET=${base}`,
+    "-e",
+    "DURATION=1s",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /scenarios: \(100\.00%\) 1 scenario, 3 max VUs/);
+  assert.match(r.stdout, /✓ 'p\(95\)<5000'/);
+  assert.match(r.stdout, /✓ status is 200/);
+  assert.match(
+    r.stdout,
+    /running \(00m01\.\ds\), 00\/03 VUs, \d+ complete and 0 interrupted iterations/,
+  );
+  const json = JSON.parse(await Deno.readTextFile(`${out}/basic.json`));
+  assert.ok(json.metrics.http_reqs.count > 10);
+  assert.deepEqual(json.metrics.http_req_failed.thresholds, { "rate<0.01": false });
+  assert.equal(json.root_group.groups.checks.checks["body echoes the VU"].fails, 0);
+  const html = await Deno.readTextFile(`${out}/basic.html`);
+  assert.match(html, /PASSED/);
+  assert.match(html, /custom_wait: percentiles over time/);
+  assert.ok((await Deno.readTextFile(`${out}/basic.txt`)).includes("█ TOTAL RESULTS"));
+});
+
+Deno.test("load runner: an impossible threshold exits 99", async () => {
+  const r = await runner([
+    "load/runner/testdata/basic.ts",
+    "-e",
+    `TARGET=${base}`,
+    "-e",
+    "DURATION=500ms",
+    "-e",
+    "IMPOSSIBLE=1",
+  ]);
+  assert.equal(r.code, 99, r.stderr);
+  assert.match(r.stdout, /✗ 'p\(95\)<0\.0001'/);
+  assert.match(
+    r.stderr,
+    /thresholds on metrics 'http_req_duration\{kind:steady\}' have been crossed/,
+  );
+  const json = JSON.parse(await Deno.readTextFile(`${out}/basic.json`));
+  assert.deepEqual(json.metrics["http_req_duration{kind:steady}"].thresholds, {
+    "p(95)<0.0001": true,
+  });
+  assert.match(await Deno.readTextFile(`${out}/basic.html`), /FAILED \(exit 99\)/);
+});
+
+Deno.test("load runner: a threshold on an unknown metric exits 104 before running", async () => {
+  const r = await runner([
+    "load/runner/testdata/basic.ts",
+    "-e",
+    `TARGET=${base}`,
+    "-e",
+    "BAD_THRESHOLD=1",
+  ]);
+  assert.equal(r.code, 104);
+  assert.match(r.stderr, /no metric name "no_such_metric" found/);
+});
+
+Deno.test("load runner: arrival-rate runs report dropped iterations", async () => {
+  const r = await runner([
+    "load/runner/testdata/basic.ts",
+    "-e",
+    `TARGET=${base}`,
+    "-e",
+    "MODE=arrival",
+    "-e",
+    "RATE=40",
+    "-e",
+    "DURATION=1s",
+    "-e",
+    "PRE=1",
+    "-e",
+    "MAX=1",
+    "-e",
+    "PAUSE_MS=200",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(await Deno.readTextFile(`${out}/basic.json`));
+  assert.ok(
+    json.metrics.dropped_iterations.count >= 25,
+    JSON.stringify(json.metrics.dropped_iterations),
+  );
+  assert.ok(json.metrics.iterations.count <= 10);
+});
+
+for (const script of ["user_journey", "inbound_throughput", "soak"]) {
+  Deno.test(`load runner: ${script}.ts (smoke profile) passes against a fake Zapa`, async () => {
+    const before = fake.replies();
+    const r = await runner([
+      `load/${script}.ts`,
+      "--profile",
+      "smoke",
+      "-e",
+      `PUBLIC_URL=${fake.url}`,
+      "-e",
+      `BRIDGE_URL=${fake.url}`,
+    ]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.ok(fake.replies() > before);
+    const json = JSON.parse(await Deno.readTextFile(`${out}/${script}.json`));
+    assert.ok(json.metrics.reply_round_trip["p(95)"] > 0);
+    assert.equal(json.metrics.checks.fails, 0);
+  });
+}
+
+Deno.test("load runner: scripts without target URLs fail with an explanation", async () => {
+  const r = await runner(["load/user_journey.ts", "--profile", "smoke"]);
+  assert.equal(r.code, 99, r.stderr);
+  assert.match(r.stderr, /PUBLIC_URL and BRIDGE_URL are required/);
+});
+
+Deno.test("load runner: deno task load grants the env names the runner reads", async () => {
+  const config = JSON.parse(await Deno.readTextFile("deno.json"));
+  const task: string = config.tasks.load;
+  const granted = /--allow-env=(\S+)/.exec(task)?.[1]?.split(",") ?? [];
+  for (const name of ENV_NAMES) {
+    assert.ok(granted.includes(name), `${name} missing from deno task load`);
+  }
+  assert.match(task, /--import-map=load\/runner\/import_map\.json/);
+});
