@@ -6,8 +6,8 @@
 import postgres from "postgres";
 import { eventually } from "../../lib/eventually.ts";
 import { admin, privateApi } from "../../lib/fixtures.ts";
-import type { MessageItem } from "../../lib/clients/zapa.ts";
-import { target } from "../../lib/target.ts";
+import type { MessageItem, PublicClient } from "../../lib/clients/zapa.ts";
+import { logTail, target } from "../../lib/target.ts";
 
 /** A fresh WhatsApp message id, unique across parallel test files. */
 export function uniqueWaId(label = "IT"): string {
@@ -106,4 +106,25 @@ export async function withSql<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+export const UNAVAILABLE =
+  "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.";
+export const REJECTED =
+  "The AI provider rejected the API key configured for your assistant. Please update it in the Zapa dashboard.";
+
+/** The stored reply to the inbound message with this WhatsApp id. */
+export function storedReply(user: { api: PublicClient }, waId: string): Promise<MessageItem> {
+  return eventually(async () => {
+    const list = await user.api.messages({ limit: 100 });
+    const inbound = list.json.items?.find((m) => m.whatsapp_message_id === waId);
+    if (!inbound) return null;
+    return list.json.items.find((m) =>
+      m.direction === "outbound" && (m as { reply_to_id?: number }).reply_to_id === inbound.id
+    ) ?? list.json.items.find((m) => m.direction === "outbound" && m.id > inbound.id);
+  }, {
+    timeoutMs: 15_000,
+    message: `the stored reply to ${waId}`,
+    onTimeout: () => logTail(["private", "llm"]),
+  });
 }

@@ -1,0 +1,41 @@
+/**
+ * Integration, private → LLM: the timeout path (contract §6.3, §11 "mock-hang: the request
+ * times out"). In a file of its own so `--parallel` runs it beside the rest: with the test
+ * profile's LLM_TIMEOUT_MS left at the 30 s default it takes about two minutes.
+ */
+import assert from "node:assert/strict";
+import {
+  configureLlm,
+  createUser,
+  llm,
+  llmCalls,
+  sendWhatsApp,
+  uniqueKey,
+  waitForReply,
+} from "../../lib/fixtures.ts";
+import { suiteTest } from "../../lib/target.ts";
+import { storedReply, UNAVAILABLE } from "./helpers.ts";
+
+/** The stack's LLM_TIMEOUT_MS: the test profile does not set it, so the 30 s default holds. */
+const LLM_TIMEOUT_MS = 30_000;
+
+suiteTest(
+  "integration: a hanging provider times out and the user gets the unavailable reply",
+  async () => {
+    // 1 call + 3 retries, each aborted after LLM_TIMEOUT_MS, plus the retry waits.
+    const user = await createUser();
+    const { primary } = await configureLlm(user, {
+      apiKey: `${uniqueKey("hang")}_mock-hang`,
+      fallback: null,
+    });
+    const sent = await sendWhatsApp(user.phone, "are you there?");
+    const calls = await llm.waitForRequests({ key_fingerprint: primary.fingerprint, count: 1 });
+    assert.equal(calls[0]!.status, null, "the mock never answered the first call");
+    const reply = await waitForReply(user.phone, sent.since, 4 * LLM_TIMEOUT_MS + 20_000);
+    assert.equal(reply.text, UNAVAILABLE);
+    const all = await llmCalls(primary.fingerprint);
+    assert.equal(all.length, 4, `1 call + 3 retries, saw ${all.length}`);
+    const stored = await storedReply(user, sent.messageId);
+    assert.equal(stored.metadata.error_kind, "timeout", JSON.stringify(stored.metadata));
+  },
+);
