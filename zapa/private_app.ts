@@ -1,14 +1,16 @@
 /**
  * Assembles the private entrypoint's HTTP app (contract §4): operations endpoints with the
  * database, Redis and bridge readiness checks, the bridge webhook, and the admin API with the
- * pipeline's queue and session routes.
+ * pipeline's queue and session routes, and the admin console pages at `/admin`.
  */
 import type { Deps } from "./deps.ts";
 import { type App, createApp } from "./http/app.ts";
 import { registerOps } from "./http/ops.ts";
 import { adminRoutes } from "./admin/mod.ts";
-import { queueHealth, queueRoutes } from "./admin/queue.ts";
+import { queueCounts, queueHealth, queueRoutes } from "./admin/queue.ts";
+import { sessionRoutes } from "./admin/sessions.ts";
 import type { Pipeline } from "./pipeline/mod.ts";
+import { adminConsolePages } from "./web/mod.ts";
 
 export function createPrivateApp(deps: Deps, pipeline: Pipeline): App {
   const app = createApp({ service: "zapa-private", metrics: deps.metrics });
@@ -32,9 +34,34 @@ export function createPrivateApp(deps: Deps, pipeline: Pipeline): App {
     "/api/v1",
     adminRoutes(deps, {
       queueRoutes: queueRoutes(deps),
+      sessionRoutes: sessionRoutes(deps),
       bridgeHealth: () => pipeline.bridgeHealth(),
       queueHealth: () => queueHealth(deps),
     }),
   );
+  app.route("/", adminConsolePages(deps));
+  registerPipelineMetrics(deps, pipeline);
   return app;
+}
+
+/** Queue depths and worker activity, computed when `/metrics` is scraped. */
+function registerPipelineMetrics(deps: Deps, pipeline: Pipeline): void {
+  deps.metrics.gauge("zapa_queue_depth", "Queue items by queue and state", async () => {
+    const counts = await queueCounts(deps);
+    return (["inbound", "outbound"] as const).flatMap((queue) =>
+      (["queued", "processing", "failed"] as const).map((state) => ({
+        labels: { queue, state },
+        value: counts[queue][state],
+      }))
+    );
+  });
+  deps.metrics.gauge(
+    "zapa_workers_busy",
+    "Work in progress in this instance",
+    () =>
+      Promise.resolve([
+        { labels: { worker: "agent" }, value: pipeline.agent.activeUsers },
+        { labels: { worker: "delivery" }, value: pipeline.delivery.inFlight },
+      ]),
+  );
 }
