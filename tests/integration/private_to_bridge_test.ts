@@ -1,0 +1,87 @@
+/**
+ * Integration, private → bridge delivery (contract §4.4): the send request exactly as the
+ * bridge journal recorded it, the bridge's message id and receipts written back to the reply
+ * row, and per-recipient order of several replies.
+ *
+ * Transient vs permanent classification (5xx/429/"not connected" retried, other 4xx
+ * dead-lettered after 3 tries) and the drain on reconnect can only be driven through the
+ * bridge's global faults (`send_status`, `send_fail_times`, `offline`, `disconnect_session`),
+ * which would hit every suite sharing this stack: those cases belong to tests/failure/.
+ */
+import assert from "node:assert/strict";
+import { eventually } from "../../lib/eventually.ts";
+import { bridgeControl, chat, configureLlm, createUser, sendWhatsApp } from "../../lib/fixtures.ts";
+import { logTail, suiteTest, target } from "../../lib/target.ts";
+import { storedReply } from "./helpers.ts";
+
+const LOGS = () => logTail(["private", "bridge"]);
+
+suiteTest(
+  "integration: a reply goes to the bridge as {type, to, text} on the configured session",
+  async () => {
+    const user = await createUser();
+    await configureLlm(user);
+    const { reply, text } = await chat(user, "shape check");
+    assert.equal(text, 'You said: "shape check"');
+    // Exactly the documented body: no extra fields, `to` as +<digits>.
+    assert.deepEqual(reply.body, { type: "text", to: user.phone, text });
+    assert.match(reply.to, /^\+\d+$/);
+    assert.equal(reply.session_id, target.session_id);
+    // The mock requires the API key on this route: an accepted send proves the Bearer key.
+    assert.equal(reply.rejected, false);
+    assert.equal(reply.http_status, 200);
+    assert.ok(reply.message_id, "the bridge answered with data.messageId");
+  },
+);
+
+suiteTest(
+  "integration: the bridge's message id and receipts are written to the reply row",
+  async () => {
+    const user = await createUser();
+    await configureLlm(user);
+    const { reply, messageId } = await chat(user, "track my reply");
+    const row = await eventually(async () => {
+      const stored = await storedReply(user, messageId);
+      return stored.status === "read" ? stored : null;
+    }, { timeoutMs: 15_000, message: "the reply row with status read", onTimeout: LOGS });
+    assert.equal(row.whatsapp_message_id, reply.message_id);
+    assert.equal(row.content, reply.text);
+    assert.equal(row.direction, "outbound");
+  },
+);
+
+suiteTest("integration: several replies to one recipient are sent in order", async () => {
+  const user = await createUser();
+  await configureLlm(user);
+  const since = await bridgeControl.lastSeq();
+  const texts = ["one", "two", "three", "four", "five"];
+  // Sent back to back: the agent answers a user's messages oldest first and delivery keeps
+  // per-recipient enqueue order.
+  for (const text of texts) await sendWhatsApp(user.phone, `order ${text}`);
+  const sent = await bridgeControl.waitForSent({
+    to: user.phone,
+    since,
+    count: texts.length,
+    timeoutMs: 30_000,
+  });
+  assert.deepEqual(
+    sent.map((s) => s.text),
+    texts.map((t) => `You said: "order ${t}"`),
+  );
+  const after = await bridgeControl.sent({ to: user.phone, since });
+  assert.equal(after.items.length, texts.length, "no extra sends");
+});
+
+suiteTest("integration: replies to two recipients each keep their own order", async () => {
+  const [a, b] = await Promise.all([createUser(), createUser()]);
+  await Promise.all([configureLlm(a!), configureLlm(b!)]);
+  const since = await bridgeControl.lastSeq();
+  for (const n of [1, 2, 3]) {
+    await sendWhatsApp(a!.phone, `a${n}`);
+    await sendWhatsApp(b!.phone, `b${n}`);
+  }
+  for (const [user, label] of [[a!, "a"], [b!, "b"]] as const) {
+    const sent = await bridgeControl.waitForSent({ to: user.phone, since, count: 3 });
+    assert.deepEqual(sent.map((s) => s.text), [1, 2, 3].map((n) => `You said: "${label}${n}"`));
+  }
+});
