@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { isTransient, sendText } from "./bridge_client.ts";
+
+Deno.test("bridge client: transient and permanent failures", async (t) => {
+  const cases: [number, string, boolean][] = [
+    [0, "connection refused", true],
+    [500, "Failed to send message", true],
+    [503, "unavailable", true],
+    [429, "slow down", true],
+    [400, "bridge 400: Session not connected", true],
+    [400, "bridge 400: Text is required for text messages", false],
+    [401, "Invalid API key", false],
+    [404, "Session main not found", false],
+    [422, "bad", false],
+  ];
+  for (const [status, error, transient] of cases) {
+    await t.step(`${status} ${error}`, () => assert.equal(isTransient(status, error), transient));
+  }
+});
+
+Deno.test("bridge client: sends the zapw body with the Bearer key and reads data.messageId", async () => {
+  let seen: { auth: string | null; body: unknown; path: string } | null = null;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    seen = {
+      auth: req.headers.get("authorization"),
+      body: await req.json(),
+      path: new URL(req.url).pathname,
+    };
+    return Response.json({
+      status: "success",
+      data: { messageId: "BAE5X", timestamp: 1, status: "sent" },
+    });
+  });
+  try {
+    const config = {
+      whatsapp: {
+        apiUrl: `http://127.0.0.1:${server.addr.port}`,
+        apiKey: "k1",
+        sessionId: "main",
+        systemNumber: "+1234567890",
+      },
+      outbound: {
+        retryBaseMs: 1,
+        retryMaxMs: 1,
+        maxAgeSeconds: 1,
+        sendTimeoutMs: 2_000,
+        permanentFailureAttempts: 3,
+      },
+    };
+    const result = await sendText(config, { to: "+15551234567", text: "hi <there>" });
+    assert.deepEqual(result, { ok: true, messageId: "BAE5X" });
+    assert.deepEqual(seen, {
+      auth: "Bearer k1",
+      body: { type: "text", to: "+15551234567", text: "hi <there>" },
+      path: "/sessions/main/messages",
+    });
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("bridge client: a refused connection is a transient failure", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const result = await sendText({
+    whatsapp: {
+      apiUrl: `http://127.0.0.1:${port}`,
+      apiKey: null,
+      sessionId: "main",
+      systemNumber: "+1234567890",
+    },
+    outbound: {
+      retryBaseMs: 1,
+      retryMaxMs: 1,
+      maxAgeSeconds: 1,
+      sendTimeoutMs: 1_000,
+      permanentFailureAttempts: 3,
+    },
+  }, { to: "+15551234567", text: "x" });
+  assert.equal(result.ok, false);
+  assert.ok(!result.ok && result.transient && result.status === 0);
+});

@@ -1,0 +1,110 @@
+/** The Redis outbound queue on a real Redis: NX ids, per-recipient order, leases, dead letters. */
+import assert from "node:assert/strict";
+import { createRedis, type Redis } from "../redis.ts";
+import { enqueueOutbound, OUT } from "./outbound_queue.ts";
+import {
+  claimDue,
+  completeJob,
+  deadLetterJob,
+  drainOutbound,
+  markSent,
+  nextDueAt,
+  reclaimLeases,
+  retryJob,
+} from "./outbound_store.ts";
+import { TestRedis } from "./testing.ts";
+
+let server: TestRedis;
+let redis: Redis;
+
+Deno.test.beforeAll(async () => {
+  server = await TestRedis.create();
+  redis = createRedis(server.url, { commandTimeoutMs: 1_000 });
+  while (redis.status !== "ready") await new Promise((r) => setTimeout(r, 10));
+});
+
+Deno.test.afterAll(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+const claim = (max = 10, leaseMs = 10_000) => claimDue(redis, { max, leaseMs, owner: "t" });
+const job = (id: string, to: string) => ({
+  id,
+  kind: "reply" as const,
+  to,
+  text: `text ${id}`,
+  messageId: 7,
+});
+
+Deno.test("outbound queue: an existing job id is not added twice", async () => {
+  await redis.flushall();
+  assert.equal(await enqueueOutbound(redis, job("reply:1", "+15550000001")), true);
+  assert.equal(await enqueueOutbound(redis, job("reply:1", "+15550000001")), false);
+  assert.equal(await redis.zcard(OUT.jobs), 1);
+});
+
+Deno.test("outbound queue: one job per recipient at a time, in enqueue order", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await enqueueOutbound(redis, job("a2", "+1555000000A"));
+  await enqueueOutbound(redis, job("b1", "+1555000000B"));
+  const first = await claim();
+  assert.deepEqual(first.map((j) => j.id).sort(), ["a1", "b1"]);
+  assert.deepEqual(await claim(), [], "leased recipients are not claimed again");
+  const a1 = first.find((j) => j.id === "a1")!;
+  assert.equal(a1.text, "text a1");
+  assert.equal(a1.messageId, 7);
+  await completeJob(redis, a1);
+  assert.deepEqual((await claim()).map((j) => j.id), ["a2"]);
+});
+
+Deno.test("outbound queue: a job waiting for its retry blocks only its recipient", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await enqueueOutbound(redis, job("a2", "+1555000000A"));
+  const [a1] = await claim();
+  await retryJob(redis, { ...a1!, attempts: 1 }, { dueAt: Date.now() + 60_000, lastError: "503" });
+  await enqueueOutbound(redis, job("b1", "+1555000000B"));
+  assert.deepEqual((await claim()).map((j) => j.id), ["b1"]);
+  const due = await nextDueAt(redis);
+  assert.ok(due !== null && due > Date.now() + 50_000);
+  assert.equal(await drainOutbound(redis), 1);
+  const again = await claim();
+  assert.deepEqual(again.map((j) => j.id), ["a1"], "the head job, not the next one");
+  assert.equal(again[0]!.attempts, 1);
+  assert.equal(again[0]!.lastError, "503");
+});
+
+Deno.test("outbound queue: a dead letter leaves the queue and frees the recipient", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await enqueueOutbound(redis, job("a2", "+1555000000A"));
+  const [a1] = await claim();
+  await deadLetterJob(redis, { ...a1!, attempts: 3, permanentFailures: 3 }, "bridge 422");
+  assert.deepEqual(await redis.zrange(OUT.failed, 0, "-1"), ["a1"]);
+  assert.deepEqual((await claim()).map((j) => j.id), ["a2"]);
+  assert.equal(await enqueueOutbound(redis, job("a1", "+1555000000A")), false, "still known");
+});
+
+Deno.test("outbound queue: expired leases are reclaimed, and an owner takes its own back", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await claim(10, 30);
+  assert.deepEqual(await claim(), []);
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(await reclaimLeases(redis), 1);
+  const [again] = await claimDue(redis, { max: 10, leaseMs: 60_000, owner: "old-me" });
+  assert.equal(again?.id, "a1");
+  assert.equal(await reclaimLeases(redis), 0);
+  assert.equal(await reclaimLeases(redis, "old-me"), 1);
+  assert.equal((await claim())[0]?.id, "a1");
+});
+
+Deno.test("outbound queue: the send-once marker comes with the claimed job", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await markSent(redis, "a1", "WA-1");
+  const [a1] = await claim();
+  assert.equal(a1?.sentMarker, "WA-1");
+});
