@@ -158,7 +158,7 @@ function SessionsView() {
         <button id="create-session" type="button" class="btn primary">Create main session</button>
       </div>
       <div class="table-wrap card">
-        <table class="table">
+        <table id="sessions-table" class="table">
           <thead>
             <tr>
               <th scope="col">Session</th>
@@ -206,7 +206,7 @@ function QueueView() {
       <p id="queue-status" class="status-line" role="status">&nbsp;</p>
       <h2>Dead letters</h2>
       <div class="table-wrap card">
-        <table class="table">
+        <table id="dead-table" class="table">
           <thead>
             <tr>
               <th scope="col">ID</th>

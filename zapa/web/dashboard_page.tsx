@@ -34,6 +34,7 @@ function LoginView(props: { systemNumber: string }) {
               type="tel"
               autocomplete="tel"
               inputmode="tel"
+              placeholder="+14155550123"
               required
               aria-describedby="phone-hint phone-error"
             />
@@ -139,14 +140,16 @@ function ProviderFields(props: { prefix: string; legend: string }) {
         <input id={`${p}-model`} name="model" list={`${p}-models`} required autocomplete="off" />
         <datalist id={`${p}-models`}></datalist>
       </Field>
-      <Field
-        id={`${p}-key`}
-        label="API key"
-        hint="Stored encrypted. Enter it again to save changes."
-      >
-        <input id={`${p}-key`} name="api_key" type="password" autocomplete="off" maxlength={500} />
+      <Field id={`${p}-key`} label="API key" hint="No key saved yet.">
+        <input
+          id={`${p}-key`}
+          name="api_key"
+          type="password"
+          autocomplete="off"
+          maxlength={500}
+          aria-describedby={`${p}-key-hint`}
+        />
       </Field>
-      <p id={`${p}-key-hint`} class="key-hint" aria-live="polite">No key saved</p>
     </div>
   );
 }

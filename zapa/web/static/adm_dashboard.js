@@ -92,9 +92,11 @@ function renderStats(stats) {
   setText("s-messages-today", formatNumber(stats.messages_today));
   setText(
     "s-response",
-    typeof stats.average_response_time_ms === "number"
-      ? `${(stats.average_response_time_ms / 1000).toFixed(2)} s`
-      : "—",
+    typeof stats.average_response_time_ms !== "number"
+      ? "—"
+      : stats.average_response_time_ms < 1000
+      ? `${Math.round(stats.average_response_time_ms)} ms`
+      : `${(stats.average_response_time_ms / 1000).toFixed(2)} s`,
   );
   const usage = Object.entries(stats.llm_provider_usage ?? {}).filter(([, n]) => n > 0);
   const providers = byId("s-providers");

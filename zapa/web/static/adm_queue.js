@@ -1,5 +1,5 @@
 // Queue view: counters, the dead-letter list, Requeue failed and Clear failed.
-import { busy, byId, clear, el, formatNumber, poll, setText } from "./common.js";
+import { busy, byId, clear, el, formatNumber, labelCells, poll, setText } from "./common.js";
 
 const POLL_MS = 5000;
 
@@ -38,13 +38,14 @@ export function createQueueView(api) {
       clear(body);
       const items = Array.isArray(dead?.items) ? dead.items : [];
       for (const item of items) {
-        body.append(el("tr", {}, [
+        const tr = el("tr", {}, [
           el("td", { text: item.id }),
           el("td", { text: item.queue }),
           el("td", { text: item.kind }),
           el("td", { className: "num", text: formatNumber(item.attempts) }),
           el("td", { className: "wrap", text: item.last_error ?? "" }),
-        ]));
+        ]);
+        body.append(labelCells(tr, byId("dead-table")));
       }
       const state = byId("dead-state");
       state.classList.remove("error-state");

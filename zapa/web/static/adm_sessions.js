@@ -1,7 +1,7 @@
 // Sessions view: the bridge's WhatsApp sessions. "Create main session" (or "Reconnect" when
 // the main session is not connected) shows a QR code that refreshes until the session
 // connects. The QR is a PNG data URL (allowed by img-src 'self' data:), checked before use.
-import { busy, byId, clear, el, formatDateTime, poll, setText } from "./common.js";
+import { busy, byId, clear, el, formatDateTime, labelCells, poll, setText } from "./common.js";
 
 const QR_POLL_MS = 2000;
 const LIST_POLL_MS = 5000;
@@ -14,8 +14,21 @@ function sessionsOf(res) {
   return [];
 }
 
+const STATUS_LABELS = {
+  connected: "Connected",
+  connecting: "Connecting",
+  initializing: "Starting",
+  qr_waiting: "Waiting for scan",
+  qr_pending: "Waiting for scan",
+  disconnected: "Disconnected",
+  error: "Error",
+};
+
 function badge(status) {
-  const node = el("span", { className: "badge", text: status ?? "unknown" });
+  const node = el("span", {
+    className: "badge",
+    text: Object.hasOwn(STATUS_LABELS, status) ? STATUS_LABELS[status] : status || "Unknown",
+  });
   node.dataset.status = status === "connected"
     ? "connected"
     : status === "disconnected" || status === "error"
@@ -102,13 +115,14 @@ export function createSessionsView(api) {
         attrs: { type: "button" },
       });
       del.addEventListener("click", () => remove(s, del));
-      body.append(el("tr", {}, [
-        el("td", { text: s.is_main ? `${s.id} (main)` : s.id }),
+      const tr = el("tr", {}, [
+        el("td", { text: s.is_main && s.id !== "main" ? `${s.id} (main)` : s.id }),
         el("td", {}, [badge(s.status)]),
         el("td", { text: s.phone_number ?? "—" }),
         el("td", { text: formatDateTime(s.connected_at) }),
         el("td", {}, [del]),
-      ]));
+      ]);
+      body.append(labelCells(tr, byId("sessions-table")));
     }
     setText(
       "sessions-state",

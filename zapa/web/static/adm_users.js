@@ -8,6 +8,7 @@ import {
   el,
   formatDateTime,
   formatNumber,
+  labelCells,
   messageBubble,
   setText,
 } from "./common.js";
@@ -64,7 +65,7 @@ export function createUsersView(api) {
       el("td", {}, [toggle]),
     ]);
     tr.dataset.userId = String(Number(user.id));
-    return tr;
+    return labelCells(tr, byId("users-table"));
   }
 
   async function loadList() {
@@ -88,7 +89,12 @@ export function createUsersView(api) {
         : search
         ? `No users match “${search}”.`
         : "No users yet. Users appear when they first message the assistant or sign in.";
-      setText("users-page", `Page ${res.page} of ${res.total_pages} · ${res.total} users`);
+      setText(
+        "users-page",
+        `Page ${res.page} of ${res.total_pages} · ${res.total} ${
+          res.total === 1 ? "user" : "users"
+        }`,
+      );
       byId("users-prev").disabled = res.page <= 1;
       byId("users-next").disabled = res.page >= res.total_pages;
     } catch (error) {

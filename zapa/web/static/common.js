@@ -190,3 +190,12 @@ export function messageBubble(message) {
   li.dataset.id = String(message.id);
   return li;
 }
+
+/** Copies each column's header text onto the row's cells, for the stacked mobile layout. */
+export function labelCells(row, table) {
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent ?? "");
+  [...row.children].forEach((cell, i) => {
+    cell.dataset.label = heads[i] ?? "";
+  });
+  return row;
+}

@@ -58,7 +58,9 @@ export function createSettingsView(api) {
     byId(`${prefix}-key`).value = "";
     setText(
       `${prefix}-key-hint`,
-      config?.key_hint ? `Saved key ends in ${config.key_hint}` : "No key saved",
+      config?.key_hint
+        ? `Saved key ends in ${config.key_hint}. Stored encrypted; enter it again to save changes.`
+        : "No key saved yet.",
     );
   }
 

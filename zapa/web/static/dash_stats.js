@@ -4,8 +4,6 @@ import { byId, clear, formatNumber, setText } from "./common.js";
 import { providerLabel } from "./providers.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const W = 600;
-const H = 200;
 const M = { top: 12, right: 8, bottom: 26, left: 34 };
 
 function svg(tag, attrs = {}, text) {
@@ -28,9 +26,11 @@ function label(day) {
 
 /** Draws the bars for `daily` ([{day, count}], oldest first) into the chart container. */
 export function drawChart(container, daily) {
+  // Drawn at the container's own pixel size, so labels stay legible at every width.
+  const W = Math.max(240, Math.round(container.clientWidth) || 600);
+  const H = Math.max(160, Math.round(container.clientHeight) || 200);
   const root = svg("svg", {
     viewBox: `0 0 ${W} ${H}`,
-    preserveAspectRatio: "none",
     "aria-hidden": "true",
     focusable: "false",
   });
@@ -89,6 +89,14 @@ export function drawChart(container, daily) {
 
 export function createStatsView(api) {
   let loading = false;
+  let lastDaily = null;
+  let redraw;
+  new ResizeObserver(() => {
+    clearTimeout(redraw);
+    redraw = setTimeout(() => {
+      if (lastDaily) drawChart(byId("chart"), lastDaily);
+    }, 100);
+  }).observe(byId("chart"));
 
   async function load() {
     if (loading) return;
@@ -110,7 +118,8 @@ export function createStatsView(api) {
       provider.textContent = primary
         ? `${providerLabel(providers, primary.provider)} · ${primary.model_settings?.model ?? ""}`
         : "Not set up";
-      drawChart(byId("chart"), Array.isArray(stats.daily) ? stats.daily : []);
+      lastDaily = Array.isArray(stats.daily) ? stats.daily : [];
+      drawChart(byId("chart"), lastDaily);
     } catch (error) {
       if (error.status !== 401) setText("stats-error", `Could not load stats: ${error.message}`);
     } finally {
@@ -127,6 +136,7 @@ export function createStatsView(api) {
       ) {
         setText(id, "—");
       }
+      lastDaily = null;
       clear(byId("chart"));
     },
   };
