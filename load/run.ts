@@ -126,8 +126,15 @@ async function main(): Promise<number> {
     }
   } else console.log(text);
 
-  await writeOutputs(files);
-  console.error(`reports: ${paths.txt}, ${paths.json}, ${paths.html}`);
+  let exitCode = result.exitCode;
+  try {
+    await writeOutputs(files);
+    console.error(`reports: ${paths.txt}, ${paths.json}, ${paths.html}`);
+  } catch (err) {
+    // deno task load may only write under reports/; the run's verdict still stands.
+    console.error(`ERRO cannot write the reports to ${args.outDir}: ${(err as Error).message}`);
+    if (exitCode === EXIT.ok) exitCode = EXIT.engine;
+  }
   if (!result.thresholdsOk) {
     const crossed = [...new Set(result.thresholds.filter((t) => !t.ok).map((t) => t.metricKey))];
     console.error(
@@ -138,7 +145,7 @@ async function main(): Promise<number> {
   }
   if (result.abortReason) console.error(`ERRO test aborted: ${result.abortReason}`);
   if (run.markedFailed) console.error(`ERRO test marked as failed: ${run.markedFailed}`);
-  return result.exitCode;
+  return exitCode;
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -44,7 +44,26 @@ const PROFILES = {
   },
 };
 
-const profile = PROFILES[PROFILE as keyof typeof PROFILES] ?? PROFILES.ci;
+const base = PROFILES[PROFILE as keyof typeof PROFILES] ?? PROFILES.ci;
+
+/**
+ * Optional overrides for capacity runs: `-e USERS=300 -e RAMP=1m -e HOLD=3m -e THINK_MS=1000-3000`
+ * (ramp up to USERS over RAMP, hold for HOLD, ramp down over 10 s).
+ */
+function withOverrides(): typeof base {
+  const users = __ENV.USERS ? Number(__ENV.USERS) : undefined;
+  const think = __ENV.THINK_MS?.split("-").map(Number);
+  return {
+    stages: users === undefined ? base.stages : [
+      { duration: __ENV.RAMP ?? "30s", target: users },
+      { duration: __ENV.HOLD ?? "1m", target: users },
+      { duration: "10s", target: 0 },
+    ],
+    thinkMs: think?.length === 2 ? [think[0] ?? 0, think[1] ?? 0] : base.thinkMs,
+  };
+}
+
+const profile = withOverrides();
 
 export const options: Options = {
   scenarios: {

@@ -47,8 +47,8 @@ export const USAGE =
   `usage: deno task load <script.ts> [--profile ci|full] [--out reports/load] [-e KEY=VALUE]... [--engine auto|k6|deno]
 
 Runs a k6 script with k6 when a k6 binary is on PATH, otherwise with the built-in Deno runner.
-Exit codes follow k6: 0 ok, 99 thresholds crossed, 104 invalid options, 107 script error,
-108 aborted by the script, 105 interrupted.`;
+Exit codes follow k6: 0 ok, 99 thresholds crossed, 103 reports not written, 104 invalid
+options, 105 interrupted, 107 script error, 108 aborted by the script, 110 marked failed.`;
 
 export function parseArgs(argv: string[]): CliArgs {
   const out: CliArgs = { script: "", outDir: "reports/load", env: {}, engine: "auto" };

@@ -34,6 +34,7 @@ import { formatClock, formatDuration } from "./durations.ts";
 export const EXIT = {
   ok: 0,
   thresholds: 99,
+  engine: 103,
   config: 104,
   externalAbort: 105,
   script: 107,
