@@ -9,12 +9,14 @@ import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
 import { Pipeline } from "./mod.ts";
-import type { GenerateReply } from "./agent_worker.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
+  echoReply,
   FakeBridge,
+  postWebhook,
   testConfig,
   testDeps,
+  testPhone,
   TestPostgres,
   TestRedis,
   zapwMessage,
@@ -26,27 +28,9 @@ let bridge: FakeBridge;
 let deps: Deps & { sql: Sql };
 let pipeline: Pipeline;
 let fetchApp: (req: Request) => Response | Promise<Response>;
-let seq = 0;
-
-const echo: GenerateReply = async (d, { messageId }) => {
-  const [row] = await d.sql<
-    { content: string }[]
-  >`SELECT content FROM messages WHERE id = ${messageId}`;
-  return {
-    text: `echo: ${row?.content ?? ""}`,
-    metadata: {
-      provider: "echo",
-      model: "echo-1",
-      response_time_ms: 0,
-      tool_rounds: 0,
-      fallback_used: false,
-      error_kind: null,
-    },
-  };
-};
 
 function newPipeline(owner = "test-a"): Pipeline {
-  const p = new Pipeline(deps, { owner, generateReply: echo });
+  const p = new Pipeline(deps, { owner, generateReply: echoReply });
   const app = createApp({ service: "zapa-private", metrics: deps.metrics });
   app.route("/", p.webhook);
   fetchApp = app.fetch;
@@ -70,19 +54,8 @@ Deno.test.afterAll(async () => {
   await pg?.destroy();
 });
 
-function phone(): string {
-  return `+1555${String(Date.now() % 1_000_000).padStart(6, "0")}${++seq % 10}`;
-}
-
-async function post(body: unknown): Promise<Response> {
-  return await fetchApp(
-    new Request("http://zapa/api/v1/webhooks/whatsapp?secret=hook-secret", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
-}
+const phone = testPhone;
+const post = (body: unknown) => postWebhook(fetchApp, body);
 
 function sentTo(to: string) {
   return bridge.sent.filter((s) => s.to === to);

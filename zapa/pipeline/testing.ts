@@ -306,3 +306,45 @@ export function zapwMessage(
     },
   };
 }
+
+/** A local stand-in for `zapa/agent`: replies `echo: <content>` (tests only). */
+export const echoReply = async (
+  d: Pick<Deps, "sql">,
+  input: { userId: number; messageId: number },
+) => {
+  const [row] = await d.sql<{ content: string | null }[]>`
+    SELECT content FROM messages WHERE id = ${input.messageId}`;
+  return {
+    text: `echo: ${row?.content ?? ""}`,
+    metadata: {
+      provider: "echo",
+      model: "echo-1",
+      response_time_ms: 0,
+      tool_rounds: 0,
+      fallback_used: false,
+      error_kind: null,
+    },
+  };
+};
+
+/** Posts a webhook body to an app's fetch with the test secret. */
+export async function postWebhook(
+  fetchApp: (req: Request) => Response | Promise<Response>,
+  body: unknown,
+): Promise<Response> {
+  return await fetchApp(
+    new Request("http://zapa/api/v1/webhooks/whatsapp?secret=hook-secret", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+let phoneSeq = 0;
+
+/** A fresh E.164 number per call. */
+export function testPhone(): string {
+  phoneSeq = (phoneSeq + 1) % 1000;
+  return `+1555${String(Date.now() % 10_000).padStart(4, "0")}${String(phoneSeq).padStart(3, "0")}`;
+}

@@ -1,0 +1,253 @@
+/**
+ * Zero-loss recovery (contract §4.3) on a real PostgreSQL and Redis: store outages, Redis coming
+ * back empty, both stores down, and the crash points of a worker — each message gets exactly one
+ * reply. The agent is the local echo stand-in.
+ */
+import assert from "node:assert/strict";
+import { eventually } from "../../lib/eventually.ts";
+import type { Deps } from "../deps.ts";
+import type { Sql } from "../db/mod.ts";
+import { createApp } from "../http/app.ts";
+import { Pipeline } from "./mod.ts";
+import { enqueueOutbound, OUT } from "./outbound_queue.ts";
+import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
+import { ensureIntakeGroup } from "./ingest.ts";
+import { storeInbound } from "./inbound_store.ts";
+import { parseWebhook } from "./webhook_event.ts";
+import {
+  echoReply,
+  FakeBridge,
+  postWebhook,
+  testConfig,
+  testDeps,
+  testPhone,
+  TestPostgres,
+  TestRedis,
+  zapwMessage,
+} from "./testing.ts";
+
+let pg: TestPostgres;
+let rd: TestRedis;
+let bridge: FakeBridge;
+let deps: Deps & { sql: Sql };
+let pipeline: Pipeline;
+let fetchApp: (req: Request) => Response | Promise<Response>;
+
+Deno.test.beforeAll(async () => {
+  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
+  bridge = new FakeBridge();
+  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
+  pipeline = new Pipeline(deps, { owner: "recovery-a", generateReply: echoReply });
+  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  app.route("/", pipeline.webhook);
+  fetchApp = app.fetch;
+  await pipeline.start();
+});
+
+Deno.test.afterAll(async () => {
+  await pipeline?.stop();
+  await deps?.sql.end({ timeout: 1 });
+  deps?.redis.disconnect();
+  await bridge?.close();
+  await rd?.stop();
+  await pg?.destroy();
+});
+
+const sentTo = (to: string) => bridge.sent.filter((s) => s.to === to);
+
+/** Waits until every phone got exactly one reply, and stays so for a moment. */
+async function exactlyOneReplyEach(phones: string[], timeoutMs = 20_000): Promise<void> {
+  await eventually(() => phones.every((p) => sentTo(p).length >= 1), {
+    timeoutMs,
+    message: `a reply for each of ${phones.length} phones`,
+    onTimeout: () => `answered: ${phones.filter((p) => sentTo(p).length).length}`,
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  for (const p of phones) assert.equal(sentTo(p).length, 1, `replies to ${p}`);
+}
+
+async function send(n: number, label: string): Promise<{ phones: string[]; statuses: number[] }> {
+  const phones = Array.from({ length: n }, () => testPhone());
+  const statuses: number[] = [];
+  for (const [i, from] of phones.entries()) {
+    const res = await postWebhook(
+      fetchApp,
+      zapwMessage({ from, text: `${label} ${i}`, messageId: `${label}-${from}` }),
+    );
+    statuses.push(res.status);
+    await res.body?.cancel();
+  }
+  return { phones, statuses };
+}
+
+Deno.test("recovery: with Redis down, webhooks go to PostgreSQL and replies follow once it is back empty", async () => {
+  await rd.stop();
+  const { phones, statuses } = await send(5, "redis-down");
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
+  await rd.start();
+  await exactlyOneReplyEach(phones);
+  const again = await send(1, "redis-back");
+  await exactlyOneReplyEach(again.phones);
+});
+
+Deno.test("recovery: with PostgreSQL down, events wait in Redis and are answered once it is back", async () => {
+  await pg.stop();
+  const { phones, statuses } = await send(5, "pg-down");
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.equal(bridge.sent.filter((s) => phones.includes(s.to)).length, 0);
+  await pg.start();
+  await exactlyOneReplyEach(phones);
+});
+
+Deno.test("recovery: with both stores down the webhook answers 503 storage_unavailable", async () => {
+  await Promise.all([pg.stop(), rd.stop()]);
+  try {
+    const from = testPhone();
+    const res = await postWebhook(fetchApp, zapwMessage({ from, messageId: `both-${from}` }));
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "1");
+    assert.deepEqual(await res.json(), { status: "error", error: "storage_unavailable" });
+  } finally {
+    await Promise.all([pg.start(), rd.start()]);
+  }
+  const { phones } = await send(1, "both-back");
+  await exactlyOneReplyEach(phones);
+});
+
+Deno.test("recovery: the bridge failing transiently delays the reply but sends it once", async () => {
+  bridge.failNext.push(503, 500, 400);
+  const { phones } = await send(1, "bridge-flaky");
+  await exactlyOneReplyEach(phones);
+});
+
+Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends it", async () => {
+  bridge.failNext.push(422, 422, 422);
+  const { phones } = await send(1, "bridge-422");
+  const row = await eventually(async () => {
+    const [r] = await deps.sql<{ id: number; status: string }[]>`
+      SELECT m.id, m.status FROM messages m JOIN users u ON u.id = m.user_id
+      WHERE u.phone_number = ${phones[0]!} AND m.direction = 'outbound'`;
+    return r?.status === "failed" ? r : null;
+  }, { message: "the reply row marked failed" });
+  assert.equal(await deps.redis.zcard(OUT.failed), 1);
+  assert.equal(sentTo(phones[0]!).length, 0);
+  const { requeueFailed } = await import("../admin/queue.ts");
+  assert.deepEqual(await requeueFailed(deps), { requeued: 1 });
+  await exactlyOneReplyEach(phones);
+  await eventually(async () => {
+    const [r] = await deps.sql<
+      { status: string }[]
+    >`SELECT status FROM messages WHERE id = ${row.id}`;
+    return r?.status === "sent";
+  }, { message: "row sent after requeue" });
+});
+
+Deno.test("recovery: a job whose send was accepted before a crash is not sent again", async () => {
+  // Crash point: the bridge accepted and the marker was set, but the row was never updated
+  // and the job never completed (the worker died). The sweeper finds the queued row.
+  const from = testPhone();
+  const parsed = parseWebhook(zapwMessage({ from, text: "crash", messageId: `crash-${from}` }));
+  assert.ok(parsed.ok && parsed.event.kind === "message");
+  const stored = await storeInbound(deps.sql, deps.config, parsed.event);
+  assert.ok(stored);
+  // Answer it the way the agent worker would, but "die" before delivery.
+  await deps.sql`UPDATE messages SET agent_status = 'done' WHERE id = ${stored.id}`;
+  const [reply] = await deps.sql<{ id: number }[]>`
+    INSERT INTO messages (user_id, direction, content, reply_to_id, status)
+    VALUES (${stored.userId}, 'outbound', 'already sent', ${stored.id}, 'queued') RETURNING id`;
+  await deps.redis.set(OUT.sent(`reply:${stored.id}`), "WA-CRASH", "EX", 600);
+  await eventually(async () => {
+    const [r] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
+      SELECT status, whatsapp_message_id FROM messages WHERE id = ${reply!.id}`;
+    return r?.status === "sent" && r.whatsapp_message_id === "WA-CRASH";
+  }, { message: "row recorded as sent from the marker" });
+  assert.equal(sentTo(from).length, 0);
+});
+
+Deno.test("recovery: a user leased by a dead worker is answered once the lease expires", async () => {
+  const from = testPhone();
+  const parsed = parseWebhook(zapwMessage({ from, text: "orphan", messageId: `lease-${from}` }));
+  assert.ok(parsed.ok && parsed.event.kind === "message");
+  // The dead worker took the lease just before storing: nobody else may answer until expiry.
+  const [u] = await deps.sql<{ id: number }[]>`
+    INSERT INTO users (phone_number) VALUES (${from}) RETURNING id`;
+  await deps.sql`INSERT INTO agent_leases (user_id, owner, expires_at)
+    VALUES (${u!.id}, 'dead-worker', now() + interval '1500 milliseconds')`;
+  await storeInbound(deps.sql, deps.config, parsed.event);
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(sentTo(from).length, 0, "not answered while the lease is live");
+  await exactlyOneReplyEach([from]);
+});
+
+Deno.test("recovery: intake events leased by a dead consumer are reclaimed and stored once", async () => {
+  const from = testPhone();
+  const parsed = parseWebhook(zapwMessage({ from, text: "reclaim me", messageId: `pel-${from}` }));
+  assert.ok(parsed.ok);
+  await ensureIntakeGroup(deps.redis);
+  // Another consumer reads the entry and dies without acknowledging it.
+  const { createRedis } = await import("../redis.ts");
+  const other = createRedis(deps.config.redisUrl, { blocking: true });
+  try {
+    while (other.status !== "ready") await new Promise((r) => setTimeout(r, 10));
+    // In one transaction, so the live ingest consumer cannot read the entry first.
+    await other.multi()
+      .xadd(INTAKE_STREAM, "*", "e", JSON.stringify(parsed.event))
+      .xreadgroup(
+        "GROUP",
+        INTAKE_GROUP,
+        "dead-consumer",
+        "COUNT",
+        100,
+        "STREAMS",
+        INTAKE_STREAM,
+        ">",
+      )
+      .exec();
+    const owned = await other.xpending(INTAKE_STREAM, INTAKE_GROUP, "-", "+", 10, "dead-consumer");
+    assert.equal((owned as unknown[]).length, 1, "the dead consumer holds the entry");
+  } finally {
+    other.disconnect();
+  }
+  await exactlyOneReplyEach([from], 20_000);
+  const [{ n }] = await deps.sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM messages WHERE whatsapp_message_id = ${`pel-${from}`}` as unknown as [
+    { n: number },
+  ];
+  assert.equal(n, 1);
+});
+
+Deno.test("recovery: an auth code job is sent and never stored in messages", async () => {
+  const to = testPhone();
+  await enqueueOutbound(deps.redis, {
+    id: "auth:4242",
+    kind: "auth_code",
+    to,
+    text: "Your Zapa code is 123456",
+    expiresAt: Date.now() + 60_000,
+  });
+  await exactlyOneReplyEach([to]);
+  const rows = await deps.sql`SELECT 1 FROM messages WHERE content LIKE '%123456%'`;
+  assert.equal(rows.length, 0);
+});
+
+Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
+  const to = testPhone();
+  bridge.status = 503;
+  try {
+    await enqueueOutbound(deps.redis, {
+      id: "auth:expiring",
+      kind: "auth_code",
+      to,
+      text: "Your Zapa code is 654321",
+      expiresAt: Date.now() + 300,
+    });
+    await new Promise((r) => setTimeout(r, 400));
+  } finally {
+    bridge.status = 200;
+  }
+  await eventually(async () => (await deps.redis.exists(OUT.job("auth:expiring"))) === 0, {
+    message: "expired job dropped",
+  });
+  assert.equal(sentTo(to).length, 0);
+});
