@@ -1,27 +1,20 @@
 /**
  * The native stack: PostgreSQL, Redis, the two doubles and both Zapa entrypoints as real
- * processes on this machine, wired by environment with the test profile. Boots the stores
- * first and the four Deno services together, gates each on its health probe, and can stop,
+ * processes on this machine, wired by environment with the test profile. Boots the doubles
+ * alongside the stores and Zapa once the stores answer, gates each on its health probe
+ * (and Zapa on /ready when asked), and can stop,
  * kill, start and restart any of them on the same port while the rest keeps running.
  */
 
 import type { ServiceController, ServiceState } from "./controller.ts";
-import { initCluster, postgresUrl, spawnPostgres, templateName } from "./postgres.ts";
+import { type LaunchPlan, planLaunches } from "./launch_plans.ts";
+import { initCluster, postgresUrl, templateName } from "./postgres.ts";
 import { portClosed } from "./ports.ts";
-import { logEvent, type RunningProcess, spawnLogged, stopProcess, tailFile } from "./process.ts";
-import {
-  httpProbe,
-  postgresProbe,
-  type Probe,
-  redisProbe,
-  ServiceStartError,
-  START_DEADLINE_MS,
-  waitHealthy,
-} from "./readiness.ts";
-import { redisUrl, spawnRedis } from "./redis.ts";
+import { logEvent, type RunningProcess, stopProcess, tailFile } from "./process.ts";
+import { START_DEADLINE_MS, waitHealthy, waitReady } from "./readiness.ts";
+import { redisUrl } from "./redis.ts";
 import { generateSecrets } from "./secrets.ts";
 import {
-  DENO_SERVICE_SPECS,
   DENO_SERVICES,
   type DenoServiceName,
   type DenoServiceSpec,
@@ -56,15 +49,7 @@ export interface NativeStackOptions {
   baseEnv?: Record<string, string>;
 }
 
-interface Slot {
-  name: ServiceName;
-  port: number;
-  logFile: string;
-  stopSignal: Deno.Signal;
-  spawn: () => Promise<RunningProcess>;
-  probe: Probe;
-  /** PostgreSQL may refuse to start while a killed predecessor's backends still exit. */
-  retryEarlyExit: boolean;
+interface Slot extends LaunchPlan {
   proc: RunningProcess | null;
   expectingExit: boolean;
   queue: Promise<unknown>;
@@ -164,81 +149,22 @@ export class NativeStack implements ServiceController {
   }
 
   #planSlots(dir: string): void {
-    const logFile = (name: string) => `${this.logsDir}/${name}.log`;
-    const want = new Set(this.services);
-    if (want.has("postgres")) {
-      const layout = {
-        dir,
-        data: `${dir}/pgdata`,
-        port: this.ports.postgres,
-        logFile: logFile("postgres"),
-      };
-      this.#addSlot({
-        name: "postgres",
-        port: this.ports.postgres,
-        logFile: layout.logFile,
-        stopSignal: "SIGINT",
-        spawn: () => spawnPostgres(layout, this.#env()),
-        probe: postgresProbe(this.database_url),
-        retryEarlyExit: true,
-      });
-    }
-    if (want.has("redis")) {
-      const redisDir = `${dir}/redis`;
-      Deno.mkdirSync(redisDir, { recursive: true });
-      this.#addSlot({
-        name: "redis",
-        port: this.ports.redis,
-        logFile: logFile("redis"),
-        stopSignal: "SIGTERM",
-        spawn: () =>
-          spawnRedis({
-            port: this.ports.redis,
-            dir: redisDir,
-            logFile: logFile("redis"),
-            env: this.#env(),
-          }),
-        probe: redisProbe(this.ports.redis),
-        retryEarlyExit: false,
-      });
-    }
-    const root = this.#options.root ?? Deno.cwd();
-    for (const name of DENO_SERVICES) {
-      if (!want.has(name)) continue;
-      const spec = this.#options.specs?.[name] ?? DENO_SERVICE_SPECS[name];
-      if (!entryExists(`${root}/${spec.entry}`)) {
-        if (!this.#options.allowMissing) {
-          throw new Error(`${name}: entry file ${spec.entry} does not exist`);
-        }
-        this.#options.onEvent?.(
-          `WARNING: ${name} is NOT running: ${spec.entry} does not exist yet (allowed in development only)`,
-        );
-        this.skipped.push(name);
-        continue;
-      }
-      const port = this.ports[spec.port];
-      this.#addSlot({
-        name,
-        port,
-        logFile: logFile(name),
-        stopSignal: "SIGTERM",
-        spawn: async () => {
-          await logEvent(logFile(name), { msg: `starting ${name}`, port });
-          return await spawnLogged({
-            command: Deno.execPath(),
-            args: ["run", ...spec.flags, spec.entry],
-            env: this.#env(spec.env(this.wiring)),
-            cwd: root,
-            logFile: logFile(name),
-          });
-        },
-        probe: httpProbe(`http://127.0.0.1:${port}${spec.health_path}`),
-        retryEarlyExit: false,
-      });
-    }
+    const { plans, skipped } = planLaunches({
+      dir,
+      logsDir: this.logsDir,
+      wiring: this.wiring,
+      services: this.services,
+      specs: this.#options.specs,
+      root: this.#options.root ?? Deno.cwd(),
+      allowMissing: this.#options.allowMissing ?? false,
+      env: (extra) => this.#env(extra),
+      onEvent: this.#options.onEvent,
+    });
+    for (const plan of plans) this.#addSlot(plan);
+    this.skipped.push(...skipped);
   }
 
-  #addSlot(slot: Omit<Slot, "proc" | "expectingExit" | "queue">): void {
+  #addSlot(slot: LaunchPlan): void {
     this.#slots.set(slot.name, {
       ...slot,
       proc: null,
@@ -312,31 +238,16 @@ export class NativeStack implements ServiceController {
     }
   }
 
-  async #waitReady(deadline: number): Promise<void> {
+  #waitReady(deadline: number): Promise<void> {
     const entrypoints = (["private", "public"] as const).filter((n) => this.#slots.has(n));
-    await Promise.all(entrypoints.map(async (name) => {
-      const url = `http://127.0.0.1:${this.#slot(name).port}/ready`;
-      let last = "";
-      while (true) {
-        try {
-          const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-          last = `${response.status} ${(await response.text()).slice(0, 500)}`;
-          if (response.ok || response.status === 404) return;
-        } catch (error) {
-          last = (error as Error).message;
-        }
-        if (performance.now() >= deadline) {
-          throw new ServiceStartError(
-            name,
-            `did not become ready within ${
-              START_DEADLINE_MS / 1000
-            } s; last /ready answer: ${last}`,
-            await tailFile(this.#slot(name).logFile, 40),
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }));
+    return waitReady(
+      entrypoints.map((name) => ({
+        service: name,
+        url: `http://127.0.0.1:${this.#slot(name).port}/ready`,
+        logFile: this.#slot(name).logFile,
+      })),
+      deadline,
+    );
   }
 
   list(): Promise<ServiceState[]> {
@@ -397,13 +308,5 @@ export class NativeStack implements ServiceController {
     await stopAll(DENO_SERVICES);
     await stopAll(["postgres", "redis"]);
     await this.#temp?.remove();
-  }
-}
-
-function entryExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
   }
 }

@@ -109,3 +109,33 @@ export async function waitHealthy(options: WaitOptions): Promise<void> {
     interval = Math.min(interval * 2, 100);
   }
 }
+
+/**
+ * Waits until every `/ready` URL answers 200 (404 counts as ready: an entrypoint without the
+ * route); on the deadline throws ServiceStartError with the last answer and the log tail.
+ */
+export async function waitReady(
+  targets: readonly { service: string; url: string; logFile: string }[],
+  deadline: number,
+): Promise<void> {
+  await Promise.all(targets.map(async ({ service, url, logFile }) => {
+    let last = "";
+    while (true) {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+        last = `${response.status} ${(await response.text()).slice(0, 500)}`;
+        if (response.ok || response.status === 404) return;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (performance.now() >= deadline) {
+        throw new ServiceStartError(
+          service,
+          `did not become ready within ${START_DEADLINE_MS / 1000} s; last /ready answer: ${last}`,
+          await tailFile(logFile, FAILURE_LOG_LINES),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }));
+}
