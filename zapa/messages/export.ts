@@ -21,17 +21,21 @@ export const CSV_COLUMNS = [
 
 const BATCH = 1_000;
 
-/** Every message of the user, oldest first, in batches. */
+/** Every message of the user, oldest first, in batches (keyset on the exact timestamp). */
 export async function* exportRows(sql: Sql, userId: number): AsyncGenerator<MessageItem[]> {
-  let after: { created_at: Date; id: number } | null = null;
+  let after: { ts: string; id: number } | null = null;
   while (true) {
-    const cursor = after ? sql`AND (created_at, id) > (${after.created_at}, ${after.id})` : sql``;
-    const rows: MessageRow[] = await sql<MessageRow[]>`SELECT ${itemColumns(sql)}
+    const cursor = after
+      ? sql`AND (created_at, id) > (${after.ts}::text::timestamptz, ${after.id})`
+      : sql``;
+    const rows: (MessageRow & { cursor_ts: string })[] = await sql<
+      (MessageRow & { cursor_ts: string })[]
+    >`SELECT ${itemColumns(sql)}, created_at::text AS cursor_ts
       FROM messages WHERE user_id = ${userId} ${cursor}
       ORDER BY created_at ASC, id ASC LIMIT ${BATCH}`;
     if (rows.length === 0) return;
     const last = rows[rows.length - 1]!;
-    after = { created_at: last.created_at, id: last.id };
+    after = { ts: last.cursor_ts, id: last.id };
     yield rows.map(toItem);
     if (rows.length < BATCH) return;
   }

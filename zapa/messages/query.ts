@@ -4,6 +4,10 @@
  * `created_at DESC, id DESC` on the `(user_id, created_at DESC, id DESC)` index; `total` is
  * exact: without a text search it comes from the per-day counters (migration 010) plus, for
  * `before_id`, a count bounded to one day of rows; with a search it counts the matches.
+ *
+ * Text searches run as unnamed statements (still parameterised) so PostgreSQL plans each one
+ * with its actual pattern: a cached generic plan cannot see that a rare word makes the trigram
+ * index the right path, and would scan the user's whole history instead.
  */
 import type { Sql } from "../db/mod.ts";
 import { itemColumns, likePattern, type MessageItem, type MessageRow, toItem } from "./item.ts";
@@ -23,28 +27,22 @@ export interface MessagePage {
   total: number;
 }
 
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
-
+/**
+ * The row `before_id` names, with its timestamp as exact text: JS dates (and postgres.js's
+ * timestamptz parameters) drop microseconds, so it travels as `text` and is cast in SQL.
+ */
 interface Anchor {
-  created_at: Date;
+  ts: string;
   id: number;
 }
 
+const MAX_ID = 2 ** 53 - 1;
+
 async function anchorOf(sql: Sql, userId: number, beforeId: number): Promise<Anchor | null> {
-  if (!Number.isSafeInteger(beforeId) || BigInt(beforeId) > MAX_BIGINT || beforeId < 1) {
-    return null;
-  }
-  const [row] = await sql<Anchor[]>`SELECT created_at, id FROM messages
+  if (!Number.isSafeInteger(beforeId) || beforeId < 1 || beforeId > MAX_ID) return null;
+  const [row] = await sql<Anchor[]>`SELECT created_at::text AS ts, id FROM messages
     WHERE id = ${beforeId} AND user_id = ${userId}`;
   return row ?? null;
-}
-
-function filters(sql: Sql, userId: number, options: ListOptions, anchor: Anchor | null) {
-  const direction = options.direction ? sql`AND direction = ${options.direction}` : sql``;
-  const before = anchor ? sql`AND (created_at, id) < (${anchor.created_at}, ${anchor.id})` : sql``;
-  const pattern = options.search ? likePattern(options.search) : null;
-  const search = pattern ? sql`AND (content ILIKE ${pattern} OR caption ILIKE ${pattern})` : sql``;
-  return sql`user_id = ${userId} ${direction} ${before} ${search}`;
 }
 
 /** One page of the user's messages, newest first, with the exact total of matching rows. */
@@ -59,19 +57,55 @@ export async function listMessages(
     // An unknown (or someone else's) message has no older rows for this caller.
     if (!anchor) return { items: [], total: 0 };
   }
-  const where = filters(sql, userId, options, anchor);
+  if (options.search) return await searchPage(sql, userId, options, options.search, anchor);
+  const direction = options.direction ? sql`AND direction = ${options.direction}` : sql``;
+  const before = anchor
+    ? sql`AND (created_at, id) < (${anchor.ts}::text::timestamptz, ${anchor.id})`
+    : sql``;
   const [rows, total] = await Promise.all([
-    sql<MessageRow[]>`SELECT ${itemColumns(sql)} FROM messages WHERE ${where}
+    sql<MessageRow[]>`SELECT ${itemColumns(sql)} FROM messages
+      WHERE user_id = ${userId} ${direction} ${before}
       ORDER BY created_at DESC, id DESC LIMIT ${options.limit} OFFSET ${options.offset}`,
-    options.search ? countMatching(sql, where) : countFromCounters(sql, userId, options, anchor),
+    countFromCounters(sql, userId, options, anchor),
   ]);
   return { items: rows.map(toItem), total };
 }
 
-async function countMatching(sql: Sql, where: ReturnType<typeof filters>): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`SELECT count(*)::bigint AS n FROM messages
-    WHERE ${where}`;
-  return Number(row?.n ?? 0);
+async function searchPage(
+  sql: Sql,
+  userId: number,
+  options: ListOptions,
+  text: string,
+  anchor: Anchor | null,
+): Promise<MessagePage> {
+  const params: (string | number)[] = [userId, likePattern(text)];
+  let where = "user_id = $1 AND (content ILIKE $2 OR caption ILIKE $2)";
+  if (options.direction) {
+    params.push(options.direction);
+    where += ` AND direction = $${params.length}`;
+  }
+  if (anchor) {
+    params.push(anchor.ts, anchor.id);
+    where += ` AND (created_at, id) < ($${
+      params.length - 1
+    }::text::timestamptz, $${params.length})`;
+  }
+  const n = params.length;
+  const [rows, counted] = await Promise.all([
+    sql.unsafe<MessageRow[]>(
+      `SELECT id, user_id, direction, message_type, content, caption, status,
+        whatsapp_message_id, metadata, created_at, "timestamp" FROM messages WHERE ${where}
+        ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...params, options.limit, options.offset],
+      { prepare: false },
+    ),
+    sql.unsafe<{ n: number }[]>(
+      `SELECT count(*)::bigint AS n FROM messages WHERE ${where}`,
+      params,
+      { prepare: false },
+    ),
+  ]);
+  return { items: rows.map(toItem), total: Number(counted[0]?.n ?? 0) };
 }
 
 async function countFromCounters(
@@ -88,13 +122,13 @@ async function countFromCounters(
   }
   // Whole days before the anchor's UTC day from the counters, plus the anchor's own day counted.
   const [row] = await sql<{ n: number }[]>`
-    WITH d AS (SELECT (${anchor.created_at}::timestamptz AT TIME ZONE 'UTC')::date AS day)
+    WITH d AS (SELECT (${anchor.ts}::text::timestamptz AT TIME ZONE 'UTC')::date AS day)
     SELECT (SELECT coalesce(sum(count), 0) FROM message_day_counts, d
               WHERE user_id = ${userId} AND message_day_counts.day < d.day ${direction})
          + (SELECT count(*) FROM messages, d
               WHERE user_id = ${userId} ${direction}
                 AND created_at >= (d.day::timestamp AT TIME ZONE 'UTC')
-                AND (created_at, id) < (${anchor.created_at}, ${anchor.id})) AS n`;
+                AND (created_at, id) < (${anchor.ts}::text::timestamptz, ${anchor.id})) AS n`;
   return Number(row?.n ?? 0);
 }
 

@@ -323,3 +323,56 @@ Deno.test("messages: exports larger than one batch keep every row once, in order
   assert.equal(page.items.length, 50);
   assert.equal(page.has_more, false);
 });
+
+Deno.test("messages: before_id and export keep microsecond timestamps and ties exact", async () => {
+  const { token, userId } = await env!.signIn("+15553000005");
+  const sql = env!.pg.sql;
+  // Five rows inside one millisecond, then six sharing now() from a single statement.
+  await sql`INSERT INTO messages (user_id, content, direction, created_at)
+    SELECT ${userId}, 'micro ' || g, 'inbound',
+           timestamptz '2026-05-01T00:00:00.000000Z' + g * interval '100 microseconds'
+      FROM generate_series(1, 5) g`;
+  await sql`INSERT INTO messages (user_id, content, direction)
+    SELECT ${userId}, 'tie ' || g, 'inbound' FROM generate_series(1, 6) g`;
+  const all = await getJson("/api/v1/messages?limit=100", token);
+  assert.equal(all.total, 11);
+  const contents = all.items.map((i: { content: string }) => i.content);
+  assert.deepEqual(contents, [
+    "tie 6",
+    "tie 5",
+    "tie 4",
+    "tie 3",
+    "tie 2",
+    "tie 1",
+    "micro 5",
+    "micro 4",
+    "micro 3",
+    "micro 2",
+    "micro 1",
+  ]);
+  for (const [index, item] of all.items.entries()) {
+    const older = await getJson(`/api/v1/messages?before_id=${item.id}&limit=100`, token);
+    assert.deepEqual(
+      older.items.map((i: { content: string }) => i.content),
+      contents.slice(index + 1),
+      `before ${item.content}`,
+    );
+    assert.equal(older.total, 10 - index);
+    const found = await getJson(
+      `/api/v1/messages/search?q=${item.content.split(" ")[0]}&limit=100`,
+      token,
+    );
+    assert.equal(found.total, item.content.startsWith("tie") ? 6 : 5);
+  }
+  const exported = await (await get("/api/v1/messages/export", token)).json();
+  assert.deepEqual(exported.map((i: { content: string }) => i.content), [...contents].reverse());
+});
+
+Deno.test("messages: an export across batches of rows sharing one timestamp loses none", async () => {
+  const { token, userId } = await env!.signIn("+15553000006");
+  await env!.pg.sql`INSERT INTO messages (user_id, content, direction)
+    SELECT ${userId}, 'same instant ' || g, 'outbound' FROM generate_series(1, 2100) g`;
+  const items = await (await get("/api/v1/messages/export", token)).json();
+  assert.equal(items.length, 2100);
+  assert.equal(new Set(items.map((i: { id: number }) => i.id)).size, 2100);
+});
