@@ -25,9 +25,10 @@ FROM base AS zapa-public
 EXPOSE 8002
 CMD ["run", "--allow-net", "--allow-env", "--allow-read=zapa", "--allow-sys", "zapa/public_main.ts"]
 
-# The suites: Chromium for the browser group, wrk for load runs.
+# The suites against the compose services (an external target; unit tests run on the host).
+# Chromium for the browser group, wrk for load runs.
 FROM base AS test-runner
 RUN apt-get update -qq \
   && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium wrk procps \
   && rm -rf /var/lib/apt/lists/*
-CMD ["task", "test"]
+CMD ["task", "test", "--group=integration,e2e,llm,security,perf,frontend,load,failure"]
