@@ -136,7 +136,7 @@ export function createUsersView(api) {
         "Messages",
         `${formatNumber(user.total_messages)} (${formatNumber(user.messages_sent)} sent, ${
           formatNumber(user.messages_received)
-        } replies)`,
+        } ${user.messages_received === 1 ? "reply" : "replies"})`,
       );
       const primary = user.llm_config?.primary;
       const fallback = user.llm_config?.fallback;
