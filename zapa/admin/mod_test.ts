@@ -336,3 +336,22 @@ Deno.test("admin llm-config: test calls the body's or the saved config, 404 with
     await llm.shutdown();
   }
 });
+
+Deno.test("admin openapi: the admin routes are in the generated document", () => {
+  const doc = app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "t", version: "1" },
+  }) as { paths?: Record<string, unknown> };
+  for (
+    const path of [
+      "/api/v1/auth/login",
+      "/api/v1/admin/users",
+      "/api/v1/admin/users/{id}",
+      "/api/v1/admin/users/{id}/conversations",
+      "/api/v1/admin/llm-config/{user_id}",
+      "/api/v1/admin/llm-config/{user_id}/test",
+      "/api/v1/admin/system/health",
+      "/api/v1/admin/system/stats",
+    ]
+  ) assert.ok(doc.paths?.[path], `${path} in ${Object.keys(doc.paths ?? {}).join(", ")}`);
+});
