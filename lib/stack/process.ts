@@ -30,7 +30,14 @@ export interface RunningProcess {
 /** Appends one harness event (a JSON line) to a service log. */
 export async function logEvent(logFile: string, event: Record<string, unknown>): Promise<void> {
   const line = JSON.stringify({ time: new Date().toISOString(), source: "harness", ...event });
+  await ensureParent(logFile);
   await Deno.writeTextFile(logFile, line + "\n", { append: true });
+}
+
+/** Recreates the log folder if something removed it meanwhile (e.g. another test run). */
+async function ensureParent(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
 }
 
 async function drain(stream: ReadableStream<Uint8Array>, file: Deno.FsFile): Promise<void> {
@@ -42,6 +49,7 @@ async function drain(stream: ReadableStream<Uint8Array>, file: Deno.FsFile): Pro
 
 /** Spawns a child whose output goes to `logFile` (appended) and which dies when we die. */
 export async function spawnLogged(options: SpawnOptions): Promise<RunningProcess> {
+  await ensureParent(options.logFile);
   const file = await Deno.open(options.logFile, { append: true, create: true });
   const args = [
     ...(options.setprivArgs ?? []),
