@@ -24,6 +24,9 @@ import { watchParent } from "./stack/parent_watch.ts";
 import { launchComposeStack } from "./stack/compose.ts";
 import { type GroupResult, renderReport } from "./stack/report_html.ts";
 import { readSettings } from "./stack/settings.ts";
+import { readStackFile } from "./stack/stack_file.ts";
+import { controlAnswers } from "./stack/temp_dirs.ts";
+import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./stack/live.ts";
 import {
   externalHosts,
   findTestFiles,
@@ -61,7 +64,28 @@ export function parseArgs(args: readonly string[]): { groups: GroupSpec[]; passt
 async function plan(group: GroupSpec): Promise<Plan> {
   if (group.kind === "load") return { group, files: await findLoadScripts() };
   const files = (await Promise.all(group.dirs.map(findTestFiles))).flat();
-  return { group, files };
+  // live_*_test.ts files run in the live group only (lib/stack/live.ts).
+  return { group, files: files.filter((f) => !isLiveTestFile(f)) };
+}
+
+/**
+ * Removes the log folders of earlier runs, keeping those of runs still going (several test
+ * commands may share a checkout): a folder `<label>-<pid>` is live while the stack file
+ * `.zapa/stacks/test-<pid>-<label>.json` answers.
+ */
+async function pruneRunLogs(): Promise<void> {
+  for await (const entry of Deno.readDir(`${REPORTS}/logs`)) {
+    const match = /^(.+)-(\d+)$/.exec(entry.name);
+    if (match) {
+      try {
+        const info = await readStackFile(`.zapa/stacks/test-${match[2]}-${match[1]}.json`);
+        if (await controlAnswers(info.control.url)) continue;
+      } catch {
+        // no stack file: the run is over
+      }
+    }
+    await Deno.remove(`${REPORTS}/logs/${entry.name}`, { recursive: true }).catch(() => {});
+  }
 }
 
 function line(text = ""): void {
@@ -83,7 +107,7 @@ async function main(args: string[]): Promise<number> {
       await Deno.remove(`${REPORTS}/${entry.name}`);
     }
   }
-  await Deno.remove(`${REPORTS}/logs`, { recursive: true }).catch(() => {});
+  await pruneRunLogs();
 
   const results: GroupResult[] = [];
   let stack: RunningStack | null = null;
@@ -113,16 +137,21 @@ async function main(args: string[]): Promise<number> {
   const flagsFor = (group: GroupSpec) =>
     group.permissions === "all" ? ["-A"] : permissionFlags(
       group.permissions === "unit" ? unitPermissions : suitePermissions,
-      extraNet,
+      group.name === "live" ? [...extraNet, ...liveHosts()] : extraNet,
     );
 
   const plans = await Promise.all(groups.map(plan));
+  const live = await livePlan(groups, { native: settings.target === "native" });
+  if (live) plans.push(live);
   const loadTask = !!config.tasks?.load;
 
-  async function boot(label: string): Promise<{ env: Record<string, string> } | GroupResult> {
+  async function boot(
+    label: string,
+    specs?: ReturnType<typeof liveSpecs>,
+  ): Promise<{ env: Record<string, string> } | GroupResult> {
     if (external) return { env: { NO_COLOR: "1" } };
     const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
-    const logsDir = `${REPORTS}/logs/${label}`;
+    const logsDir = `${REPORTS}/logs/${label}-${Deno.pid}`;
     line(`\nbooting the ${label} stack (${settings.target}; logs: ${logsDir}) …`);
     try {
       stack = settings.target === "compose"
@@ -133,6 +162,7 @@ async function main(args: string[]): Promise<number> {
           logsDir,
           settings,
           waitReady: true,
+          specs,
           onEvent: (text) => console.error(`[stack] ${text}`),
         });
       line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
@@ -184,10 +214,12 @@ async function main(args: string[]): Promise<number> {
   await runPlans(runnable.filter((p) => p.group.stack === "none"), {
     NO_COLOR: "1",
   });
-  for (const mode of ["shared", "fresh"] as const) {
+  for (const mode of ["shared", "fresh", "live"] as const) {
     const list = runnable.filter((p) => p.group.stack === mode);
     if (list.length === 0 || interrupted) continue;
-    const booted = await boot(mode === "shared" ? "shared" : "failure");
+    const booted = mode === "live"
+      ? await boot("live", liveSpecs(liveProviders()))
+      : await boot(mode === "shared" ? "shared" : "failure");
     if ("status" in booted) {
       results.push(booted);
       for (const p of list) {
