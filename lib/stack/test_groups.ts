@@ -13,14 +13,19 @@ export type GroupName =
   | "perf"
   | "frontend"
   | "load"
-  | "failure";
+  | "failure"
+  /** `live_*_test.ts` files (lib/stack/live.ts); not in GROUPS: the test command adds it. */
+  | "live";
 
 export interface GroupSpec {
   name: GroupName;
   /** Folders searched for test files (those that do not exist are ignored). */
   dirs: readonly string[];
-  /** none: needs no stack; shared: the stack booted once; fresh: its own stack, after the shared one. */
-  stack: "none" | "shared" | "fresh";
+  /**
+   * none: needs no stack; shared: the stack booted once; fresh: its own stack, after the shared
+   * one; live: its own stack calling real LLM providers (lib/stack/live.ts).
+   */
+  stack: "none" | "shared" | "fresh" | "live";
   parallel: boolean;
   /** "unit" and "suite" are permission sets in deno.json; "all" is -A (the browser only). */
   permissions: "unit" | "suite" | "all";

@@ -1,0 +1,7 @@
+/**
+ * LLM, opt-in live run against the real anthropic API (issue 10). Enabled by TEST_ANTHROPIC_KEY
+ * (optional TEST_ANTHROPIC_MODEL); ignored, naming the variable, without it. See live_helpers.ts.
+ */
+import { liveLlmTest } from "./live_helpers.ts";
+
+liveLlmTest("anthropic");
