@@ -26,6 +26,7 @@ import { type GroupResult, renderReport } from "./stack/report_html.ts";
 import { readSettings } from "./stack/settings.ts";
 import { readStackFile } from "./stack/stack_file.ts";
 import { controlAnswers } from "./stack/temp_dirs.ts";
+import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./stack/live.ts";
 import {
   externalHosts,
   findTestFiles,
@@ -63,7 +64,8 @@ export function parseArgs(args: readonly string[]): { groups: GroupSpec[]; passt
 async function plan(group: GroupSpec): Promise<Plan> {
   if (group.kind === "load") return { group, files: await findLoadScripts() };
   const files = (await Promise.all(group.dirs.map(findTestFiles))).flat();
-  return { group, files };
+  // live_*_test.ts files run in the live group only (lib/stack/live.ts).
+  return { group, files: files.filter((f) => !isLiveTestFile(f)) };
 }
 
 /**
@@ -135,13 +137,18 @@ async function main(args: string[]): Promise<number> {
   const flagsFor = (group: GroupSpec) =>
     group.permissions === "all" ? ["-A"] : permissionFlags(
       group.permissions === "unit" ? unitPermissions : suitePermissions,
-      extraNet,
+      group.name === "live" ? [...extraNet, ...liveHosts()] : extraNet,
     );
 
   const plans = await Promise.all(groups.map(plan));
+  const live = await livePlan(groups, { native: settings.target === "native" });
+  if (live) plans.push(live);
   const loadTask = !!config.tasks?.load;
 
-  async function boot(label: string): Promise<{ env: Record<string, string> } | GroupResult> {
+  async function boot(
+    label: string,
+    specs?: ReturnType<typeof liveSpecs>,
+  ): Promise<{ env: Record<string, string> } | GroupResult> {
     if (external) return { env: { NO_COLOR: "1" } };
     const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
     const logsDir = `${REPORTS}/logs/${label}-${Deno.pid}`;
@@ -155,6 +162,7 @@ async function main(args: string[]): Promise<number> {
           logsDir,
           settings,
           waitReady: true,
+          specs,
           onEvent: (text) => console.error(`[stack] ${text}`),
         });
       line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
@@ -206,10 +214,12 @@ async function main(args: string[]): Promise<number> {
   await runPlans(runnable.filter((p) => p.group.stack === "none"), {
     NO_COLOR: "1",
   });
-  for (const mode of ["shared", "fresh"] as const) {
+  for (const mode of ["shared", "fresh", "live"] as const) {
     const list = runnable.filter((p) => p.group.stack === mode);
     if (list.length === 0 || interrupted) continue;
-    const booted = await boot(mode === "shared" ? "shared" : "failure");
+    const booted = mode === "live"
+      ? await boot("live", liveSpecs(liveProviders()))
+      : await boot(mode === "shared" ? "shared" : "failure");
     if ("status" in booted) {
       results.push(booted);
       for (const p of list) {
