@@ -9,10 +9,10 @@ import { registerOps } from "./http/ops.ts";
 import { adminRoutes } from "./admin/mod.ts";
 import { queueCounts, queueHealth, queueRoutes } from "./admin/queue.ts";
 import { sessionRoutes } from "./admin/sessions.ts";
-import type { Pipeline } from "./pipeline/mod.ts";
+import { bridgeHealth, bridgeReady, type PipelineHandle } from "./pipeline/mod.ts";
 import { adminConsolePages } from "./web/mod.ts";
 
-export function createPrivateApp(deps: Deps, pipeline: Pipeline): App {
+export function createPrivateApp(deps: Deps, pipeline: PipelineHandle): App {
   const app = createApp({ service: "zapa-private", metrics: deps.metrics });
   registerOps(app, {
     service: "zapa-private",
@@ -26,7 +26,7 @@ export function createPrivateApp(deps: Deps, pipeline: Pipeline): App {
       redis: async () => {
         await deps.redis.ping();
       },
-      bridge: () => pipeline.bridgeReady(),
+      bridge: () => bridgeReady(deps),
     },
   });
   app.route("/", pipeline.webhook);
@@ -35,7 +35,7 @@ export function createPrivateApp(deps: Deps, pipeline: Pipeline): App {
     adminRoutes(deps, {
       queueRoutes: queueRoutes(deps),
       sessionRoutes: sessionRoutes(deps),
-      bridgeHealth: () => pipeline.bridgeHealth(),
+      bridgeHealth: () => bridgeHealth(deps),
       queueHealth: () => queueHealth(deps),
     }),
   );
@@ -45,7 +45,7 @@ export function createPrivateApp(deps: Deps, pipeline: Pipeline): App {
 }
 
 /** Queue depths and worker activity, computed when `/metrics` is scraped. */
-function registerPipelineMetrics(deps: Deps, pipeline: Pipeline): void {
+function registerPipelineMetrics(deps: Deps, pipeline: PipelineHandle): void {
   deps.metrics.gauge("zapa_queue_depth", "Queue items by queue and state", async () => {
     const counts = await queueCounts(deps);
     return (["inbound", "outbound"] as const).flatMap((queue) =>
@@ -60,8 +60,8 @@ function registerPipelineMetrics(deps: Deps, pipeline: Pipeline): void {
     "Work in progress in this instance",
     () =>
       Promise.resolve([
-        { labels: { worker: "agent" }, value: pipeline.agent.activeUsers },
-        { labels: { worker: "delivery" }, value: pipeline.delivery.inFlight },
+        { labels: { worker: "agent" }, value: pipeline.activity().agent },
+        { labels: { worker: "delivery" }, value: pipeline.activity().delivery },
       ]),
   );
 }

@@ -12,9 +12,10 @@ import { createKeyring } from "./crypto/api_keys.ts";
 import { MetricsRegistry } from "./http/metrics.ts";
 import { configureLog, errorText, log } from "./log.ts";
 import type { Deps } from "./deps.ts";
-import { Pipeline } from "./pipeline/mod.ts";
+import { createWebhook, type PipelineHandle } from "./pipeline/mod.ts";
+import { PipelineThread } from "./pipeline/thread.ts";
+import { StatusParking } from "./pipeline/statuses.ts";
 import { createPrivateApp } from "./private_app.ts";
-import { generateReply } from "./agent/mod.ts";
 
 configureLog({ service: "zapa-private" });
 
@@ -29,7 +30,7 @@ try {
   throw error;
 }
 
-const sql = createSql(config.databaseUrl, { max: 20, applicationName: "zapa-private" });
+const sql = createSql(config.databaseUrl, { max: 8, applicationName: "zapa-private" });
 const redis = createRedis(config.redisUrl);
 const deps: Deps = {
   config,
@@ -39,8 +40,16 @@ const deps: Deps = {
   metrics: new MetricsRegistry(),
 };
 
-const owner = `${Deno.hostname()}:${config.privatePort}`;
-const pipeline = new Pipeline(deps, { owner, generateReply });
+// The workers run in their own thread; this one acknowledges webhooks and serves the API.
+const thread = new PipelineThread(deps.metrics);
+const pipeline: PipelineHandle = {
+  webhook: createWebhook(deps, {
+    parking: new StatusParking(deps),
+    onPending: (userId) => thread.notifyAgent(userId),
+    onDrained: () => thread.kickDelivery(),
+  }),
+  activity: () => thread.activity(),
+};
 const app = createPrivateApp(deps, pipeline);
 
 const server = Deno.serve({
@@ -67,7 +76,7 @@ async function boot(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
-  if (!stopping) await pipeline.start();
+  if (!stopping) thread.start();
 }
 const booting = boot();
 
@@ -78,7 +87,7 @@ async function shutdown(signal: string): Promise<void> {
   const hardStop = setTimeout(() => Deno.exit(0), 8_000);
   await server.shutdown().catch(() => {});
   await booting.catch(() => {});
-  await pipeline.stop().catch(() => {});
+  await thread.stop().catch(() => {});
   await sql.end({ timeout: 2 }).catch(() => {});
   redis.disconnect();
   clearTimeout(hardStop);

@@ -90,3 +90,32 @@ export async function applyStatus(
   if (rows.length === 0) return "unknown";
   return rows[0]!.applied ? "applied" : "unchanged";
 }
+
+/**
+ * Applies many receipts in one statement (forward only). Returns the WhatsApp ids that exist;
+ * the others are unknown yet. Give at most one receipt per id (the latest).
+ */
+export async function applyStatuses(
+  sql: Sql,
+  receipts: { waId: string; status: DeliveryStatus }[],
+): Promise<Set<string>> {
+  if (receipts.length === 0) return new Set();
+  const rows = await sql<{ whatsapp_message_id: string }[]>`
+    WITH v AS (
+      SELECT * FROM unnest(${receipts.map((r) => r.waId)}::text[],
+        ${receipts.map((r) => r.status)}::text[], ${
+    receipts.map((r) => statusRank(r.status))
+  }::int[])
+        AS v(wa, status, rank)
+    ), upd AS (
+      UPDATE messages m SET status = v.status, updated_at = now()
+      FROM v
+      WHERE m.whatsapp_message_id = v.wa AND m.direction = 'outbound'
+        AND COALESCE(m.status, '') <> 'failed'
+        AND (CASE COALESCE(m.status, '') WHEN 'queued' THEN 0 WHEN 'sent' THEN 1
+             WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END) < v.rank
+      RETURNING m.id
+    )
+    SELECT m.whatsapp_message_id FROM messages m JOIN v ON m.whatsapp_message_id = v.wa`;
+  return new Set(rows.map((r) => r.whatsapp_message_id));
+}

@@ -22,6 +22,8 @@ const MAX_FAILURES = 3;
 const BATCH = 100;
 
 type Entry = [id: string, fields: string[]];
+/** done: acknowledge; retry: PostgreSQL unreachable; skip: failed, try again later. */
+type Outcome = "done" | "retry" | "skip";
 
 export interface IngestOptions {
   consumer: string;
@@ -108,43 +110,62 @@ export class IngestWorker {
     }
   }
 
+  /**
+   * Stores a batch: messages concurrently, receipts in one statement. Entries that hit a
+   * PostgreSQL outage stay unacknowledged and are read again after a backoff.
+   */
   async #process(entries: Entry[]): Promise<void> {
-    const done: string[] = [];
-    try {
-      for (const [id, fields] of entries) {
-        if (!this.#running) break;
-        const outcome = await this.#store(id, fields);
-        if (outcome === "retry") {
-          this.#ownPending = true;
-          break;
-        }
-        if (outcome === "done") done.push(id);
+    const outcomes: Promise<[string, Outcome]>[] = [];
+    const receipts: [string, StatusEvent][] = [];
+    for (const [id, fields] of entries) {
+      // An entry deleted while still pending has no fields left: nothing to store.
+      if (fields.length === 0) {
+        outcomes.push(Promise.resolve([id, "done"]));
+        continue;
       }
-    } finally {
-      if (done.length > 0) await this.#ack(done);
+      let event: InboundMessage | StatusEvent;
+      try {
+        event = parseEntry(fields);
+      } catch (error) {
+        outcomes.push(this.#failed(id, fields, error).then((o) => [id, o]));
+        continue;
+      }
+      if (event.kind === "status") {
+        receipts.push([id, event]);
+        continue;
+      }
+      const message = event;
+      outcomes.push(
+        this.#guard([[id, fields]], async () => {
+          const stored = await storeInbound(this.deps.sql, this.deps.config, message);
+          if (stored?.pending) this.options.onPending(stored.userId);
+        }).then((o) => [id, o]),
+      );
+    }
+    if (receipts.length > 0) {
+      const batch = receipts.map(([id, e]) => [id, ["e", JSON.stringify(e)]] as Entry);
+      const outcome = this.#guard(batch, async () => {
+        await this.options.parking.recordMany(receipts.map(([, e]) => e));
+      });
+      for (const [id] of receipts) outcomes.push(outcome.then((o) => [id, o]));
+    }
+    const results = await Promise.all(outcomes);
+    const done = results.filter(([, o]) => o === "done").map(([id]) => id);
+    if (results.some(([, o]) => o !== "done")) this.#ownPending = true;
+    if (done.length > 0) {
+      await this.#ack(done);
+      this.deps.metrics.inc("zapa_ingested_total", "Intake events stored", {}, done.length);
     }
     if (this.#pgFailures > 0 && this.#ownPending) {
       await sleep(retryDelay(this.#pgFailures, { baseMs: 100, maxMs: 2_000 }));
     }
   }
 
-  /** "done": acknowledge; "retry": PostgreSQL unreachable, stop the batch; "skip": try later. */
-  async #store(id: string, fields: string[]): Promise<"done" | "retry" | "skip"> {
-    // An entry deleted while still pending has no fields left: nothing to store.
-    if (fields.length === 0) return "done";
-    let event: InboundMessage | StatusEvent | null = null;
+  /** Runs a store step: "done", "retry" (PostgreSQL unreachable) or a counted failure. */
+  async #guard(entries: Entry[], fn: () => Promise<void>): Promise<Outcome> {
     try {
-      event = parseEntry(fields);
-      if (event.kind === "status") {
-        await this.options.parking.record(event.waId, event.status);
-      } else {
-        const stored = await storeInbound(this.deps.sql, this.deps.config, event);
-        if (stored?.pending) this.options.onPending(stored.userId);
-      }
+      await fn();
       this.#pgFailures = 0;
-      this.deps.metrics.inc("zapa_ingested_total", "Intake events stored", {
-        kind: event.kind,
-      });
       return "done";
     } catch (error) {
       if (isConnectionError(error) || isDependencyError(error)) {
@@ -156,11 +177,12 @@ export class IngestWorker {
         }
         return "retry";
       }
-      return await this.#failed(id, fields, error);
+      // A batch of receipts fails as one; count it against the first entry only.
+      return await this.#failed(entries[0]![0], entries[0]![1], error);
     }
   }
 
-  async #failed(id: string, fields: string[], error: unknown): Promise<"done" | "skip"> {
+  async #failed(id: string, fields: string[], error: unknown): Promise<Outcome> {
     const { redis } = this.deps;
     const failures = await redis.hincrby(INBOUND_FAILURES, id, 1);
     log.error("ingest: event failed", { entry: id, failures, error: errorText(error) });

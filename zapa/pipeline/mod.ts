@@ -2,6 +2,10 @@
  * The private pipeline assembled (contract §4.2–4.4): webhook intake → ingest → agent →
  * outbound delivery, plus the recovery sweeper. Workers wake each other in-process (no polling
  * on the hot path); blocking Redis reads and the sweeper cover other instances and crashes.
+ *
+ * `PipelineWorkers` are the background workers; `createWebhook` the intake route. `Pipeline`
+ * runs both in one thread (tests); the entrypoint runs the workers in a worker thread
+ * (`thread.ts`) so the webhook's event loop stays free for fast acknowledgements.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
@@ -28,8 +32,14 @@ export interface PipelineOptions {
   generateReply: GenerateReply;
 }
 
-export class Pipeline {
+/** What the HTTP side needs from the pipeline, wherever its workers run. */
+export interface PipelineHandle {
   readonly webhook: OpenAPIHono;
+  /** Users being answered and sends in flight (for metrics). */
+  activity(): { agent: number; delivery: number };
+}
+
+export class PipelineWorkers {
   readonly parking: StatusParking;
   readonly agent: AgentWorker;
   readonly delivery: DeliveryWorker;
@@ -37,9 +47,11 @@ export class Pipeline {
   readonly sweeper: Sweeper;
   #blocking: Redis[];
   #started = false;
+  #owner: string;
 
   constructor(private deps: Deps, options: PipelineOptions) {
     const { owner } = options;
+    this.#owner = owner;
     const ingestRedis = createRedis(deps.config.redisUrl, { blocking: true });
     const wakeRedis = createRedis(deps.config.redisUrl, { blocking: true });
     this.#blocking = [ingestRedis, wakeRedis];
@@ -67,18 +79,7 @@ export class Pipeline {
       kickDelivery: () => this.delivery.kick(),
       markIngestPending: () => this.ingest.markOwnPending(),
     });
-    this.webhook = webhookRoutes(deps.config, {
-      intake: (event) => intake(deps, event, { parking: this.parking, onPending }),
-      session: (event) => {
-        handleSessionEvent(deps, event, () => this.delivery.kick()).catch((error) =>
-          log.warn("session event failed", { error: errorText(error) })
-        );
-      },
-    });
-    this.#owner = owner;
   }
-
-  #owner: string;
 
   /** Starts the workers (call once the schema is migrated). */
   async start(): Promise<void> {
@@ -93,7 +94,7 @@ export class Pipeline {
     this.agent.start();
     this.delivery.start();
     this.sweeper.start();
-    log.info("pipeline started", { owner: this.#owner });
+    log.info("pipeline workers started", { owner: this.#owner });
   }
 
   async stop(): Promise<void> {
@@ -102,19 +103,52 @@ export class Pipeline {
     for (const r of this.#blocking) r.disconnect();
   }
 
-  /** Bridge figures for `/system/health`: throws only when the bridge is unreachable. */
-  async bridgeHealth(): Promise<{ session: string }> {
-    return await probeBridge(this.deps.config);
+  activity(): { agent: number; delivery: number } {
+    return { agent: this.agent.activeUsers, delivery: this.delivery.inFlight };
   }
+}
 
-  /** `/ready`: the bridge answers and the configured session is connected. */
-  async bridgeReady(): Promise<{ session: string }> {
-    const state = await probeBridge(this.deps.config);
-    if (state.session !== "connected") {
-      throw new BridgeUnavailable(
-        `session ${this.deps.config.whatsapp.sessionId} is ${state.session}`,
+/** The webhook route wired to intake; `onPending` hears of messages stored straight in SQL. */
+export function createWebhook(
+  deps: Deps,
+  hooks: { parking: StatusParking; onPending: (userId: number) => void; onDrained: () => void },
+): OpenAPIHono {
+  return webhookRoutes(deps.config, {
+    intake: (event) => intake(deps, event, hooks),
+    session: (event) => {
+      handleSessionEvent(deps, event, hooks.onDrained).catch((error) =>
+        log.warn("session event failed", { error: errorText(error) })
       );
-    }
-    return state;
+    },
+  });
+}
+
+/** Workers and webhook in one thread. */
+export class Pipeline extends PipelineWorkers implements PipelineHandle {
+  readonly webhook: OpenAPIHono;
+
+  constructor(deps: Deps, options: PipelineOptions) {
+    super(deps, options);
+    this.webhook = createWebhook(deps, {
+      parking: this.parking,
+      onPending: (userId) => this.agent.notify(userId),
+      onDrained: () => this.delivery.kick(),
+    });
   }
+}
+
+/** Bridge figures for `/system/health`: throws only when the bridge is unreachable. */
+export async function bridgeHealth(deps: Pick<Deps, "config">): Promise<{ session: string }> {
+  return await probeBridge(deps.config);
+}
+
+/** `/ready`: the bridge answers and the configured session is connected. */
+export async function bridgeReady(deps: Pick<Deps, "config">): Promise<{ session: string }> {
+  const state = await probeBridge(deps.config);
+  if (state.session !== "connected") {
+    throw new BridgeUnavailable(
+      `session ${deps.config.whatsapp.sessionId} is ${state.session}`,
+    );
+  }
+  return state;
 }

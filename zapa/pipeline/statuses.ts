@@ -6,7 +6,7 @@
  */
 import type { Sql } from "../db/mod.ts";
 import type { Redis } from "../redis.ts";
-import { applyStatus, laterStatus, statusRank } from "./inbound_store.ts";
+import { applyStatus, applyStatuses, laterStatus, statusRank } from "./inbound_store.ts";
 import type { DeliveryStatus } from "./webhook_event.ts";
 import { defineScript, runScript } from "./redis_script.ts";
 
@@ -40,6 +40,22 @@ export class StatusParking {
     if (again === "unknown") return "parked";
     await this.take(waId);
     return again;
+  }
+
+  /** `record` for a batch: one statement for the known ids, parking for the rest. */
+  async recordMany(receipts: { waId: string; status: DeliveryStatus }[]): Promise<void> {
+    const latest = new Map<string, DeliveryStatus>();
+    for (const r of receipts) {
+      latest.set(r.waId, laterStatus(latest.get(r.waId) ?? null, r.status)!);
+    }
+    const list = [...latest].map(([waId, status]) => ({ waId, status }));
+    const known = await applyStatuses(this.deps.sql, list);
+    const unknown = list.filter((r) => !known.has(r.waId));
+    if (unknown.length === 0) return;
+    await Promise.all(unknown.map((r) => this.#park(r.waId, r.status)));
+    // Ids recorded between the update and the parking: apply those now.
+    const late = await applyStatuses(this.deps.sql, unknown);
+    for (const waId of late) await this.take(waId);
   }
 
   /** Removes and returns the receipt parked for an id (called right after recording it). */

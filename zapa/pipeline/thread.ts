@@ -1,0 +1,96 @@
+/**
+ * Runs the pipeline workers in a worker thread (`worker_main.ts`) so the HTTP event loop only
+ * acknowledges webhooks and serves the admin API. The two threads talk through small messages:
+ * start/stop, "this user has pending work", "delivery may have work"; the worker forwards its
+ * metric updates and activity figures back to the main thread's registry.
+ */
+import type { MetricsRegistry } from "../http/metrics.ts";
+import { log } from "../log.ts";
+
+export type ToWorker =
+  | { type: "start" }
+  | { type: "stop" }
+  | { type: "pending"; userId: number }
+  | { type: "kick" };
+
+export type MetricOp =
+  | { op: "inc"; name: string; help: string; labels: Record<string, string | number>; by: number }
+  | {
+    op: "set";
+    name: string;
+    help: string;
+    labels: Record<string, string | number>;
+    value: number;
+  }
+  | {
+    op: "observe";
+    name: string;
+    help: string;
+    labels: Record<string, string | number>;
+    seconds: number;
+  };
+
+export type FromWorker =
+  | { type: "started" }
+  | { type: "stopped" }
+  | { type: "metrics"; ops: MetricOp[]; activity: { agent: number; delivery: number } }
+  | { type: "fatal"; error: string };
+
+export class PipelineThread {
+  #worker: Worker;
+  #activity = { agent: 0, delivery: 0 };
+  #stopped: Promise<void>;
+  #resolveStopped!: () => void;
+
+  constructor(private metrics: MetricsRegistry) {
+    this.#worker = new Worker(new URL("./worker_main.ts", import.meta.url), { type: "module" });
+    this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    this.#worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(event.data);
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      log.error("pipeline thread failed", { error: event.message });
+    };
+  }
+
+  #receive(message: FromWorker): void {
+    if (message.type === "metrics") {
+      this.#activity = message.activity;
+      for (const m of message.ops) {
+        if (m.op === "inc") this.metrics.inc(m.name, m.help, m.labels, m.by);
+        else if (m.op === "set") this.metrics.set(m.name, m.help, m.labels, m.value);
+        else this.metrics.observe(m.name, m.help, m.labels, m.seconds);
+      }
+    } else if (message.type === "stopped") {
+      this.#resolveStopped();
+    } else if (message.type === "fatal") {
+      log.error("pipeline thread could not start", { error: message.error });
+    }
+  }
+
+  #post(message: ToWorker): void {
+    this.#worker.postMessage(message);
+  }
+
+  start(): void {
+    this.#post({ type: "start" });
+  }
+
+  notifyAgent(userId: number): void {
+    this.#post({ type: "pending", userId });
+  }
+
+  kickDelivery(): void {
+    this.#post({ type: "kick" });
+  }
+
+  activity(): { agent: number; delivery: number } {
+    return this.#activity;
+  }
+
+  /** Asks the workers to finish (bounded), then ends the thread. */
+  async stop(timeoutMs = 6_000): Promise<void> {
+    this.#post({ type: "stop" });
+    await Promise.race([this.#stopped, new Promise((r) => setTimeout(r, timeoutMs))]);
+    this.#worker.terminate();
+  }
+}
