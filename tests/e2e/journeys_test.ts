@@ -248,6 +248,6 @@ suiteTest(
     assert.equal(b.status, 200);
     assert.equal(a.json.message, b.json.message);
     // A new number gets a user row and a real code over WhatsApp.
-  assert.match(await requestCode(stranger), /^\d{6}$/);
+    assert.match(await requestCode(stranger), /^\d{6}$/);
   },
 );

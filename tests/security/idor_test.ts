@@ -10,12 +10,14 @@ import type { MessageItem } from "../../lib/clients/zapa.ts";
 suiteTest("security: one user never sees another user's messages on any route", async (t) => {
   const [a, b] = await Promise.all([createUser(), createUser()]);
   await Promise.all([configureLlm(a), configureLlm(b)]);
-  const secretOfB = `b-secret-${crypto.randomUUID()}`;
+  const secretOfB = `bsecret${crypto.randomUUID().replaceAll("-", "")}`;
   const bChat = await chat(b, `my locker code: ${secretOfB}`);
   await chat(a, "hello, just me here");
   const bRows = (await b.api.messages({ limit: 100 })).json.items;
   assert.ok(bRows.some((m) => m.content?.includes(secretOfB)), "B sees its own message");
-  const bIds = bRows.map((m) => m.id);
+  // Only rows that really are B's (a broken scope would hand B other users' rows too).
+  const bIds = bRows.filter((m) => m.user_id === b.id).map((m) => m.id);
+  assert.ok(bIds.length >= 2, `B's message and reply: ${JSON.stringify(bRows)}`);
   void bChat;
 
   const onlyA = (items: MessageItem[], where: string) => {
@@ -67,6 +69,14 @@ suiteTest("security: one user never sees another user's messages on any route", 
         }
       }
     }
+  });
+
+  await t.step("the assistant's search tool", async () => {
+    // A asks Zapa to search for B's secret: the tool runs for A only (the current message,
+    // which names the secret, is excluded from the search by design).
+    const { text } = await chat(a, `Can you search my messages for ${secretOfB}?`);
+    assert.ok(!text.includes("my locker code"), `the search tool leaked B's message: ${text}`);
+    assert.equal(text, "I found 0 matching message(s).", "A has no message with B's secret");
   });
 
   await t.step("AI settings", async () => {

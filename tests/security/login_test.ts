@@ -11,6 +11,21 @@ import { suiteTest, target } from "../../lib/target.ts";
 
 const INVALID_CODE = { detail: "Invalid or expired code" };
 
+/** How many requests a rate-limit key records, whatever Redis type the window uses. */
+async function windowSize(redis: MiniRedis, key: string): Promise<number> {
+  const type = await redis.command("TYPE", key);
+  const count: Record<string, string[]> = {
+    zset: ["ZCARD", key],
+    list: ["LLEN", key],
+    hash: ["HLEN", key],
+    set: ["SCARD", key],
+    string: ["GET", key],
+  };
+  const command = count[String(type)];
+  assert.ok(command, `${key} has an unexpected Redis type ${type}`);
+  return Number(await redis.command(...command));
+}
+
 /** Six digits that are not `code`. */
 function wrongCode(code: string, n: number): string {
   return String((Number(code) + 111_111 * n) % 1_000_000).padStart(6, "0");
@@ -39,6 +54,29 @@ suiteTest("security: two wrong codes still leave the right one usable", async ()
     assert.equal((await publicApi.verify(phone, wrongCode(code, n))).status, 401);
   }
   assert.equal((await publicApi.verify(phone, code)).status, 200);
+});
+
+suiteTest("security: a code only signs in the number it was sent to", async () => {
+  const owner = uniquePhone();
+  const code = await requestCode(owner);
+  // Other numbers without a live code of their own — one that never asked, one whose code
+  // was voided by three wrong tries — cannot use (or burn) the owner's code. (The test stack
+  // issues the same test code to everyone, so only the phone binds a code to its user.)
+  const stranger = uniquePhone();
+  const bystander = uniquePhone();
+  await requestCode(bystander);
+  for (let n = 1; n <= 3; n++) await publicApi.verify(bystander, wrongCode(code, n));
+  for (const phone of [stranger, bystander]) {
+    const other = await publicApi.verify(phone, code);
+    assert.equal(
+      other.status,
+      401,
+      `${phone} must not sign in with ${owner}'s code; got ${other.status} ${other.text}`,
+    );
+  }
+  const right = await publicApi.verify(owner, code);
+  assert.equal(right.status, 200, `the owner's code still works: ${right.status} ${right.text}`);
+  assert.equal(right.json.phone_number, owner);
 });
 
 suiteTest("security: a code works once", async () => {
@@ -138,6 +176,17 @@ suiteTest(
     try {
       const keys = await redis.scan("zapa:ratelimit:*");
       assert.ok(keys.length > 0, "rate-limit state lives under zapa:ratelimit:*");
+      // Rejected requests do not count (contract §5.1): this phone's window holds the 3
+      // accepted requests only, or it would stay closed long after the oldest one expires.
+      const mine = keys.filter((k) => k.includes(phone.slice(1)));
+      assert.ok(
+        mine.length > 0,
+        `a window for ${phone} under zapa:ratelimit:*: ${keys.length} keys`,
+      );
+      for (const key of mine) {
+        const held = await windowSize(redis, key);
+        assert.equal(held, 3, `${key}: expected the 3 accepted requests, saw ${held} entries`);
+      }
       await redis.deletePattern("zapa:ratelimit:*");
     } finally {
       redis.close();

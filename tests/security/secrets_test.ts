@@ -4,8 +4,29 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { chat, configureLlm, createUser, uniqueKey } from "../../lib/fixtures.ts";
+import {
+  chat,
+  configureLlm,
+  createUser,
+  requestCode,
+  uniqueKey,
+  uniquePhone,
+} from "../../lib/fixtures.ts";
 import { suiteTest, target } from "../../lib/target.ts";
+
+function fromBase64Url(text: string): Uint8Array {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(b64 + "=".repeat((4 - b64.length % 4) % 4)), (c) => c.charCodeAt(0));
+}
+
+/** Whether `needle` occurs as a contiguous run inside `haystack`. */
+function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
 
 suiteTest("security: an API key is stored encrypted, differently on each save", {
   needs: ["database"],
@@ -27,9 +48,23 @@ suiteTest("security: an API key is stored encrypted, differently on each save", 
     assert.ok(!JSON.stringify(first.model_settings).includes(apiKey));
     assert.equal(first.key_hint, apiKey.slice(-4));
 
+    // The blob is IV ‖ ciphertext ‖ tag (12 + len + 16 bytes, AES-256-GCM) and holds no
+    // plaintext bytes — an encoding (base64, hex, XOR-free packing) is not encryption.
+    const plain = new TextEncoder().encode(apiKey);
+    const blob = fromBase64Url(first.api_key_encrypted.split(":")[3]!);
+    assert.equal(
+      blob.length,
+      12 + plain.length + 16,
+      `blob length: expected IV 12 + ${plain.length} + tag 16 bytes, saw ${blob.length}`,
+    );
+    assert.ok(!contains(blob, plain), "the stored blob contains the plaintext key bytes");
+
     await configureLlm(user, { apiKey });
     const [second] = await read();
     assert.notEqual(second!.api_key_encrypted, first.api_key_encrypted, "same key, new ciphertext");
+    const secondBlob = fromBase64Url(second!.api_key_encrypted.split(":")[3]!);
+    assert.notDeepEqual(secondBlob.slice(0, 12), blob.slice(0, 12), "a fresh IV on every save");
+    assert.notDeepEqual(secondBlob.slice(12), blob.slice(12), "a different ciphertext and tag");
 
     // The plaintext appears in no text column of any table.
     const hits = await sql`
@@ -72,10 +107,18 @@ suiteTest("security: no service log contains an API key, a login code or a JWT",
   await configureLlm(user, { apiKey });
   await chat(user, "a message so the key is used for a real call");
   await user.api.testLlmConfig();
+  // A code request (the code travels through public → Redis → private → bridge).
+  const code = await requestCode(uniquePhone());
   for (const service of ["private", "public", "bridge", "llm"] as const) {
     const logs = await target.control!.logs(service, 100_000);
     assert.ok(!logs.includes(apiKey), `${service} logged the API key`);
     assert.ok(!logs.includes(user.token), `${service} logged a JWT`);
     assert.ok(!logs.includes(user.token.split(".")[2]!), `${service} logged a JWT signature`);
+    if (service === "private" || service === "public") {
+      // The bridge plays WhatsApp (it shows the text); Zapa itself never logs the code.
+      for (const leak of [`"${code}"`, `code is ${code}`]) {
+        assert.ok(!logs.includes(leak), `${service} logged the login code (${leak})`);
+      }
+    }
   }
 });
