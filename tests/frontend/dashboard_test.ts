@@ -4,10 +4,13 @@
  * the AI provider and see the next reply come from it, check stats and export, log out.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import type { Browser } from "playwright-core";
+import { suiteTest } from "../../lib/target.ts";
 import {
   bridgeControl,
   codeFromText,
+  createUser,
   llm,
   target,
   uniqueKey,
@@ -197,6 +200,101 @@ Deno.test("frontend: a revoked or expired token returns the dashboard to sign-in
     await page.locator("#phone-error", { hasText: "session has ended" }).waitFor();
     assert.equal(await page.isVisible("#app-view"), false);
     assertClean(problems, "the dashboard");
+  } finally {
+    await context.close();
+  }
+});
+
+suiteTest(
+  "frontend: Load older pages back through history 50 at a time",
+  { needs: ["database"] },
+  async () => {
+    const user = await createUser();
+    const sql = postgres(target.database!, { max: 1, onnotice: () => {} });
+    try {
+      // The §2 raw insert: 120 rows, one second apart, oldest first.
+      await sql`INSERT INTO messages (user_id, content, direction, created_at)
+        SELECT ${user.id}, 'history ' || n, CASE WHEN n % 2 = 0 THEN 'outbound' ELSE 'inbound' END,
+               now() - make_interval(secs => 200 - n)
+        FROM generate_series(1, 120) AS n`;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+    const { page, context, problems } = await openPage(browser!);
+    try {
+      await page.addInitScript(([token, phone]) => {
+        sessionStorage.setItem("zapa.token", token!);
+        sessionStorage.setItem("zapa.phone", phone!);
+      }, [user.token, user.phone]);
+      await page.goto(`${target.urls.public}/`);
+      await page.locator("#message-footer", { hasText: /^120 messages; since / }).waitFor();
+      const bubbles = page.locator("#message-list .msg");
+      assert.equal(await bubbles.count(), 50);
+      assert.equal(await bubbles.last().locator(".bubble-text").textContent(), "history 120");
+      await page.click("#load-older");
+      await page.locator("#message-list .bubble-text", { hasText: /^history 21$/ }).waitFor();
+      assert.equal(await bubbles.count(), 100);
+      await page.click("#load-older");
+      await page.locator("#message-list .bubble-text", { hasText: /^history 1$/ }).waitFor();
+      assert.equal(await bubbles.count(), 120);
+      await page.locator("#load-older").waitFor({ state: "hidden" });
+      assert.equal(await bubbles.first().locator(".bubble-text").textContent(), "history 1");
+      assertClean(problems, "the dashboard");
+    } finally {
+      await context.close();
+    }
+  },
+);
+
+Deno.test("frontend: AI settings save an optional fallback, test the saved config and delete it", async () => {
+  const user = await createUser();
+  const { page, context, problems } = await openPage(browser!);
+  try {
+    await page.addInitScript(([token, phone]) => {
+      sessionStorage.setItem("zapa.token", token!);
+      sessionStorage.setItem("zapa.phone", phone!);
+    }, [user.token, user.phone]);
+    await page.goto(`${target.urls.public}/#settings`);
+    await page.locator("#primary-key-hint", { hasText: "No key saved" }).waitFor();
+    await page.click("#save-settings");
+    await page.locator("#settings-status.fail", { hasText: "Enter the primary API key" }).waitFor();
+
+    const primaryKey = uniqueKey("ui-primary");
+    const fallbackKey = uniqueKey("ui-fallback");
+    await page.selectOption("#primary-provider", "openai");
+    await page.fill("#primary-key", primaryKey);
+    await page.fill("#instructions", "Answer like a pirate.");
+    await page.check("#use-fallback");
+    await page.selectOption("#fallback-provider", "google");
+    await page.locator("#fallback-model").fill("gemini-2.0-flash");
+    await page.fill("#fallback-key", fallbackKey);
+    await page.click("#save-settings");
+    await page.locator("#settings-status.ok", { hasText: "Saved" }).waitFor();
+    await page.locator("#fallback-key-hint", { hasText: fallbackKey.slice(-4) }).waitFor();
+    const saved = await user.api.llmConfig();
+    assert.equal(saved.status, 200);
+    const body = saved.json as {
+      primary: { provider: string; model_settings: { custom_instructions?: string } };
+      fallback: { provider: string; key_hint: string } | null;
+    };
+    assert.equal(body.primary.provider, "openai");
+    assert.equal(body.primary.model_settings.custom_instructions, "Answer like a pirate.");
+    assert.equal(body.fallback?.provider, "google");
+    assert.equal(body.fallback?.key_hint, fallbackKey.slice(-4));
+
+    // Test connection with an empty key field tests the saved primary.
+    await page.click("#test-settings");
+    await page.locator("#settings-status.ok", { hasText: "Connection works" }).waitFor({
+      timeout: 20_000,
+    });
+
+    await page.click("#delete-settings");
+    await page.locator("#delete-settings", { hasText: "Confirm delete" }).click();
+    await page.locator("#settings-status.ok", { hasText: "deleted" }).waitFor();
+    await page.locator("#primary-key-hint", { hasText: "No key saved" }).waitFor();
+    const after = await user.api.llmConfig();
+    assert.deepEqual(after.json, { primary: null, fallback: null });
+    assertClean(problems, "the AI settings");
   } finally {
     await context.close();
   }
