@@ -104,6 +104,38 @@ Deno.test("load runner: an impossible threshold exits 99", async () => {
   assert.match(await Deno.readTextFile(`${out}/basic.html`), /FAILED \(exit 99\)/);
 });
 
+Deno.test("load runner: an abortOnFail threshold stops the run early with 99", async () => {
+  const started = performance.now();
+  const r = await runner([
+    "load/runner/testdata/basic.ts",
+    "-e",
+    `TARGET=${base}`,
+    "-e",
+    "DURATION=20s",
+    "-e",
+    "ABORT=1",
+  ]);
+  assert.equal(r.code, 99, r.stderr);
+  assert.ok(performance.now() - started < 10_000, "stopped long before the 20 s duration");
+  assert.match(r.stderr, /test aborted: thresholds on metrics 'custom_wait' were crossed/);
+});
+
+Deno.test("load runner: handleSummary() output replaces the default summary", async () => {
+  const r = await runner([
+    "load/runner/testdata/summary_hook.ts",
+    "-e",
+    `TARGET=${base}`,
+    "-e",
+    `OUT=${out}`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /custom summary: 3 iterations/);
+  assert.doesNotMatch(r.stdout, /TOTAL RESULTS/);
+  const custom = JSON.parse(await Deno.readTextFile(`${out}/custom.json`));
+  assert.equal(custom.metrics.http_reqs.values.count, 3);
+  assert.equal(custom.root_group.path, "");
+});
+
 Deno.test("load runner: a threshold on an unknown metric exits 104 before running", async () => {
   const r = await runner([
     "load/runner/testdata/basic.ts",

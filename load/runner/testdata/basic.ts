@@ -39,6 +39,7 @@ export const options: Options = {
     "http_req_duration{kind:steady}": [__ENV.IMPOSSIBLE ? "p(95)<0.0001" : "p(95)<5000"],
     checks: ["rate>0.99"],
     ...(__ENV.BAD_THRESHOLD ? { no_such_metric: ["avg<1"] } : {}),
+    ...(__ENV.ABORT ? { custom_wait: [{ threshold: "avg<0.001", abortOnFail: true }] } : {}),
   },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
 };
