@@ -26,6 +26,9 @@ redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 return 1
 `);
 
+/** Outages are logged once per 5 s, not once per webhook. */
+let lastFallbackLog = 0;
+
 export type IntakeResult = "accepted" | "duplicate" | "unavailable";
 
 export interface IntakeHooks {
@@ -50,7 +53,10 @@ export async function intake(
     hooks.onQueued?.();
     return added === 1 ? "accepted" : "duplicate";
   } catch (error) {
-    log.warn("intake: redis failed, writing to postgresql", { error: errorText(error) });
+    if (Date.now() - lastFallbackLog > 5_000) {
+      lastFallbackLog = Date.now();
+      log.warn("intake: redis failed, writing to postgresql", { error: errorText(error) });
+    }
     deps.metrics.inc("zapa_intake_fallback_total", "Webhook events stored directly in PostgreSQL");
   }
   try {

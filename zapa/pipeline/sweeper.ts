@@ -94,15 +94,20 @@ export class Sweeper {
       ORDER BY m.created_at, m.id
       LIMIT ${BATCH}`;
     let added = 0;
-    for (const r of rows) {
-      const ok = await enqueueOutbound(this.deps.redis, {
-        id: `reply:${r.reply_to_id ?? `row${r.id}`}`,
-        kind: "reply",
-        to: r.phone_number,
-        text: r.content ?? "",
-        messageId: r.id,
-      });
-      if (ok) added++;
+    // Concurrent calls share the connection's pipeline: one round trip per chunk, not per row.
+    for (let i = 0; i < rows.length; i += 100) {
+      const results = await Promise.all(
+        rows.slice(i, i + 100).map((r) =>
+          enqueueOutbound(this.deps.redis, {
+            id: `reply:${r.reply_to_id ?? `row${r.id}`}`,
+            kind: "reply",
+            to: r.phone_number,
+            text: r.content ?? "",
+            messageId: r.id,
+          })
+        ),
+      );
+      added += results.filter(Boolean).length;
     }
     if (added > 0) {
       log.info("sweeper: re-enqueued queued replies", { count: added });

@@ -1,0 +1,219 @@
+/**
+ * Admin queue and session routes in-process, mounted the way the private app mounts them, on a
+ * real PostgreSQL + Redis and a fake bridge (sessions).
+ */
+import assert from "node:assert/strict";
+import type { Deps } from "../deps.ts";
+import type { Sql } from "../db/mod.ts";
+import { createApp } from "../http/app.ts";
+import { issueAdminToken, issueUserToken } from "../auth/tokens.ts";
+import { adminRoutes } from "./mod.ts";
+import { queueCounts, queueRoutes } from "./queue.ts";
+import { sessionRoutes } from "./sessions.ts";
+import { enqueueOutbound, OUT } from "../pipeline/outbound_queue.ts";
+import { claimDue, deadLetterJob } from "../pipeline/outbound_store.ts";
+import { INBOUND_DEAD } from "../pipeline/ingest.ts";
+import { testConfig, testDeps, TestPostgres, TestRedis } from "../pipeline/testing.ts";
+
+let pg: TestPostgres;
+let rd: TestRedis;
+let deps: Deps & { sql: Sql };
+let bridge: Deno.HttpServer<Deno.NetAddr>;
+let app: ReturnType<typeof createApp>;
+let admin = "";
+const sessions = new Map<string, Record<string, unknown>>();
+let bridgeDown = false;
+
+function fakeBridge(req: Request): Response | Promise<Response> {
+  const url = new URL(req.url);
+  const json = (body: unknown, status = 200) => Response.json(body, { status });
+  if (bridgeDown) return json({ status: "error", error: "boom" }, 503);
+  const id = decodeURIComponent(url.pathname.split("/")[2] ?? "");
+  if (url.pathname === "/sessions" && req.method === "GET") {
+    return json({ status: "success", data: [...sessions.values()] });
+  }
+  if (url.pathname === "/sessions" && req.method === "POST") {
+    return req.json().then((b: { sessionId: string }) => {
+      if (sessions.has(b.sessionId)) {
+        return json({ status: "error", error: `Session ${b.sessionId} already exists` }, 409);
+      }
+      const s = {
+        id: b.sessionId,
+        status: "qr_waiting",
+        qrCode: "2@raw-qr-text,xyz",
+        createdAt: new Date().toISOString(),
+      };
+      sessions.set(b.sessionId, s);
+      return json({ status: "success", data: s }, 201);
+    });
+  }
+  const s = sessions.get(id);
+  if (!s) return json({ status: "error", error: `Session ${id} not found` }, 404);
+  if (req.method === "DELETE") {
+    sessions.delete(id);
+    return new Response(null, { status: 204 });
+  }
+  return json({ status: "success", data: s });
+}
+
+Deno.test.beforeAll(async () => {
+  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
+  bridge = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, fakeBridge);
+  deps = await testDeps(
+    testConfig({ database: pg.url, redis: rd.url, bridge: `http://127.0.0.1:${bridge.addr.port}` }),
+  );
+  app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  app.route(
+    "/api/v1",
+    adminRoutes(deps, { queueRoutes: queueRoutes(deps), sessionRoutes: sessionRoutes(deps) }),
+  );
+  admin = await issueAdminToken(deps.config.adminJwtSecret, "admin");
+  sessions.set("main", {
+    id: "main",
+    status: "connected",
+    phoneNumber: "1234567890",
+    name: "Zapa",
+    connectedAt: new Date().toISOString(),
+  });
+});
+
+Deno.test.afterAll(async () => {
+  await deps?.sql.end({ timeout: 1 });
+  deps?.redis.disconnect();
+  await bridge?.shutdown();
+  await rd?.stop();
+  await pg?.destroy();
+});
+
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+) {
+  const res = await app.request(`/api/v1/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${options.token ?? admin}` },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+Deno.test("admin queue: needs an admin token; a user token is 403", async () => {
+  assert.equal((await call("GET", "/queue", { token: "nope" })).status, 401);
+  const user = await issueUserToken(deps.config.jwtSecret, { id: 1, phone_number: "+15550000001" });
+  assert.equal((await call("GET", "/queue", { token: user })).status, 403);
+  assert.equal((await call("POST", "/queue/clear-failed", { token: user })).status, 403);
+});
+
+Deno.test("admin queue: counts, dead letters, requeue and clear", async () => {
+  await deps.redis.flushall();
+  const empty = await call("GET", "/queue");
+  assert.equal(empty.status, 200);
+  assert.deepEqual(empty.body, {
+    queued: 0,
+    processing: 0,
+    failed: 0,
+    total: 0,
+    inbound: { queued: 0, processing: 0, failed: 0 },
+    outbound: { queued: 0, processing: 0, failed: 0 },
+  });
+
+  for (
+    const [id, to] of [["reply:1", "+15550000001"], ["reply:2", "+15550000001"], [
+      "auth:3",
+      "+15550000002",
+    ]]
+  ) {
+    await enqueueOutbound(deps.redis, {
+      id: id!,
+      kind: id!.startsWith("auth") ? "auth_code" : "reply",
+      to: to!,
+      text: "x",
+    });
+  }
+  const [first] = await claimDue(deps.redis, { max: 1, leaseMs: 60_000, owner: "t" });
+  let counts = await queueCounts(deps);
+  assert.deepEqual(counts.outbound, { queued: 2, processing: 1, failed: 0 });
+
+  await deadLetterJob(
+    deps.redis,
+    { ...first!, attempts: 3, permanentFailures: 3 },
+    "bridge 422: nope",
+  );
+  await deps.redis.hset(
+    INBOUND_DEAD,
+    "1-0",
+    JSON.stringify({ event: JSON.stringify({ kind: "message" }), attempts: 3, last_error: "bad" }),
+  );
+  counts = await queueCounts(deps);
+  assert.deepEqual(counts.outbound, { queued: 2, processing: 0, failed: 1 });
+  assert.deepEqual(counts.inbound, { queued: 0, processing: 0, failed: 1 });
+  assert.equal(counts.total, counts.queued + counts.processing + counts.failed);
+
+  const failed = await call("GET", "/queue/failed");
+  assert.equal(failed.status, 200);
+  const items = failed.body.items as { queue: string; attempts: number; last_error: string }[];
+  assert.equal(items.length, 2);
+  assert.ok(
+    items.some((i) =>
+      i.queue === "outbound" && i.attempts === 3 && i.last_error === "bridge 422: nope"
+    ),
+  );
+  assert.ok(items.some((i) => i.queue === "inbound" && i.last_error === "bad"));
+
+  const requeued = await call("POST", "/queue/requeue-failed");
+  assert.deepEqual(requeued.body, { requeued: 2 });
+  counts = await queueCounts(deps);
+  assert.equal(counts.outbound.failed, 0);
+  assert.equal(counts.outbound.queued, 3);
+  assert.equal(await deps.redis.hget(OUT.job(first!.id), "attempts"), "0");
+
+  const [again] = await claimDue(deps.redis, { max: 1, leaseMs: 60_000, owner: "t" });
+  await deadLetterJob(deps.redis, { ...again!, attempts: 3, permanentFailures: 3 }, "x");
+  assert.deepEqual((await call("POST", "/queue/clear-failed")).body, { cleared: 1 });
+  assert.equal((await queueCounts(deps)).failed, 0);
+});
+
+Deno.test("admin sessions: list, create with a PNG QR, 409, get, delete, 404", async () => {
+  const list = await call("GET", "/sessions");
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.body.sessions[0], {
+    id: "main",
+    status: "connected",
+    phone_number: "+1234567890",
+    name: "Zapa",
+    connected_at: sessions.get("main")!.connectedAt,
+    qr_code: null,
+    qr_expires_at: null,
+    is_main: true,
+  });
+  const [mirrored] = await deps
+    .sql`SELECT status, session_type FROM sessions WHERE bridge_session_id = 'main'`;
+  assert.deepEqual({ ...mirrored }, { status: "connected", session_type: "main" });
+
+  const created = await call("POST", "/sessions", { body: { session_id: "second" } });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.status, "qr_pending");
+  assert.match(created.body.qr_code, /^data:image\/png;base64,/);
+  assert.equal(created.body.is_main, false);
+
+  assert.equal((await call("POST", "/sessions", { body: { session_id: "second" } })).status, 409);
+  assert.equal((await call("POST", "/sessions", { body: { session_id: "bad id!" } })).status, 422);
+  assert.equal((await call("GET", "/sessions/second")).body.id, "second");
+  assert.equal((await call("DELETE", "/sessions/second")).status, 204);
+  const gone = await call("GET", "/sessions/second");
+  assert.equal(gone.status, 404);
+  assert.ok(typeof gone.body.detail === "string");
+});
+
+Deno.test("admin sessions: the bridge failing is 502", async () => {
+  bridgeDown = true;
+  try {
+    const res = await call("GET", "/sessions");
+    assert.equal(res.status, 502);
+    assert.ok(typeof res.body.detail === "string");
+  } finally {
+    bridgeDown = false;
+  }
+});
