@@ -117,6 +117,7 @@ export class IngestWorker {
   async #process(entries: Entry[]): Promise<void> {
     const outcomes: Promise<[string, Outcome]>[] = [];
     const receipts: [string, StatusEvent][] = [];
+    const senders = new Map<string, Promise<void>>();
     for (const [id, fields] of entries) {
       // An entry deleted while still pending has no fields left: nothing to store.
       if (fields.length === 0) {
@@ -135,12 +136,16 @@ export class IngestWorker {
         continue;
       }
       const message = event;
-      outcomes.push(
+      // Different senders are stored concurrently; one sender's messages keep stream order.
+      const previous = senders.get(message.from) ?? Promise.resolve();
+      const stored = previous.then(() =>
         this.#guard([[id, fields]], async () => {
-          const stored = await storeInbound(this.deps.sql, this.deps.config, message);
-          if (stored?.pending) this.options.onPending(stored.userId);
-        }).then((o) => [id, o]),
+          const row = await storeInbound(this.deps.sql, this.deps.config, message);
+          if (row?.pending) this.options.onPending(row.userId);
+        })
       );
+      senders.set(message.from, stored.then(() => {}));
+      outcomes.push(stored.then((o) => [id, o]));
     }
     if (receipts.length > 0) {
       const batch = receipts.map(([id, e]) => [id, ["e", JSON.stringify(e)]] as Entry);

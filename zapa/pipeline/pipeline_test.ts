@@ -149,3 +149,16 @@ Deno.test("pipeline: messages not due an answer are stored only", async () => {
   }, { message: "two stored rows without agent work" });
   assert.equal(sentTo(from).length, 0);
 });
+
+Deno.test("pipeline: one user's messages are answered and delivered in order", async () => {
+  const from = phone();
+  const base = Date.now();
+  for (let i = 1; i <= 4; i++) {
+    const res = await post(
+      zapwMessage({ from, text: `m${i}`, messageId: `O${i}-${from}`, timestamp: base + i }),
+    );
+    await res.body?.cancel();
+  }
+  await eventually(() => sentTo(from).length === 4, { message: "four replies" });
+  assert.deepEqual(sentTo(from).map((s) => s.text), ["echo: m1", "echo: m2", "echo: m3", "echo: m4"]);
+});
