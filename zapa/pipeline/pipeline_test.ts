@@ -160,5 +160,10 @@ Deno.test("pipeline: one user's messages are answered and delivered in order", a
     await res.body?.cancel();
   }
   await eventually(() => sentTo(from).length === 4, { message: "four replies" });
-  assert.deepEqual(sentTo(from).map((s) => s.text), ["echo: m1", "echo: m2", "echo: m3", "echo: m4"]);
+  assert.deepEqual(sentTo(from).map((s) => s.text), [
+    "echo: m1",
+    "echo: m2",
+    "echo: m3",
+    "echo: m4",
+  ]);
 });
