@@ -32,6 +32,7 @@ Deno.test.afterAll(async () => {
 
 interface Trace {
   vusCreated: number;
+  started: number;
   iterations: Map<number, number>;
   dropped: number;
   interrupted: number;
@@ -64,6 +65,7 @@ async function trace(s: Scenario, iterationMs: number | ((vu: number) => number)
     },
     iterate: async (vu) => {
       vu.busy = true;
+      t.started++;
       const c = new AbortController();
       controllers.set(vu.id, c);
       const ms = typeof iterationMs === "number" ? iterationMs : iterationMs(vu.id);
@@ -160,8 +162,9 @@ Deno.test("load runner: constant-arrival-rate starts iterations at the rate", as
     maxVUs: 10,
   });
   const t = await trace(s, 5);
-  assert.ok(total(t) >= 48 && total(t) <= 50, `iterations: ${total(t)}`);
-  assert.equal(t.dropped, 0);
+  // Every one of the 50 arrivals either started or was dropped; on a quiet box none drop.
+  assert.equal(t.started + t.dropped, 50);
+  assert.ok(t.started >= 45, `started ${t.started}, dropped ${t.dropped}`);
   assert.ok(t.vusCreated <= 10);
 });
 
@@ -178,7 +181,7 @@ Deno.test("load runner: constant-arrival-rate drops iterations when no VU is fre
   const t = await trace(s, 300);
   assert.equal(t.vusCreated, 2);
   assert.equal(peak, 2);
-  assert.equal(total(t) + t.dropped, 20, `started ${total(t)}, dropped ${t.dropped}`);
+  assert.equal(t.started + t.dropped, 20, `started ${t.started}, dropped ${t.dropped}`);
   assert.ok(t.dropped >= 10, `dropped ${t.dropped}`);
 });
 
