@@ -44,6 +44,7 @@ interface Trace {
 async function trace(s: Scenario, iterationMs: number | ((vu: number) => number)): Promise<Trace> {
   const t: Trace = {
     vusCreated: 0,
+    started: 0,
     iterations: new Map(),
     dropped: 0,
     interrupted: 0,
