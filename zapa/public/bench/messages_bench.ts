@@ -126,7 +126,9 @@ try {
     const sample = await first.json();
     if (first.status !== 200) throw new Error(`${name}: ${first.status} ${JSON.stringify(sample)}`);
     await load(path, token, RATE, 3); // warm-up (JIT, pools, caches), not recorded
+    const loadBefore = Deno.loadavg()[0]!;
     const { latencies, errors, elapsed, total } = await load(path, token, RATE, SECONDS);
+    const machine = `load ${loadBefore.toFixed(1)}→${Deno.loadavg()[0]!.toFixed(1)}`;
     latencies.sort((a, b) => a - b);
     const info = "total" in sample
       ? `total=${sample.total}`
@@ -134,15 +136,17 @@ try {
     rows.push(
       `| ${name} | ${(total / elapsed).toFixed(0)} | ${percentile(latencies, 50).toFixed(2)} | ${
         percentile(latencies, 95).toFixed(2)
-      } | ${percentile(latencies, 99).toFixed(2)} | ${errors} | ${info} |`,
+      } | ${percentile(latencies, 99).toFixed(2)} | ${errorText(errors)} | ${info} | ${machine} |`,
     );
     console.log(rows.at(-1));
   }
   console.log(
     `\n${MESSAGES} messages for one user, ${USERS} users, ${RATE} req/s × ${SECONDS} s each`,
   );
-  console.log("| scenario | achieved req/s | p50 ms | p95 ms | p99 ms | errors | result |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log(
+    "| scenario | achieved req/s | p50 ms | p95 ms | p99 ms | non-200 | result | machine |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
 } finally {
   try {
@@ -153,10 +157,15 @@ try {
   await pg.stop();
 }
 
+function errorText(errors: Record<number, number>): string {
+  const parts = Object.entries(errors).map(([status, n]) => `${n}×${status}`);
+  return parts.length ? parts.join(" ") : "0";
+}
+
 /** Open-loop load: requests start on schedule whatever the previous ones are doing. */
 async function load(path: string, token: string, rate: number, seconds: number) {
   const latencies: number[] = [];
-  let errors = 0;
+  const errors: Record<number, number> = {};
   const total = rate * seconds;
   const started = performance.now();
   const inflight: Promise<void>[] = [];
@@ -170,7 +179,7 @@ async function load(path: string, token: string, rate: number, seconds: number) 
         headers: { authorization: `Bearer ${token}` },
       });
       await res.arrayBuffer();
-      if (res.status !== 200) errors++;
+      if (res.status !== 200) errors[res.status] = (errors[res.status] ?? 0) + 1;
       // Open loop: sends never wait for earlier answers, so a stalled server cannot hide.
       latencies.push(performance.now() - t);
     })());
