@@ -34,17 +34,19 @@ export async function messageStats(
   const now = options.now ?? new Date();
   // Totals come from the per-day counters kept by triggers (migration 010), so they stay fast
   // for users with millions of rows; first/last are two probes of the (user_id, created_at) index.
-  const [totals] = await sql<
-    { total: number; sent: number; received: number }[]
-  >`SELECT coalesce(sum(count), 0)::bigint AS total,
-           coalesce(sum(count) FILTER (WHERE direction = 'inbound'), 0)::bigint AS sent,
-           coalesce(sum(count) FILTER (WHERE direction = 'outbound'), 0)::bigint AS received
-      FROM message_day_counts WHERE user_id = ${userId}`;
-  const [bounds] = await sql<{ first: Date | null; last: Date | null }[]>`SELECT
+  const [[totals], [bounds], daily] = await Promise.all([
+    sql<{ total: number; sent: number; received: number }[]>`SELECT
+        coalesce(sum(count), 0)::bigint AS total,
+        coalesce(sum(count) FILTER (WHERE direction = 'inbound'), 0)::bigint AS sent,
+        coalesce(sum(count) FILTER (WHERE direction = 'outbound'), 0)::bigint AS received
+      FROM message_day_counts WHERE user_id = ${userId}`,
+    sql<{ first: Date | null; last: Date | null }[]>`SELECT
       (SELECT created_at FROM messages WHERE user_id = ${userId}
         ORDER BY created_at ASC, id ASC LIMIT 1) AS first,
       (SELECT created_at FROM messages WHERE user_id = ${userId}
-        ORDER BY created_at DESC, id DESC LIMIT 1) AS last`;
+        ORDER BY created_at DESC, id DESC LIMIT 1) AS last`,
+    options.daily ? dailyCounts(sql, userId, now) : Promise.resolve(undefined),
+  ]);
   const total = Number(totals?.total ?? 0);
   const first = bounds?.first ?? null;
   const days = first ? Math.max(1, Math.floor((now.getTime() - first.getTime()) / DAY_MS)) : 1;
@@ -56,7 +58,7 @@ export async function messageStats(
     last_message_date: bounds?.last ? bounds.last.toISOString() : null,
     average_messages_per_day: Math.round((total / days) * 100) / 100,
   };
-  if (options.daily) stats.daily = await dailyCounts(sql, userId, now);
+  if (daily) stats.daily = daily;
   return stats;
 }
 
