@@ -11,6 +11,7 @@ import {
   assertExactlyOneReplyEach,
   injectDuring,
   OUTAGE_SECONDS,
+  stackReady,
   talkers,
   waitForReadiness,
   withServiceDown,
@@ -148,7 +149,7 @@ suiteTest(
     } finally {
       await control.start("redis");
     }
-    await waitForReadiness(target.urls.private, { ready: true }, 30_000);
+    await stackReady();
   },
 );
 
