@@ -26,7 +26,10 @@ Deno.test.afterAll(async () => {
 });
 
 /** Runs `load/run.ts` in a child process that dies with this one (setpriv --pdeathsig). */
-async function runner(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runner(
+  args: string[],
+  opts: { engine?: string; path?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command("setpriv", {
     args: [
       "--pdeathsig",
@@ -39,14 +42,19 @@ async function runner(args: string[]): Promise<{ code: number; stdout: string; s
       `--allow-env=${ENV_NAMES.join(",")}`,
       "--allow-read=load,.zapa",
       `--allow-write=${out}`,
+      "--allow-run=k6",
       "load/run.ts",
       "--engine",
-      "deno",
+      opts.engine ?? "deno",
       "--out",
       out,
       ...args,
     ],
-    env: { NO_COLOR: "1", ZAPA_STACK_FILE: ".zapa/no-such-stack-for-load-tests.json" },
+    env: {
+      NO_COLOR: "1",
+      ZAPA_STACK_FILE: ".zapa/no-such-stack-for-load-tests.json",
+      ...(opts.path ? { PATH: opts.path } : {}),
+    },
     stdout: "piped",
     stderr: "piped",
   });
@@ -199,6 +207,40 @@ Deno.test("load runner: scripts without target URLs fail with an explanation", a
   const r = await runner(["load/user_journey.ts", "--profile", "smoke"]);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stderr, /PUBLIC_URL and BRIDGE_URL are required/);
+});
+
+Deno.test("load runner: with a k6 binary on PATH the run is handed to k6 run", async () => {
+  const bin = await Deno.makeTempDir({ prefix: "zapa-fake-k6-" });
+  try {
+    // A stand-in k6: reports an old version (so TypeScript needs the enhanced mode),
+    // records its arguments and fails thresholds the way k6 does.
+    await Deno.writeTextFile(
+      `${bin}/k6`,
+      `#!/bin/sh\nif [ "$1" = version ]; then echo "k6 v0.52.0 (go1.22, linux/amd64)"; exit 0; fi\n` +
+        `echo "$@" > "${bin}/args"; echo "K6_WEB_DASHBOARD_EXPORT=$K6_WEB_DASHBOARD_EXPORT" >> "${bin}/args"; exit 99\n`,
+    );
+    await Deno.chmod(`${bin}/k6`, 0o755);
+    const r = await runner(
+      ["load/user_journey.ts", "--profile", "ci", "-e", "PUBLIC_URL=http://x"],
+      {
+        engine: "auto",
+        path: `${bin}:/usr/bin:/bin`,
+      },
+    );
+    assert.equal(r.code, 99, r.stderr);
+    assert.match(r.stderr, /using v0\.52\.0 from PATH/);
+    const args = await Deno.readTextFile(`${bin}/args`);
+    assert.match(
+      args,
+      new RegExp(
+        `^run --summary-export ${out}/user_journey.json --compatibility-mode=experimental_enhanced`,
+      ),
+    );
+    assert.match(args, /-e PROFILE=ci -e PUBLIC_URL=http:\/\/x load\/user_journey\.ts/);
+    assert.match(args, new RegExp(`K6_WEB_DASHBOARD_EXPORT=${out}/user_journey.html`));
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
 });
 
 Deno.test("load runner: deno task load grants the env names the runner reads", async () => {
