@@ -5,7 +5,7 @@
  * Exit codes are k6's: 0 passed, 99 thresholds crossed (see runner/cli.ts for the rest).
  */
 
-import { outputPaths, parseArgs, processEnv, resolveEnv, stackEnv, USAGE } from "./runner/cli.ts";
+import { outputPaths, parseArgs, processEnv, resolveEnv, USAGE } from "./runner/cli.ts";
 import { findK6, runWithK6 } from "./runner/k6_binary.ts";
 import { banner, EXIT, RunError, runTest } from "./runner/engine.ts";
 import { buildSummaryData, DEFAULT_TREND_STATS, legacyExport } from "./runner/summary.ts";
@@ -50,11 +50,9 @@ async function main(): Promise<number> {
     const k6 = await findK6();
     if (k6) {
       console.error(`using ${k6.version} from PATH`);
-      const overrides = {
-        ...(await stackEnv(proc.ZAPA_STACK_FILE ?? ".zapa/stack.json")),
-        ...(args.profile ? { PROFILE: args.profile } : {}),
-        ...args.env,
-      };
+      // k6 sees the process environment itself; pass what we added: stack URLs, aliases,
+      // the profile and -e values.
+      const overrides = Object.fromEntries(Object.entries(env).filter(([k, v]) => proc[k] !== v));
       await Deno.mkdir(args.outDir, { recursive: true });
       return await runWithK6(k6, {
         script: args.script,
