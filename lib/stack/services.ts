@@ -97,6 +97,8 @@ export function zapaEnv(wiring: Wiring): Record<string, string> {
     ZAPA_AUTH_TEST_CODE: AUTH_TEST_CODE,
     OUTBOUND_RETRY_MAX_MS: "2000",
     LLM_RETRY_BASE_MS: "100",
+    // Beyond the contract's test profile: a hanging provider costs 4 × 5 s, not 4 × 30 s.
+    LLM_TIMEOUT_MS: "5000",
     RECOVERY_INTERVAL_MS: "1000",
     AUTH_CODE_RATE_PER_IP_HOUR: "100000",
     OPENAI_BASE_URL: `${llm}/v1`,

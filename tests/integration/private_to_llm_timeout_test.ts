@@ -1,7 +1,7 @@
 /**
  * Integration, private → LLM: the timeout path (contract §6.3, §11 "mock-hang: the request
- * times out"). In a file of its own so `--parallel` runs it beside the rest: with the test
- * profile's LLM_TIMEOUT_MS left at the 30 s default it takes about two minutes.
+ * times out"). In a file of its own so `--parallel` runs it beside the rest: 1 call + 3 retries,
+ * each cut off after the stack's LLM_TIMEOUT_MS (5 s in the harness's test profile).
  */
 import assert from "node:assert/strict";
 import {
@@ -16,8 +16,8 @@ import {
 import { suiteTest } from "../../lib/target.ts";
 import { storedReply, UNAVAILABLE } from "./helpers.ts";
 
-/** The stack's LLM_TIMEOUT_MS: the test profile does not set it, so the 30 s default holds. */
-const LLM_TIMEOUT_MS = 30_000;
+/** The stack's LLM_TIMEOUT_MS, as `lib/stack/services.ts` sets it for the test profile. */
+const LLM_TIMEOUT_MS = 5_000;
 
 suiteTest(
   "integration: a hanging provider times out and the user gets the unavailable reply",
