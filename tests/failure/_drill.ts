@@ -99,6 +99,8 @@ export async function assertExactlyOneReplyEach(
      * accepted inside this window (ms since the epoch) — the moments around a kill -9.
      */
     crashWindow?: { from: number; to: number };
+    /** Runs once every message is answered, before the markers (e.g. ends an LLM outage). */
+    beforeMarkers?: () => Promise<void>;
   },
 ): Promise<{ repeatedInCrashWindow: string[] }> {
   const repeatedInCrashWindow: string[] = [];
@@ -117,67 +119,85 @@ export async function assertExactlyOneReplyEach(
     (await bridgeControl.sent({ to: phone, since: options.since })).items;
   const sentTexts = async (phone: string) => (await sentItems(phone)).map((i) => i.text ?? "");
 
+  // Texts may repeat (an LLM outage answers every message with the same sentence), so every
+  // count below is per text: `need` replies for the messages that must be answered, up to
+  // `need + may` with the unacknowledged ones.
+  const tally = (list: string[]) => {
+    const counts = new Map<string, number>();
+    for (const t of list) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return counts;
+  };
+  const missing = (want: Map<string, number>, texts: string[]) => {
+    const have = tally(texts);
+    return [...want].filter(([t, n]) => (have.get(t) ?? 0) < n).map(([t, n]) =>
+      `${JSON.stringify(t)} ×${n - (have.get(t) ?? 0)}`
+    );
+  };
+
   for (const [phone, { must }] of byPhone) {
+    const want = tally(must);
+    let texts: string[] = [];
     await eventually(async () => {
-      const texts = await sentTexts(phone);
-      return must.every((t) => texts.includes(t));
+      texts = await sentTexts(phone);
+      return missing(want, texts).length === 0;
     }, {
       timeoutMs,
       message: `a reply to each of ${must.length} message(s) from ${phone}`,
-      onTimeout: async () => {
-        const texts = await sentTexts(phone);
-        return `missing: ${
-          JSON.stringify(must.filter((t) => !texts.includes(t)))
-        }\n${await logs()}`;
-      },
+      onTimeout: async () =>
+        `missing: ${missing(want, texts).join(", ")}\nseen: ${
+          JSON.stringify(texts)
+        }\n${await logs()}`,
     });
   }
   // Markers: each user's next message is answered after everything it sent before was
   // ingested, so a duplicate of an earlier reply would already be in the journal by then.
+  await options.beforeMarkers?.();
   const marker = expected("marker after recovery");
   for (const [phone, { must, may }] of byPhone) {
     await sendWhatsApp(phone, "marker after recovery");
-    await eventually(async () => (await sentTexts(phone)).includes(marker), {
+    // The marker's reply is one more wanted text (it may equal the others, e.g. "unavailable").
+    const want = tally([...must, marker]);
+    let seen: string[] = [];
+    await eventually(async () => {
+      seen = await sentTexts(phone);
+      return missing(want, seen).length === 0;
+    }, {
       timeoutMs,
       message: `the marker reply to ${phone}`,
-      onTimeout: logs,
+      onTimeout: async () => `seen: ${JSON.stringify(seen)}\n${await logs()}`,
     });
     const items = await sentItems(phone);
     const texts = items.map((i) => i.text ?? "");
-    const count = (t: string) => texts.filter((x) => x === t).length;
+    const have = tally(texts);
+    const need = want;
+    const extra = tally(may);
     const inCrashWindow = (t: string) => {
       const first = items.find((i) => i.text === t);
       const at = first ? Date.parse(first.at) : NaN;
       const w = options.crashWindow;
       return w !== undefined && at >= w.from && at <= w.to;
     };
-    const allowed = (t: string, max: number) => {
-      const n = count(t);
-      if (n === max + 1 && inCrashWindow(t)) {
-        repeatedInCrashWindow.push(t);
-        return true;
+    const problems: string[] = [];
+    for (const t of new Set([...must, ...may, marker])) {
+      const n = have.get(t) ?? 0;
+      const min = need.get(t) ?? 0;
+      const max = min + (extra.get(t) ?? 0);
+      if (n === max + 1 && inCrashWindow(t)) repeatedInCrashWindow.push(t);
+      else if (n < min || n > max) {
+        problems.push(
+          `${JSON.stringify(t)}: expected ${min === max ? min : `${min}–${max}`}, saw ${n}`,
+        );
       }
-      return n <= max;
-    };
-    for (const t of must) {
-      assert.ok(
-        count(t) >= 1 && allowed(t, 1),
-        `exactly one ${JSON.stringify(t)} to ${phone}: ${
-          JSON.stringify(items.map((i) => [i.text, i.at]))
-        }`,
-      );
-    }
-    for (const t of may) {
-      assert.ok(
-        allowed(t, 1),
-        `at most one ${JSON.stringify(t)} to ${phone}: ${
-          JSON.stringify(items.map((i) => [i.text, i.at]))
-        }`,
-      );
     }
     const known = new Set([...must, ...may, marker]);
     const unexpected = texts.filter((t) => !known.has(t));
-    assert.deepEqual(unexpected, [], `unexpected sends to ${phone}`);
+    if (unexpected.length > 0) problems.push(`unexpected sends: ${JSON.stringify(unexpected)}`);
+    if (problems.length > 0) {
+      assert.fail(
+        `exactly one reply per message to ${phone}:\n  ${problems.join("\n  ")}\n` +
+          `journal: ${JSON.stringify(items.map((i) => [i.text, i.at]))}\n${await logs()}`,
+      );
+    }
   }
   return { repeatedInCrashWindow };
 }

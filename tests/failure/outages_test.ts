@@ -167,11 +167,16 @@ suiteTest(
         seconds: Math.min(OUTAGE_SECONDS, 10),
         label: "llm outage",
       });
+      // Every reply during the outage is the same sentence, so the markers go out after the
+      // outage: their distinct answer then proves nothing more was due before them.
       await assertExactlyOneReplyEach(injected, {
         since,
-        expectText: () =>
-          "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.",
+        expectText: (text) =>
+          text === "marker after recovery"
+            ? `You said: "${text}"`
+            : "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.",
         services: ["private", "llm"],
+        beforeMarkers: () => llm.faults({}).then(() => {}),
       });
     } finally {
       await llm.faults({});
