@@ -58,13 +58,20 @@ const run = Date.now() % 1_000_000;
 const latencies: number[] = [];
 const pending: Promise<void>[] = [];
 let failures = 0;
+const reasons = new Map<string, number>();
 const started = performance.now();
 for (let i = 0; i < COUNT; i++) {
   const due = started + (i * 1000) / RATE;
   const wait = due - performance.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const phone = `+1998${String(run).padStart(6, "0")}${String(i % 10_000).padStart(4, "0")}`;
-  pending.push(sample(phone).then((ms) => void latencies.push(ms), () => void failures++));
+  pending.push(
+    sample(phone).then((ms) => void latencies.push(ms), (error) => {
+      failures++;
+      const reason = String((error as Error).message).replace(/\+\d+/g, "<phone>");
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }),
+  );
 }
 await Promise.all(pending);
 latencies.sort((a, b) => a - b);
@@ -76,3 +83,5 @@ console.log(
     percentile(latencies, 95).toFixed(1)
   } | ${percentile(latencies, 99).toFixed(1)} | ${latencies.at(-1)?.toFixed(1)} |`,
 );
+if (reasons.size) console.log("failures:", Object.fromEntries(reasons));
+console.log(`machine load average (1 min): ${Deno.loadavg()[0]?.toFixed(1)}`);
