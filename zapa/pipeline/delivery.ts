@@ -14,9 +14,11 @@ import {
   completeJob,
   deadLetterJob,
   type LeasedJob,
+  markAttempt,
   markSent,
   nextDueAt,
   retryJob,
+  takeOrphanReceipt,
 } from "./outbound_store.ts";
 import { OUT } from "./outbound_queue.ts";
 import type { StatusParking } from "./statuses.ts";
@@ -33,6 +35,11 @@ export interface DeliveryOptions {
 }
 
 const IDLE_WAIT_MS = 1_000;
+/**
+ * How long a send left in doubt by a crash waits for the bridge's receipt before it is sent
+ * again: longer than the bridge's webhook retries (zapw: 3 attempts, 1 s then 2 s apart).
+ */
+export const IN_DOUBT_WINDOW_MS = 5_000;
 
 export class DeliveryWorker {
   #signal = new Signal();
@@ -142,6 +149,7 @@ export class DeliveryWorker {
       await completeJob(redis, job);
       return;
     }
+    if (job.attemptAt !== null && await this.#inDoubt(job)) return;
     const now = Date.now();
     if (job.expiresAt !== null && now >= job.expiresAt) {
       log.info("delivery: job expired", { job: job.id, kind: job.kind });
@@ -196,6 +204,42 @@ export class DeliveryWorker {
       retry_in_ms: delay,
     });
     await retryJob(redis, next, { dueAt: Date.now() + delay, lastError: result.error });
+  }
+
+  /**
+   * An earlier holder claimed this job and died before recording the outcome: the bridge may
+   * or may not have taken the send. A receipt for an id nobody recorded, arriving after that
+   * claim, is the evidence it did; wait a few seconds for one (the bridge retries webhooks)
+   * before sending again. True when the job was settled or postponed.
+   */
+  async #inDoubt(job: LeasedJob): Promise<boolean> {
+    const { redis, sql } = this.deps;
+    const waId = await takeOrphanReceipt(redis, job.attemptAt!, async (id) => {
+      if (await redis.exists(OUT.known(id))) return true;
+      return (await sql`SELECT 1 FROM messages WHERE whatsapp_message_id = ${id}`).length > 0;
+    });
+    if (waId !== null) {
+      log.warn("delivery: in-doubt send settled by a bridge receipt", { job: job.id, wa_id: waId });
+      if (job.kind === "auth_code") {
+        await completeJob(redis, job, { marker: waId });
+      } else {
+        await markSent(redis, job.id, waId);
+        await this.#recordSent(job, waId);
+        await completeJob(redis, job);
+      }
+      return true;
+    }
+    if (Date.now() < job.attemptAt! + IN_DOUBT_WINDOW_MS) {
+      await retryJob(redis, job, {
+        dueAt: Date.now() + 250,
+        lastError: job.lastError,
+        keepAttempt: true,
+      });
+      return true;
+    }
+    log.info("delivery: no evidence an in-doubt send arrived, sending again", { job: job.id });
+    await markAttempt(redis, job.id);
+    return false;
   }
 
   /** Writes the WhatsApp id and `sent` (forward only), then any receipt parked for the id. */

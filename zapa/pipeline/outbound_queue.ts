@@ -6,8 +6,8 @@
  * ordered set `rq:{to}` (score = enqueue sequence) so one stuck recipient blocks nobody else;
  * `due` holds recipients whose head job may be tried (score = when), `processing` the
  * recipients leased by a worker (score = lease expiry), `jobs` every live job (score = enqueue
- * time, for counts and age), `failed` the dead letters, `sent:{id}` the send-once markers and
- * `wake` a one-item list that blocking workers wait on.
+ * time, for counts and age), `failed` the dead letters, `sent:{id}` the send-once markers,
+ * `attempt:{id}` the in-doubt markers and `wake` a one-item list that blocking workers wait on.
  */
 import type { Redis } from "../redis.ts";
 import { defineScript, runScript } from "./redis_script.ts";
@@ -37,6 +37,12 @@ export const OUT = {
   jobs: "zapa:out:jobs",
   failed: "zapa:out:failed",
   sent: (id: string) => `zapa:out:sent:${id}`,
+  /** Set just before a send; outlives a crash mid-send, so the next holder knows it is in doubt. */
+  attempt: (id: string) => `zapa:out:attempt:${id}`,
+  /** WhatsApp ids this system sent (auth codes have no row to find them by). */
+  known: (waId: string) => `zapa:out:known:${waId}`,
+  /** Receipts for ids nobody has recorded yet (score = arrival): evidence for in-doubt sends. */
+  orphans: "zapa:out:orphans",
   wake: "zapa:out:wake",
 } as const;
 

@@ -20,9 +20,13 @@ export interface LeasedJob {
   lastError: string;
   /** The WhatsApp id recorded by an earlier send of this job (send-once marker), if any. */
   sentMarker: string | null;
+  /** When an earlier holder started a send whose outcome it never recorded (ms), if any. */
+  attemptAt: number | null;
 }
 
-// ARGV: now, lease_until, max, owner
+// Claiming a job also stamps its attempt marker; a marker already there means an earlier
+// holder died (or lost its lease) after claiming, possibly mid-send. ARGV: now, lease_until,
+// max, owner
 const CLAIM = defineScript(`
 local rs = redis.call('ZRANGEBYSCORE', 'zapa:out:due', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
@@ -44,6 +48,13 @@ for _, r in ipairs(rs) do
       table.insert(job, 'sent_marker')
       table.insert(job, marker)
     end
+    local attempt = redis.call('GET', 'zapa:out:attempt:' .. head)
+    if attempt then
+      table.insert(job, 'attempt_at')
+      table.insert(job, attempt)
+    else
+      redis.call('SET', 'zapa:out:attempt:' .. head, ARGV[1], 'EX', 3600)
+    end
     table.insert(out, job)
   end
 end
@@ -53,7 +64,11 @@ return out
 // ARGV: recipient, job id, now, marker ('' = none), marker ttl s
 const COMPLETE = defineScript(`
 local r, id = ARGV[1], ARGV[2]
-if ARGV[4] ~= '' then redis.call('SET', 'zapa:out:sent:' .. id, ARGV[4], 'EX', tonumber(ARGV[5])) end
+if ARGV[4] ~= '' then
+  redis.call('SET', 'zapa:out:sent:' .. id, ARGV[4], 'EX', tonumber(ARGV[5]))
+  redis.call('SET', 'zapa:out:known:' .. ARGV[4], id, 'EX', 3600)
+end
+redis.call('DEL', 'zapa:out:attempt:' .. id)
 redis.call('ZREM', 'zapa:out:rq:' .. r, id)
 redis.call('DEL', 'zapa:out:job:' .. id)
 redis.call('ZREM', 'zapa:out:jobs', id)
@@ -63,9 +78,10 @@ if redis.call('ZCARD', 'zapa:out:rq:' .. r) > 0 then redis.call('ZADD', 'zapa:ou
 return 1
 `);
 
-// ARGV: recipient, job id, due_at, attempts, permanent_failures, last_error
+// ARGV: recipient, job id, due_at, attempts, permanent_failures, last_error, keep_attempt
 const RETRY = defineScript(`
 local r, id = ARGV[1], ARGV[2]
+if ARGV[7] ~= '1' then redis.call('DEL', 'zapa:out:attempt:' .. id) end
 if redis.call('EXISTS', 'zapa:out:job:' .. id) == 1 then
   redis.call('HSET', 'zapa:out:job:' .. id, 'attempts', ARGV[4], 'permanent_failures', ARGV[5],
     'last_error', ARGV[6])
@@ -79,6 +95,7 @@ return 1
 // ARGV: recipient, job id, now, attempts, permanent_failures, last_error
 const DEAD_LETTER = defineScript(`
 local r, id = ARGV[1], ARGV[2]
+redis.call('DEL', 'zapa:out:attempt:' .. id)
 redis.call('HSET', 'zapa:out:job:' .. id, 'attempts', ARGV[4], 'permanent_failures', ARGV[5],
   'last_error', ARGV[6], 'failed_at', ARGV[3])
 redis.call('ZREM', 'zapa:out:rq:' .. r, id)
@@ -142,6 +159,7 @@ function toJob(flat: string[]): LeasedJob {
     permanentFailures: Number(h.permanent_failures ?? 0),
     lastError: h.last_error ?? "",
     sentMarker: h.sent_marker ?? null,
+    attemptAt: num(h.attempt_at),
   };
 }
 
@@ -150,7 +168,34 @@ export const SENT_MARKER_TTL_S = 8 * 86_400;
 
 /** Records the send-once marker on its own (before the row is written). */
 export async function markSent(redis: Redis, jobId: string, waId: string): Promise<void> {
-  await redis.set(OUT.sent(jobId), waId || "-", "EX", SENT_MARKER_TTL_S);
+  const tx = redis.multi().set(OUT.sent(jobId), waId || "-", "EX", SENT_MARKER_TTL_S);
+  if (waId) tx.set(OUT.known(waId), jobId, "EX", 3_600);
+  await tx.exec();
+}
+
+/** Restamps a job's attempt marker: this holder is about to send it. */
+export async function markAttempt(redis: Redis, jobId: string, at = Date.now()): Promise<void> {
+  await redis.set(OUT.attempt(jobId), String(at), "EX", 3_600);
+}
+
+/**
+ * Takes the oldest receipt for an unrecorded WhatsApp id that arrived at or after `since`
+ * (atomically: two in-doubt jobs never take the same one). Null when there is none.
+ */
+export async function takeOrphanReceipt(
+  redis: Redis,
+  since: number,
+  isKnown: (waId: string) => Promise<boolean>,
+): Promise<string | null> {
+  const candidates = await redis.zrangebyscore(OUT.orphans, since, "+inf", "LIMIT", 0, 20);
+  for (const waId of candidates) {
+    if (await isKnown(waId)) {
+      await redis.zrem(OUT.orphans, waId);
+      continue;
+    }
+    if ((await redis.zrem(OUT.orphans, waId)) === 1) return waId;
+  }
+  return null;
 }
 
 /** Removes the finished job and makes the recipient's next job due at once. */
@@ -167,7 +212,7 @@ export async function completeJob(
 export async function retryJob(
   redis: Redis,
   job: Pick<LeasedJob, "id" | "to" | "attempts" | "permanentFailures">,
-  options: { dueAt: number; lastError: string },
+  options: { dueAt: number; lastError: string; keepAttempt?: boolean },
 ): Promise<void> {
   await runScript(redis, RETRY, {
     args: [
@@ -177,6 +222,7 @@ export async function retryJob(
       job.attempts,
       job.permanentFailures,
       options.lastError.slice(0, 300),
+      options.keepAttempt ? "1" : "",
     ],
   });
 }

@@ -11,6 +11,7 @@ import {
   nextDueAt,
   reclaimLeases,
   retryJob,
+  takeOrphanReceipt,
 } from "./outbound_store.ts";
 import { TestRedis } from "./testing.ts";
 
@@ -107,4 +108,39 @@ Deno.test("outbound queue: the send-once marker comes with the claimed job", asy
   await markSent(redis, "a1", "WA-1");
   const [a1] = await claim();
   assert.equal(a1?.sentMarker, "WA-1");
+});
+
+Deno.test("outbound queue: a job claimed again before its outcome was recorded is in doubt", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  const [first] = await claim(10, 30);
+  assert.equal(first?.attemptAt, null);
+  await new Promise((r) => setTimeout(r, 40));
+  await reclaimLeases(redis);
+  const [second] = await claim();
+  assert.ok(second?.attemptAt !== null && second!.attemptAt! <= Date.now());
+  await retryJob(redis, second!, { dueAt: Date.now(), lastError: "503" });
+  const [third] = await claim();
+  assert.equal(third?.attemptAt, null, "a recorded failure settles the attempt");
+});
+
+Deno.test("outbound queue: orphan receipts are taken once, oldest first, skipping known ids", async () => {
+  await redis.flushall();
+  const now = Date.now();
+  await redis.zadd(
+    OUT.orphans,
+    now - 10_000,
+    "OLD",
+    now + 1,
+    "KNOWN",
+    now + 2,
+    "WA-A",
+    now + 3,
+    "WA-B",
+  );
+  const isKnown = (id: string) => Promise.resolve(id === "KNOWN");
+  assert.equal(await takeOrphanReceipt(redis, now, isKnown), "WA-A");
+  assert.equal(await takeOrphanReceipt(redis, now, isKnown), "WA-B");
+  assert.equal(await takeOrphanReceipt(redis, now, isKnown), null);
+  assert.deepEqual(await redis.zrange(OUT.orphans, 0, "-1"), ["OLD"]);
 });

@@ -251,3 +251,64 @@ Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
   });
   assert.equal(sentTo(to).length, 0);
 });
+
+/** A queued reply whose job an earlier (dead) holder claimed: in doubt. */
+async function inDoubtReply(
+  label: string,
+): Promise<{ from: string; replyId: number; jobId: string }> {
+  const from = testPhone();
+  const parsed = parseWebhook(zapwMessage({ from, text: label, messageId: `${label}-${from}` }));
+  assert.ok(parsed.ok && parsed.event.kind === "message");
+  const stored = await storeInbound(deps.sql, deps.config, parsed.event);
+  assert.ok(stored);
+  await deps.sql`UPDATE messages SET agent_status = 'done' WHERE id = ${stored.id}`;
+  const [reply] = await deps.sql<{ id: number }[]>`
+    INSERT INTO messages (user_id, direction, content, reply_to_id, status)
+    VALUES (${stored.userId}, 'outbound', ${`reply to ${label}`}, ${stored.id}, 'queued')
+    RETURNING id`;
+  const jobId = `reply:${stored.id}`;
+  // The dead holder's claim left its attempt marker behind.
+  await deps.redis.set(OUT.attempt(jobId), String(Date.now()), "EX", 600);
+  return { from, replyId: reply!.id, jobId };
+}
+
+Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's receipt, not resent", async () => {
+  const { from, replyId, jobId } = await inDoubtReply("doubt-sent");
+  // The bridge had taken it: its receipt arrives for an id nobody recorded.
+  const res = await postWebhook(fetchApp, {
+    sessionId: "main",
+    eventType: "message.delivered",
+    data: { messageId: "WA-DOUBT-1", status: 3 },
+  });
+  await res.body?.cancel();
+  await eventually(async () => (await deps.redis.zscore(OUT.orphans, "WA-DOUBT-1")) !== null, {
+    message: "the receipt noted as an orphan",
+  });
+  await enqueueOutbound(deps.redis, {
+    id: jobId,
+    kind: "reply",
+    to: from,
+    text: "x",
+    messageId: replyId,
+  });
+  await eventually(async () => {
+    const [r] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
+      SELECT status, whatsapp_message_id FROM messages WHERE id = ${replyId}`;
+    return r?.whatsapp_message_id === "WA-DOUBT-1" && r.status === "delivered";
+  }, { message: "row settled with the receipt's id and status" });
+  assert.equal(sentTo(from).length, 0);
+});
+
+Deno.test("recovery: a send left in doubt with no receipt is sent again after the window", async () => {
+  const { from, replyId, jobId } = await inDoubtReply("doubt-lost");
+  await enqueueOutbound(deps.redis, {
+    id: jobId,
+    kind: "reply",
+    to: from,
+    text: "again",
+    messageId: replyId,
+  });
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.equal(sentTo(from).length, 0, "held while a receipt may still come");
+  await exactlyOneReplyEach([from], 10_000);
+});

@@ -9,6 +9,7 @@ import type { Redis } from "../redis.ts";
 import { applyStatus, applyStatuses, laterStatus, statusRank } from "./inbound_store.ts";
 import type { DeliveryStatus } from "./webhook_event.ts";
 import { defineScript, runScript } from "./redis_script.ts";
+import { OUT } from "./outbound_queue.ts";
 
 export const PARK_TTL_MS = 5 * 60_000;
 const parkKey = (waId: string) => `zapa:parked:${waId}`;
@@ -35,6 +36,7 @@ export class StatusParking {
     const first = await applyStatus(this.deps.sql, waId, status);
     if (first !== "unknown") return first;
     await this.#park(waId, status);
+    await this.#noteOrphans([waId]);
     // The id may have been recorded between the update and the park: look once more.
     const again = await applyStatus(this.deps.sql, waId, status);
     if (again === "unknown") return "parked";
@@ -53,6 +55,7 @@ export class StatusParking {
     const unknown = list.filter((r) => !known.has(r.waId));
     if (unknown.length === 0) return;
     await Promise.all(unknown.map((r) => this.#park(r.waId, r.status)));
+    await this.#noteOrphans(unknown.map((r) => r.waId));
     // Ids recorded between the update and the parking: apply those now.
     const late = await applyStatuses(this.deps.sql, unknown);
     for (const waId of late) await this.take(waId);
@@ -67,12 +70,32 @@ export class StatusParking {
       if (mem.expires > Date.now()) status = mem.status;
     }
     try {
-      const value = await this.deps.redis.getdel(parkKey(waId));
+      const [[, value]] = await this.deps.redis.multi().getdel(parkKey(waId)).zrem(
+        OUT.orphans,
+        waId,
+      )
+        .exec() as [[unknown, string | null]];
       if (value) status = laterStatus(status, value.slice(2) as DeliveryStatus);
     } catch {
       // Redis down: only the in-memory parking applies.
     }
     return status;
+  }
+
+  /**
+   * Remembers receipts for ids nobody has recorded: after a crash mid-send they are the only
+   * evidence that the bridge accepted the send (see delivery's in-doubt handling).
+   */
+  async #noteOrphans(waIds: string[]): Promise<void> {
+    try {
+      const now = Date.now();
+      const tx = this.deps.redis.multi();
+      for (const waId of waIds) tx.zadd(OUT.orphans, "NX", now, waId);
+      tx.zremrangebyscore(OUT.orphans, "-inf", now - PARK_TTL_MS);
+      await tx.exec();
+    } catch {
+      // Redis down: nothing to remember the receipt in; an in-doubt send is then resent.
+    }
   }
 
   async #park(waId: string, status: DeliveryStatus): Promise<void> {
