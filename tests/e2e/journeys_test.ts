@@ -19,11 +19,17 @@ import {
   waitForReply,
 } from "../../lib/fixtures.ts";
 import { logTail, suiteTest } from "../../lib/target.ts";
+import { withLogTail } from "./_with_logs.ts";
 import type { MessageItem } from "../../lib/clients/zapa.ts";
 
 const LOGS = () => logTail(["private", "bridge", "llm"]);
 
-suiteTest("e2e: a new user signs in with the code Zapa sends over WhatsApp", async () => {
+/** An e2e test: a failure ends with the tail of the services a journey crosses. */
+function journey(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  suiteTest(name, withLogTail(["private", "public", "bridge", "llm"], fn));
+}
+
+journey("e2e: a new user signs in with the code Zapa sends over WhatsApp", async () => {
   const phone = uniquePhone();
   const since = await bridgeControl.lastSeq();
   const request = await publicApi.requestCode(phone);
@@ -50,7 +56,7 @@ suiteTest("e2e: a new user signs in with the code Zapa sends over WhatsApp", asy
   assert.equal(me.json.user_id, verify.json.user_id);
 });
 
-suiteTest("e2e: a message gets exactly one AI reply, stored both ways and delivered", async () => {
+journey("e2e: a message gets exactly one AI reply, stored both ways and delivered", async () => {
   const user = await createUser();
   const { primary } = await configureLlm(user, { provider: "openai" });
   const { text, since, messageId } = await chat(user, "Hello from the e2e suite");
@@ -81,7 +87,7 @@ suiteTest("e2e: a message gets exactly one AI reply, stored both ways and delive
   assert.equal(calls[0]!.last_user_message, "Hello from the e2e suite");
 });
 
-suiteTest("e2e: Zapa remembers the conversation (the Alice test)", async () => {
+journey("e2e: Zapa remembers the conversation (the Alice test)", async () => {
   const user = await createUser();
   await configureLlm(user);
   const first = await chat(user, "My name is Alice");
@@ -92,7 +98,7 @@ suiteTest("e2e: Zapa remembers the conversation (the Alice test)", async () => {
   assert.match(third.text, /Alice/);
 });
 
-suiteTest("e2e: switching provider openai → anthropic → google changes who answers", async () => {
+journey("e2e: switching provider openai → anthropic → google changes who answers", async () => {
   const user = await createUser();
   const cases = [
     {
@@ -127,7 +133,7 @@ suiteTest("e2e: switching provider openai → anthropic → google changes who a
   }
 });
 
-suiteTest(
+journey(
   "e2e: asked to search, Zapa uses the search tool and quotes the earlier message",
   async () => {
     const user = await createUser();
@@ -172,7 +178,7 @@ async function assertStoredButNotAnswered(
   void control;
 }
 
-suiteTest(
+journey(
   "e2e: group, media-only and other-recipient messages are stored, never answered",
   async (t) => {
     const user = await createUser();
@@ -211,7 +217,7 @@ suiteTest(
   },
 );
 
-suiteTest("e2e: an inactive user's message is stored and never answered", async () => {
+journey("e2e: an inactive user's message is stored and never answered", async () => {
   const user = await createUser();
   await configureLlm(user);
   const adminApi = await admin();
@@ -237,7 +243,7 @@ suiteTest("e2e: an inactive user's message is stored and never answered", async 
   );
 });
 
-suiteTest(
+journey(
   "e2e: a code request for a number is answered the same whether it exists or not",
   async () => {
     const known = await createUser();
