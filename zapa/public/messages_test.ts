@@ -173,6 +173,11 @@ Deno.test("messages: search escapes wildcards, needs a query and caps the limit"
   assert.equal(wide.total, 40);
   const capped = await getJson("/api/v1/messages/search?q=alice&limit=100&offset=30");
   assert.equal(capped.items.length, 10);
+  assert.equal(capped.total, 40, "a short page gives the total without counting");
+  const past = await getJson("/api/v1/messages/search?q=alice&offset=100");
+  assert.deepEqual([past.items.length, past.total], [0, 40]);
+  const full = await getJson("/api/v1/messages/search?q=alice&limit=40");
+  assert.deepEqual([full.items.length, full.total], [40, 40]);
   for (const q of ["", "q=", "q=%20%20", "query="]) {
     const res = await get(`/api/v1/messages/search?${q}`);
     assert.equal(res.status, 400, q);
