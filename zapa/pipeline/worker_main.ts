@@ -53,7 +53,8 @@ async function start(): Promise<void> {
   deps = {
     config,
     sql: createSql(config.databaseUrl, { max: 16, applicationName: "zapa-private-workers" }),
-    redis: createRedis(config.redisUrl),
+    // Workers need no fail-fast: a loaded Redis may answer slowly without being down.
+    redis: createRedis(config.redisUrl, { commandTimeoutMs: 1_000 }),
     keyring: await createKeyring(config.encryptionKey, config.encryptionKeysOld),
     metrics,
   };
