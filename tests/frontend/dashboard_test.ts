@@ -42,7 +42,7 @@ async function saveProvider(
   settings: { provider: string; model: string; key: string },
 ): Promise<void> {
   await page.click("#tab-btn-settings");
-  await page.locator("#primary-provider option").first().waitFor({ state: "attached" });
+  await page.locator("#settings-form[data-loaded='true']").waitFor();
   await page.selectOption("#primary-provider", settings.provider);
   await page.fill("#primary-model", settings.model);
   await page.fill("#primary-key", settings.key);
@@ -255,7 +255,7 @@ Deno.test("frontend: AI settings save an optional fallback, test the saved confi
       sessionStorage.setItem("zapa.phone", phone!);
     }, [user.token, user.phone]);
     await page.goto(`${target.urls.public}/#settings`);
-    await page.locator("#primary-key-hint", { hasText: "No key saved" }).waitFor();
+    await page.locator("#settings-form[data-loaded='true']").waitFor();
     await page.click("#save-settings");
     await page.locator("#settings-status.fail", { hasText: "Enter the primary API key" }).waitFor();
 

@@ -15,6 +15,8 @@ export function createSettingsView(api) {
   let providers = [];
   let saved = { primary: null, fallback: null };
   let ready = false;
+  // Set by any edit: a late answer from the server must not overwrite what the user typed.
+  let dirty = false;
   let confirmTimer;
 
   function fillProviders(prefix) {
@@ -84,7 +86,8 @@ export function createSettingsView(api) {
         ready = true;
       }
       saved = await api.get("/api/v1/llm-config");
-      showSaved();
+      if (!dirty) showSaved();
+      byId("settings-form").dataset.loaded = "true";
     } catch (error) {
       if (error.status !== 401) status(`Could not load your settings: ${error.message}`, "fail");
     }
@@ -141,6 +144,7 @@ export function createSettingsView(api) {
     await busy(byId("save-settings"), async () => {
       try {
         saved = await api.post("/api/v1/llm-config", body);
+        dirty = false;
         showSaved();
         status(
           `Saved. Your next message will be answered by ${
@@ -193,6 +197,7 @@ export function createSettingsView(api) {
       try {
         await api.del("/api/v1/llm-config");
         saved = { primary: null, fallback: null };
+        dirty = false;
         showSaved();
         status("Your AI settings were deleted.", "ok");
       } catch (error) {
@@ -203,6 +208,11 @@ export function createSettingsView(api) {
   }
 
   byId("settings-form").addEventListener("submit", save);
+  for (const type of ["input", "change"]) {
+    byId("settings-form").addEventListener(type, () => {
+      dirty = true;
+    });
+  }
   byId("test-settings").addEventListener("click", test);
   byId("delete-settings").addEventListener("click", remove);
   byId("use-fallback").addEventListener("change", (event) => {
@@ -214,6 +224,8 @@ export function createSettingsView(api) {
     hide() {},
     reset() {
       saved = { primary: null, fallback: null };
+      dirty = false;
+      delete byId("settings-form").dataset.loaded;
       status("");
       if (ready) showSaved();
     },
