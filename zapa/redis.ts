@@ -12,6 +12,8 @@ export interface RedisOptions {
   commandTimeoutMs?: number;
   /** Blocking commands (BLMOVE, BZPOPMIN …) need a connection without a command timeout. */
   blocking?: boolean;
+  /** Coalesce commands issued in the same tick into one write (busy workers). */
+  autoPipelining?: boolean;
 }
 
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
@@ -20,6 +22,7 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.blocking ? undefined : options.commandTimeoutMs ?? 200,
+    enableAutoPipelining: options.autoPipelining ?? false,
     connectTimeout: 1_000,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
     // Reconnect only for a failed-over replica; ordinary command errors (NOSCRIPT, BUSYGROUP …)

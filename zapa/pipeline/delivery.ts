@@ -10,20 +10,20 @@ import { errorText, log, maskPhone } from "../log.ts";
 import { retryDelay } from "./backoff.ts";
 import { sendText } from "./bridge_client.ts";
 import {
-  claimDue,
+  claimDueWithNext,
   completeJob,
   deadLetterJob,
   type LeasedJob,
   markAttempt,
   markSent,
-  nextDueAt,
   retryJob,
   takeOrphanReceipt,
 } from "./outbound_store.ts";
 import { OUT } from "./outbound_queue.ts";
 import type { StatusParking } from "./statuses.ts";
 import { Signal } from "./signal.ts";
-import { applyStatus } from "./inbound_store.ts";
+import { applyStatus, laterStatus } from "./inbound_store.ts";
+import type { DeliveryStatus } from "./webhook_event.ts";
 
 export interface DeliveryOptions {
   owner: string;
@@ -86,16 +86,15 @@ export class DeliveryWorker {
       try {
         const free = this.#max - this.#inFlight.size;
         if (free > 0) {
-          const jobs = await claimDue(this.deps.redis, {
+          const { jobs, nextDue } = await claimDueWithNext(this.deps.redis, {
             max: free,
             leaseMs,
             owner: this.options.owner,
           });
           claimed = jobs.length;
           for (const job of jobs) this.#track(this.#handle(job));
-          if (claimed === 0) {
-            const due = await nextDueAt(this.deps.redis);
-            if (due !== null) idleMs = Math.max(0, Math.min(IDLE_WAIT_MS, due - Date.now()));
+          if (claimed === 0 && nextDue !== null) {
+            idleMs = Math.max(0, Math.min(IDLE_WAIT_MS, nextDue - Date.now()));
           }
         }
       } catch (error) {
@@ -145,8 +144,7 @@ export class DeliveryWorker {
   async #deliver(job: LeasedJob): Promise<void> {
     const { config, metrics, redis } = this.deps;
     if (job.sentMarker !== null) {
-      await this.#recordSent(job, job.sentMarker === "-" ? "" : job.sentMarker);
-      await completeJob(redis, job);
+      await this.#finishReply(job, job.sentMarker === "-" ? "" : job.sentMarker);
       return;
     }
     if (job.attemptAt !== null && await this.#inDoubt(job)) return;
@@ -173,8 +171,7 @@ export class DeliveryWorker {
         await completeJob(redis, job, { marker: result.messageId || "-" });
       } else {
         await markSent(redis, job.id, result.messageId);
-        await this.#recordSent(job, result.messageId);
-        await completeJob(redis, job);
+        await this.#finishReply(job, result.messageId);
       }
       metrics.inc("zapa_outbound_sent_total", "Outbound messages accepted by the bridge", {
         kind: job.kind,
@@ -224,8 +221,7 @@ export class DeliveryWorker {
         await completeJob(redis, job, { marker: waId });
       } else {
         await markSent(redis, job.id, waId);
-        await this.#recordSent(job, waId);
-        await completeJob(redis, job);
+        await this.#finishReply(job, waId);
       }
       return true;
     }
@@ -242,10 +238,16 @@ export class DeliveryWorker {
     return false;
   }
 
-  /** Writes the WhatsApp id and `sent` (forward only), then any receipt parked for the id. */
-  async #recordSent(job: LeasedJob, waId: string): Promise<void> {
-    if (job.kind !== "reply" || job.messageId === null) return;
-    const { sql } = this.deps;
+  /**
+   * After the send-once marker: writes the WhatsApp id and `sent` (forward only), completes the
+   * job, then applies any receipt that arrived before the id was recorded.
+   */
+  async #finishReply(job: LeasedJob, waId: string): Promise<void> {
+    const { sql, redis } = this.deps;
+    if (job.kind !== "reply" || job.messageId === null) {
+      await completeJob(redis, job);
+      return;
+    }
     await sql`
       UPDATE messages SET
         whatsapp_message_id = COALESCE(whatsapp_message_id, ${waId || null}),
@@ -253,9 +255,13 @@ export class DeliveryWorker {
           ELSE status END,
         updated_at = now()
       WHERE id = ${job.messageId}`;
+    const parked = await completeJob(redis, job, { recorded: waId });
     if (!waId) return;
-    const parked = await this.options.parking.take(waId);
-    if (parked) await applyStatus(sql, waId, parked);
+    const status = laterStatus(
+      parked ? parked.slice(2) as DeliveryStatus : null,
+      this.options.parking.takeLocal(waId),
+    );
+    if (status) await applyStatus(sql, waId, status);
   }
 
   async #deadLetter(job: LeasedJob, error: string): Promise<void> {

@@ -58,10 +58,12 @@ for _, r in ipairs(rs) do
     table.insert(out, job)
   end
 end
-return out
+local first = redis.call('ZRANGE', 'zapa:out:due', 0, 0, 'WITHSCORES')
+return {out, first[2] or false}
 `);
 
-// ARGV: recipient, job id, now, marker ('' = none), marker ttl s
+// Also hands back (and clears) a receipt parked for the WhatsApp id just recorded.
+// ARGV: recipient, job id, now, marker ('' = none), marker ttl s, recorded wa id ('' = none)
 const COMPLETE = defineScript(`
 local r, id = ARGV[1], ARGV[2]
 if ARGV[4] ~= '' then
@@ -75,7 +77,11 @@ redis.call('ZREM', 'zapa:out:jobs', id)
 redis.call('ZREM', 'zapa:out:processing', r)
 redis.call('HDEL', 'zapa:out:owners', r)
 if redis.call('ZCARD', 'zapa:out:rq:' .. r) > 0 then redis.call('ZADD', 'zapa:out:due', ARGV[3], r) end
-return 1
+if ARGV[6] ~= '' then
+  redis.call('ZREM', 'zapa:out:orphans', ARGV[6])
+  return redis.call('GETDEL', 'zapa:parked:' .. ARGV[6])
+end
+return false
 `);
 
 // ARGV: recipient, job id, due_at, attempts, permanent_failures, last_error, keep_attempt
@@ -136,11 +142,19 @@ export async function claimDue(
   redis: Redis,
   options: { max: number; leaseMs: number; owner: string; now?: number },
 ): Promise<LeasedJob[]> {
+  return (await claimDueWithNext(redis, options)).jobs;
+}
+
+/** `claimDue`, plus when the earliest recipient still waiting becomes due (ms), or null. */
+export async function claimDueWithNext(
+  redis: Redis,
+  options: { max: number; leaseMs: number; owner: string; now?: number },
+): Promise<{ jobs: LeasedJob[]; nextDue: number | null }> {
   const now = options.now ?? Date.now();
-  const raw = await runScript(redis, CLAIM, {
+  const [raw, next] = await runScript(redis, CLAIM, {
     args: [now, now + options.leaseMs, options.max, options.owner],
-  }) as string[][];
-  return raw.map(toJob);
+  }) as [string[][], string | null];
+  return { jobs: raw.map(toJob), nextDue: next ? Number(next) : null };
 }
 
 function toJob(flat: string[]): LeasedJob {
@@ -198,15 +212,26 @@ export async function takeOrphanReceipt(
   return null;
 }
 
-/** Removes the finished job and makes the recipient's next job due at once. */
+/**
+ * Removes the finished job and makes the recipient's next job due at once. With `recorded`
+ * (the WhatsApp id just written to the row), returns the receipt parked for it, if any.
+ */
 export async function completeJob(
   redis: Redis,
   job: Pick<LeasedJob, "id" | "to">,
-  options: { marker?: string } = {},
-): Promise<void> {
-  await runScript(redis, COMPLETE, {
-    args: [job.to, job.id, Date.now(), options.marker ?? "", SENT_MARKER_TTL_S],
+  options: { marker?: string; recorded?: string } = {},
+): Promise<string | null> {
+  const parked = await runScript(redis, COMPLETE, {
+    args: [
+      job.to,
+      job.id,
+      Date.now(),
+      options.marker ?? "",
+      SENT_MARKER_TTL_S,
+      options.recorded ?? "",
+    ],
   });
+  return typeof parked === "string" ? parked : null;
 }
 
 export async function retryJob(

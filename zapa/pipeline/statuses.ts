@@ -61,6 +61,14 @@ export class StatusParking {
     for (const waId of late) await this.take(waId);
   }
 
+  /** The receipt parked in this process's memory for an id (while Redis was down), taken. */
+  takeLocal(waId: string): DeliveryStatus | null {
+    const mem = this.#memory.get(waId);
+    if (!mem) return null;
+    this.#memory.delete(waId);
+    return mem.expires > Date.now() ? mem.status : null;
+  }
+
   /** Removes and returns the receipt parked for an id (called right after recording it). */
   async take(waId: string): Promise<DeliveryStatus | null> {
     let status: DeliveryStatus | null = null;

@@ -54,7 +54,7 @@ async function start(): Promise<void> {
     config,
     sql: createSql(config.databaseUrl, { max: 16, applicationName: "zapa-private-workers" }),
     // Workers need no fail-fast: a loaded Redis may answer slowly without being down.
-    redis: createRedis(config.redisUrl, { commandTimeoutMs: 1_000 }),
+    redis: createRedis(config.redisUrl, { commandTimeoutMs: 1_000, autoPipelining: true }),
     keyring: await createKeyring(config.encryptionKey, config.encryptionKeysOld),
     metrics,
   };
