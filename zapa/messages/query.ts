@@ -91,23 +91,22 @@ async function searchPage(
     }::text::timestamptz, $${params.length})`;
   }
   const n = params.length;
-  const rows = await sql.unsafe<MessageRow[]>(
-    `SELECT id, user_id, direction, message_type, content, caption, status,
-      whatsapp_message_id, metadata, created_at, "timestamp" FROM messages WHERE ${where}
-      ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-    [...params, options.limit, options.offset],
-    { prepare: false },
-  );
-  // A short page that is not past the end already says how many rows match.
-  if (rows.length < options.limit && (rows.length > 0 || options.offset === 0)) {
-    return { items: rows.map(toItem), total: options.offset + rows.length };
-  }
-  const [counted] = await sql.unsafe<{ n: number }[]>(
-    `SELECT count(*)::bigint AS n FROM messages WHERE ${where}`,
-    params,
-    { prepare: false },
-  );
-  return { items: rows.map(toItem), total: Number(counted?.n ?? 0) };
+  // Page and count run side by side: each is a bitmap scan of the trigram index.
+  const [rows, counted] = await Promise.all([
+    sql.unsafe<MessageRow[]>(
+      `SELECT id, user_id, direction, message_type, content, caption, status,
+        whatsapp_message_id, metadata, created_at, "timestamp" FROM messages WHERE ${where}
+        ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...params, options.limit, options.offset],
+      { prepare: false },
+    ),
+    sql.unsafe<{ n: number }[]>(
+      `SELECT count(*)::bigint AS n FROM messages WHERE ${where}`,
+      params,
+      { prepare: false },
+    ),
+  ]);
+  return { items: rows.map(toItem), total: Number(counted[0]?.n ?? 0) };
 }
 
 async function countFromCounters(

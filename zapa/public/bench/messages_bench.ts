@@ -18,6 +18,7 @@ const { values } = parseArgs({
     users: { type: "string", default: "10000" },
     rate: { type: "string", default: "200" },
     seconds: { type: "string", default: "15" },
+    only: { type: "string", default: "" },
   },
 });
 const MESSAGES = Number(values.messages);
@@ -122,6 +123,7 @@ try {
   ];
   const rows: string[] = [];
   for (const [name, path] of scenarios) {
+    if (values.only && !name.includes(values.only)) continue;
     const first = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
     const sample = await first.json();
     if (first.status !== 200) throw new Error(`${name}: ${first.status} ${JSON.stringify(sample)}`);
