@@ -144,7 +144,10 @@ journey(
     assert.match(text, /blue pineapple pot/);
     const calls = await llmCalls(primary.fingerprint);
     // One call for the note, then a tool call round trip: request with tools, then with the result.
-    assert.ok(calls.some((c) => c.tools.includes("search_messages") && !c.tool_result_present));
+    assert.ok(
+      calls.some((c) => c.tools.includes("search_messages") && !c.tool_result_present),
+      `a call offering search_messages before the tool result: ${JSON.stringify(calls)}`,
+    );
     assert.ok(calls.some((c) => c.tool_result_present), JSON.stringify(calls));
   },
 );

@@ -197,7 +197,7 @@ suiteTest(
       "/api/v1/admin/queue/requeue-failed",
     );
     assert.equal(requeue.status, 200, requeue.text);
-    assert.ok(requeue.json.requeued >= 1);
+    assert.ok(requeue.json.requeued >= 1, `requeued ≥ 1: ${requeue.text}`);
     const [sent] = await bridgeControl.waitForSent({ to: user!.phone, since, timeoutMs: 20_000 });
     assert.equal(sent!.text, 'You said: "doomed at first"');
   },

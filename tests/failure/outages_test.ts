@@ -50,7 +50,7 @@ suiteTest(
         message: "outbound.queued > 0 while the bridge is offline",
         onTimeout: () => logTail(["private"]),
       });
-      assert.ok(queue.queued > 0);
+      assert.ok(queue.queued > 0, `top-level queued > 0: ${JSON.stringify(queue)}`);
     } finally {
       await bridgeControl.faults({ offline: false });
     }

@@ -116,10 +116,10 @@ suiteTest("security: the code is stored only as an HMAC, never in plain text", {
     const rows = await sql<{ code_hash: string }[]>`
       SELECT code_hash FROM auth_codes
       WHERE user_id = (SELECT id FROM users WHERE phone_number = ${phone})`;
-    assert.ok(rows.length >= 1);
+    assert.ok(rows.length >= 1, `an auth_codes row for ${phone}`);
     for (const row of rows) {
       assert.match(row.code_hash, /^[0-9a-f]{64}$/);
-      assert.ok(!row.code_hash.includes(code));
+      assert.ok(!row.code_hash.includes(code), `code_hash ${row.code_hash} contains the code`);
     }
     const inMessages = await sql`SELECT id FROM messages WHERE content LIKE ${"%" + code + "%"}
       AND user_id = (SELECT id FROM users WHERE phone_number = ${phone})`;
@@ -143,7 +143,10 @@ suiteTest("security: garbage in the code or phone is a clean 401/422, never a 50
       422,
       `phone ${bad.slice(0, 20)}: ${result.status} ${result.text.slice(0, 200)}`,
     );
-    assert.ok(typeof (result.json as { detail?: unknown }).detail !== "undefined");
+    assert.ok(
+      typeof (result.json as { detail?: unknown }).detail !== "undefined",
+      `phone ${bad.slice(0, 20)}: {detail} expected, got ${result.text.slice(0, 200)}`,
+    );
   }
 });
 

@@ -44,8 +44,11 @@ suiteTest("security: an API key is stored encrypted, differently on each save", 
     const [first] = await read();
     assert.ok(first, "a stored primary config");
     assert.match(first.api_key_encrypted, /^enc:v1:[0-9a-f]{8}:[A-Za-z0-9_-]+$/);
-    assert.ok(!first.api_key_encrypted.includes(apiKey));
-    assert.ok(!JSON.stringify(first.model_settings).includes(apiKey));
+    assert.ok(!first.api_key_encrypted.includes(apiKey), `plaintext in ${first.api_key_encrypted}`);
+    assert.ok(
+      !JSON.stringify(first.model_settings).includes(apiKey),
+      "plaintext in model_settings",
+    );
     assert.equal(first.key_hint, apiKey.slice(-4));
 
     // The blob is IV ‖ ciphertext ‖ tag (12 + len + 16 bytes, AES-256-GCM) and holds no
@@ -91,12 +94,12 @@ suiteTest("security: an API key never comes back in a response", async () => {
     model_settings: { model: "gpt-4o-mini" },
   });
   assert.equal(save.status, 200, save.text);
-  assert.ok(!save.text.includes(apiKey));
+  assert.ok(!save.text.includes(apiKey), `save response echoes the key: ${save.text}`);
   assert.equal(save.json.primary?.key_hint, apiKey.slice(-4));
   const read = await user.api.llmConfig();
-  assert.ok(!read.text.includes(apiKey));
+  assert.ok(!read.text.includes(apiKey), `read response echoes the key: ${read.text}`);
   const test = await user.api.testLlmConfig();
-  assert.ok(!test.text.includes(apiKey));
+  assert.ok(!test.text.includes(apiKey), `test response echoes the key: ${test.text}`);
 });
 
 suiteTest("security: no service log contains an API key, a login code or a JWT", {
