@@ -1,0 +1,221 @@
+/**
+ * The load side of the pipeline benchmarks: an open-model sender that POSTs realistic zapw
+ * `message.received` webhooks straight to the private entrypoint at a constant rate (it does
+ * not wait for answers before sending the next one), benchmark users with a mock-LLM key, and
+ * the pairing of each inbound message with its reply in the bridge's sent journal.
+ *
+ * Runs inside the benchmark worker: `lib/fixtures.ts` resolves the stack from ZAPA_STACK_FILE.
+ */
+import { bridgeControl, configureLlm, createUser, target } from "../../../lib/fixtures.ts";
+
+export interface BenchUser {
+  phone: string;
+  apiKey: string;
+}
+
+/** One webhook POST as the sender saw it. */
+export interface Shot {
+  /** Token in the text; the mock LLM echoes it, so the reply names its message. */
+  token: string;
+  phone: string;
+  /** performance.now() when the POST was due and when it actually started. */
+  due: number;
+  start: number;
+  /** Date.now() when the POST started (comparable with the bridge journal's `at`). */
+  wall: number;
+  /** Acknowledgement latency (POST start → response body read), ms; NaN on a network error. */
+  ack: number;
+  status: number;
+  body: string;
+}
+
+/**
+ * Creates `count` users through the public API (code login) and gives each an OpenAI key for
+ * the mock LLM; `keySuffix` appends fault directives such as `_mock-latency-1000`.
+ */
+export async function createBenchUsers(
+  count: number,
+  options: { keySuffix?: string; parallel?: number } = {},
+): Promise<BenchUser[]> {
+  const users: BenchUser[] = [];
+  const parallel = options.parallel ?? 16;
+  let next = 0;
+  const one = async () => {
+    while (next < count) {
+      next++;
+      const user = await createUser();
+      const apiKey = `sk-bench-${crypto.randomUUID().slice(0, 12)}${options.keySuffix ?? ""}`;
+      await configureLlm(user, { provider: "openai", apiKey });
+      users.push({ phone: user.phone, apiKey });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, one));
+  return users;
+}
+
+/** The webhook URL with the stack's secret in the query, as zapw calls it. */
+export function webhookUrl(): string {
+  if (!target.webhook_secret) throw new Error("the target publishes no webhook secret");
+  return `${target.urls.private}/api/v1/webhooks/whatsapp?secret=${
+    encodeURIComponent(target.webhook_secret)
+  }`;
+}
+
+/** A zapw `message.received` envelope exactly as the bridge would post it. */
+export function zapwMessage(phone: string, messageId: string, text: string): string {
+  const now = Date.now();
+  const system = target.system_number.replace(/\D/g, "");
+  return JSON.stringify({
+    sessionId: target.session_id,
+    origin: system,
+    eventType: "message.received",
+    timestamp: now,
+    data: {
+      from: `${phone.replace(/\D/g, "")}@s.whatsapp.net`,
+      to: `${system}:12@s.whatsapp.net`,
+      messageId,
+      timestamp: Math.floor(now / 1000),
+      isGroup: false,
+      type: "text",
+      text,
+    },
+  });
+}
+
+export interface SendPlan {
+  users: readonly BenchUser[];
+  /** Messages per second. */
+  rate: number;
+  /** How many messages. */
+  count: number;
+  /** Distinguishes this run's tokens and message ids. */
+  runId: string;
+  /** At most this many POSTs in flight (a safety cap; the sender reports when it was hit). */
+  maxInFlight?: number;
+}
+
+export interface SendResult {
+  shots: Shot[];
+  /** Wall time from the first due time to the last POST start, s. */
+  spanS: number;
+  /** Achieved start rate, messages/s. */
+  achievedRate: number;
+  /** How late POSTs started against their schedule, ms (the generator's own lag). */
+  lag: number[];
+  /** Times the in-flight cap held a POST back. */
+  capped: number;
+}
+
+/**
+ * Open-model sender: message i is due at t0 + i/rate and is started then (or at once when the
+ * generator is late), whether or not earlier POSTs have been answered.
+ */
+export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
+  const url = webhookUrl();
+  const shots: Shot[] = [];
+  const lag: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = plan.maxInFlight ?? 512;
+  let capped = 0;
+  const t0 = performance.now() + 20;
+  let lastStart = t0;
+  for (let i = 0; i < plan.count; i++) {
+    const due = t0 + (i * 1000) / plan.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    while (inFlight.size >= maxInFlight) {
+      capped++;
+      await Promise.race(inFlight);
+    }
+    const user = plan.users[i % plan.users.length]!;
+    const token = `${plan.runId}-${i}`;
+    const body = zapwMessage(user.phone, `BENCH${plan.runId}${i}`.toUpperCase(), `bench ${token}`);
+    const start = performance.now();
+    lastStart = start;
+    lag.push(start - due);
+    const shot: Shot = {
+      token,
+      phone: user.phone,
+      due,
+      start,
+      wall: Date.now(),
+      ack: NaN,
+      status: 0,
+      body: "",
+    };
+    shots.push(shot);
+    const p = post(url, body, shot).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  const spanS = Math.max(0.001, (lastStart - t0) / 1000);
+  return { shots, spanS, achievedRate: (plan.count - 1) / spanS, lag, capped };
+}
+
+async function post(url: string, body: string, shot: Shot): Promise<void> {
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-webhook-event": "message.received" },
+      body,
+    });
+    const text = await res.text();
+    shot.ack = performance.now() - shot.start;
+    shot.status = res.status;
+    if (res.status !== 200) shot.body = text.slice(0, 200);
+  } catch (error) {
+    shot.status = 0;
+    shot.body = String(error).slice(0, 200);
+  }
+}
+
+export interface Reply {
+  at: number;
+  text: string;
+}
+
+/** The bridge's sent-journal seq right now: replies of a run come after it. */
+export function journalMark(): Promise<number> {
+  return bridgeControl.lastSeq();
+}
+
+/**
+ * Waits until every token has a reply in the sent journal after `since` (or the deadline
+ * passes) and returns the replies by token, with the bridge's accept time.
+ */
+export async function collectReplies(
+  since: number,
+  tokens: readonly string[],
+  options: { deadlineMs: number },
+): Promise<Map<string, Reply>> {
+  const wanted = new Set(tokens);
+  const found = new Map<string, Reply>();
+  const deadline = Date.now() + options.deadlineMs;
+  let cursor = since;
+  while (found.size < wanted.size && Date.now() < deadline) {
+    const res = await fetch(
+      `${target.urls.bridge_control}/__mock/sent?since=${cursor}&wait_ms=1000`,
+    );
+    const page = await res.json() as { items: { seq: number; text: string | null; at: string }[] };
+    for (const item of page.items) {
+      cursor = Math.max(cursor, item.seq);
+      const match = /bench ([\w-]+)/.exec(item.text ?? "");
+      if (match && wanted.has(match[1]!) && !found.has(match[1]!)) {
+        found.set(match[1]!, { at: Date.parse(item.at), text: item.text ?? "" });
+      }
+    }
+  }
+  return found;
+}
+
+/** Count of statuses, e.g. `{ "200": 3999, "0": 1 }`. */
+export function statusCounts(shots: readonly Shot[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of shots) counts[String(s.status)] = (counts[String(s.status)] ?? 0) + 1;
+  return counts;
+}
+
+/** A short random id for one run's tokens. */
+export function newRunId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
+}

@@ -1,0 +1,61 @@
+/**
+ * Benchmark 2: inbound → reply accepted by the bridge at a constant rate. The inbound time is
+ * the wall clock when the webhook POST started; the reply time is the bridge's sent-journal
+ * `at` (same machine, same clock, millisecond resolution). Replies are paired with their
+ * message by the token the mock LLM echoes.
+ */
+import {
+  type BenchUser,
+  collectReplies,
+  createBenchUsers,
+  journalMark,
+  newRunId,
+  sendAtRate,
+  statusCounts,
+} from "./load.ts";
+import { type Bench, measured, round1, stats } from "./measure.ts";
+
+export const roundTrip: Bench<BenchUser[]> = {
+  setup: (params) => createBenchUsers(params.users ?? 100),
+  run: (users, params) =>
+    measured(async () => {
+      const rate = params.rate ?? 100;
+      const seconds = params.seconds ?? 30;
+      await sendAtRate({
+        users,
+        rate,
+        count: Math.round(rate * (params.warmup_s ?? 3)),
+        runId: newRunId(),
+      });
+      const since = await journalMark();
+      const sent = await sendAtRate({
+        users,
+        rate,
+        count: Math.round(rate * seconds),
+        runId: newRunId(),
+      });
+      const replies = await collectReplies(since, sent.shots.map((s) => s.token), {
+        deadlineMs: 30_000,
+      });
+      const trips = sent.shots.flatMap((s) => {
+        const r = replies.get(s.token);
+        return r ? [r.at - s.wall] : [];
+      });
+      const trip = stats(trips);
+      const ack = stats(sent.shots.filter((s) => s.status === 200).map((s) => s.ack));
+      return {
+        metrics: {
+          round_trip_p50_ms: trip.median,
+          round_trip_p95_ms: trip.p95,
+          round_trip_p99_ms: trip.p99,
+          round_trip_max_ms: trip.max,
+          ack_p95_ms: ack.p95,
+          achieved_rate: round1(sent.achievedRate),
+          sent: sent.shots.length,
+          replied: replies.size,
+          missing_replies: sent.shots.length - replies.size,
+        },
+        figures: { round_trip: trip, ack, statuses: statusCounts(sent.shots) },
+      };
+    }),
+};
