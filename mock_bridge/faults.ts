@@ -3,6 +3,7 @@
  * of a patch into the current set. Unknown keys and wrong types are refused, so a typo in
  * a test fails loudly instead of silently testing nothing.
  */
+import { digitsOf } from "./validate.ts";
 
 export interface Faults {
   /** The API port is really closed (connection refused); automatic webhooks stop. */
@@ -11,6 +12,11 @@ export interface Faults {
   send_fail_times: number | null;
   /** Status of failed sends; alone (send_fail_times null) it fails every send. */
   send_status: number | null;
+  /**
+   * Only sends to this number (any form: +digits, digits or JID) fail and count; null = every
+   * send. Lets one test break its own deliveries while others share the bridge.
+   */
+  send_fail_to: string | null;
   /** Delay added to every API-port response except `/__mock/*` and the simulator. */
   latency_ms: number;
   /** Every webhook is delivered twice. */
@@ -23,6 +29,7 @@ export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   offline: false,
   send_fail_times: null,
   send_status: null,
+  send_fail_to: null,
   latency_ms: 0,
   duplicate_webhooks: false,
   disconnect_session: false,
@@ -57,6 +64,12 @@ export function mergeFaults(current: Faults, patch: unknown): Merge {
           return { ok: false, error: "send_status must be an HTTP status 400-599 or null" };
         }
         next.send_status = v as number | null;
+        break;
+      case "send_fail_to":
+        if (v !== null && !(typeof v === "string" && /^\+?\d{6,20}(@[\w.]+)?$/.test(v))) {
+          return { ok: false, error: "send_fail_to must be a phone number, a JID or null" };
+        }
+        next.send_fail_to = v === null ? null : digitsOf(v as string);
         break;
       case "latency_ms":
         if (

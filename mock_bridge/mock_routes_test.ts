@@ -246,6 +246,34 @@ Deno.test("mock bridge controls: send_fail_times fails the next N sends with sen
   }
 });
 
+Deno.test("mock bridge controls: send_fail_to narrows send faults to one recipient, who alone uses up the countdown", async () => {
+  const { state, call, send } = setup();
+  try {
+    const set = await call("POST", "/__mock/faults", {
+      send_fail_times: 2,
+      send_status: 422,
+      send_fail_to: "+15550002222",
+    });
+    assert.equal(set.json.send_fail_to, "15550002222");
+    const other = await send("15550001111", "other");
+    const a = await send("15550002222", "a");
+    const otherAgain = await send("15550001111@s.whatsapp.net", "other again");
+    const b = await send("15550002222@s.whatsapp.net", "b");
+    const c = await send("15550002222", "c");
+    assert.deepEqual(
+      [other.status, a.status, otherAgain.status, b.status, c.status],
+      [200, 422, 200, 422, 200],
+    );
+    await call("POST", "/__mock/faults", { send_fail_times: null, send_status: 503 });
+    assert.equal((await send("15550001111", "still other")).status, 200);
+    assert.equal((await send("15550002222", "target")).status, 503);
+    await call("POST", "/__mock/faults", { send_fail_to: null });
+    assert.equal((await send("15550001111", "now everyone")).status, 503);
+  } finally {
+    state.close();
+  }
+});
+
 Deno.test("mock bridge controls: send_status alone fails every send until null; 400 means Session not connected", async () => {
   const { state, call, send } = setup();
   try {
@@ -340,6 +368,8 @@ Deno.test("mock bridge controls: faults refuse unknown keys and wrong types with
       { send_fail_times: -1 },
       { send_fail_times: 1.5 },
       { send_status: 200 },
+      { send_fail_to: "alice" },
+      { send_fail_to: 15550001111 },
       { latency_ms: "5" },
       [],
       "{x",
@@ -472,6 +502,7 @@ Deno.test("mock bridge controls: reset clears journals, events and faults and re
       offline: false,
       send_fail_times: null,
       send_status: null,
+      send_fail_to: null,
       latency_ms: 0,
       duplicate_webhooks: false,
       disconnect_session: false,

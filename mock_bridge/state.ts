@@ -107,7 +107,7 @@ export class BridgeState {
     const session = this.sessions.get(sessionId);
     if (!session) return { ok: false, status: 404, error: `Session ${sessionId} not found` };
     const m = checked.value;
-    const failure = this.#sendFailure(session);
+    const failure = this.#sendFailure(session, digitsOf(m.to));
     const at = Date.now();
     const messageId = failure ? null : this.newMessageId();
     this.sent.append({
@@ -131,11 +131,15 @@ export class BridgeState {
     return { ok: true, value: { messageId, timestamp: at } };
   }
 
-  #sendFailure(session: SessionRecord): { ok: false; status: number; error: string } | undefined {
+  #sendFailure(
+    session: SessionRecord,
+    toDigits: string,
+  ): { ok: false; status: number; error: string } | undefined {
     if (session.status !== "connected") {
       return { ok: false, status: 400, error: "Session not connected" };
     }
     const f = this.faults;
+    if (f.send_fail_to !== null && f.send_fail_to !== toDigits) return undefined;
     let status: number | undefined;
     if (f.send_fail_times !== null && f.send_fail_times > 0) {
       f.send_fail_times--;

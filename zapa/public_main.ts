@@ -27,7 +27,8 @@ try {
 }
 
 const sql = createSql(config.databaseUrl, { max: 20, applicationName: "zapa-public" });
-const redis = createRedis(config.redisUrl);
+// 1 s, not the 200 ms fail-fast default: a busy box must not turn sign-ins into 503s.
+const redis = createRedis(config.redisUrl, { commandTimeoutMs: 1_000 });
 const deps: Deps = {
   config,
   sql,

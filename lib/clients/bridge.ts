@@ -104,6 +104,8 @@ export interface BridgeFaults {
   offline: boolean;
   send_fail_times: number | null;
   send_status: number | null;
+  /** Only sends to this number fail (our extension); null = every send. */
+  send_fail_to: string | null;
   latency_ms: number;
   duplicate_webhooks: boolean;
   disconnect_session: boolean;

@@ -92,10 +92,13 @@ Deno.test("frontend: the admin journey — dashboard, find and deactivate a user
     const row = page.locator(`#users-body tr[data-user-id='${quiet.id}']`);
     await row.waitFor();
     assert.equal(await page.locator("#users-body tr").count(), 1, "the search finds one user");
-    await row.locator(".badge", { hasText: "Active" }).waitFor();
+    // Exact text: a substring match on "Active" would also take "Inactive".
+    await row.locator(".badge", { hasText: /^Active$/ }).waitFor();
     await shoot(page, "admin-users");
     await row.locator("button", { hasText: "Deactivate" }).click();
-    await page.locator(`#users-body tr[data-user-id='${quiet.id}'] .badge`, { hasText: "Inactive" })
+    await page.locator(`#users-body tr[data-user-id='${quiet.id}'] .badge`, {
+      hasText: /^Inactive$/,
+    })
       .waitFor();
     await page.selectOption("#user-status", "inactive");
     await page.locator(`#users-body tr[data-user-id='${quiet.id}']`).waitFor();
@@ -123,14 +126,14 @@ Deno.test("frontend: the admin journey — dashboard, find and deactivate a user
     await page.selectOption("#user-status", "all");
     await page.locator(`#users-body tr[data-user-id='${quiet.id}'] a`, { hasText: "View" }).click();
     await page.locator("#user-detail").waitFor();
-    await page.locator("#detail-status", { hasText: "Inactive" }).waitFor();
+    await page.locator("#detail-status", { hasText: /^Inactive$/ }).waitFor();
     await page.locator("#detail-fields dd", { hasText: quiet.phone }).waitFor();
     await page.locator("#detail-messages .msg.in .bubble-text", { hasText: text }).waitFor();
     await shoot(page, "admin-user-detail");
 
     // Reactivate from the detail view: answered again.
     await page.click("#detail-toggle");
-    await page.locator("#detail-status", { hasText: "Active" }).waitFor();
+    await page.locator("#detail-status[data-status='active']", { hasText: /^Active$/ }).waitFor();
     const back = await chat(quiet, "back again");
     assert.match(back.text, /You said: "back again"/);
 
@@ -148,13 +151,17 @@ Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeu
   await configureLlm(user);
   try {
     await signInAsAdmin(page);
-    // Three permanent send failures in a row dead-letter one reply (§4.4). Other suites may
-    // send meanwhile and take a failure, so try again until our reply is the one that failed.
+    // Three permanent send failures in a row dead-letter one reply (§4.4). The fault is narrowed
+    // to this user's number, so tests running beside this one keep their deliveries.
     let text = "";
     let since = 0;
     await eventually(async () => {
       text = `dead letter ${uniqueWord("dl")}`;
-      await bridgeControl.faults({ send_fail_times: 3, send_status: 422 });
+      await bridgeControl.faults({
+        send_fail_times: 3,
+        send_status: 422,
+        send_fail_to: user.phone,
+      });
       const sent = await sendWhatsApp(user.phone, text);
       since = sent.since;
       return await eventually(async () => {
@@ -166,7 +173,7 @@ Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeu
         return inbound ? null : null;
       }, { timeoutMs: 20_000, message: `the reply to "${text}" to fail or be delivered` }) === true;
     }, { timeoutMs: 90_000, message: "a dead-lettered reply", intervalMs: 10 });
-    await bridgeControl.faults({ send_fail_times: null, send_status: null });
+    await bridgeControl.faults({ send_fail_times: null, send_status: null, send_fail_to: null });
 
     await page.click("a.topnav-link[data-view='queue']");
     await page.locator("#view-queue").waitFor();
@@ -186,7 +193,8 @@ Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeu
     );
     assertClean(problems, "the admin queue view");
   } finally {
-    await bridgeControl.faults({ send_fail_times: null, send_status: null }).catch(() => {});
+    await bridgeControl.faults({ send_fail_times: null, send_status: null, send_fail_to: null })
+      .catch(() => {});
     await context.close();
   }
 });

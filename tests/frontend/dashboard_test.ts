@@ -145,7 +145,7 @@ Deno.test("frontend: the user journey — code sign-in, live messages, search, p
 
     // Stats: totals and a 30-day SVG chart.
     await page.click("#tab-btn-stats");
-    await page.locator("#stat-total", { hasText: "4" }).waitFor();
+    await page.locator("#stat-total", { hasText: /^4$/ }).waitFor();
     assert.equal(await page.textContent("#stat-sent"), "2");
     assert.equal(await page.textContent("#stat-received"), "2");
     await page.locator("#stat-provider", { hasText: "claude-3-haiku" }).waitFor();

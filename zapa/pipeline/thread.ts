@@ -41,15 +41,30 @@ export class PipelineThread {
   #activity = { agent: 0, delivery: 0 };
   #stopped: Promise<void>;
   #resolveStopped!: () => void;
+  #started = false;
+  #stopping = false;
 
   constructor(private metrics: MetricsRegistry) {
-    this.#worker = new Worker(new URL("./worker_main.ts", import.meta.url), { type: "module" });
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
-    this.#worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(event.data);
-    this.#worker.onerror = (event) => {
+    this.#worker = this.#spawn();
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(new URL("./worker_main.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(event.data);
+    worker.onerror = (event) => {
       event.preventDefault();
-      log.error("pipeline thread failed", { error: event.message });
+      log.error("pipeline thread failed, restarting it", { error: event.message });
+      worker.terminate();
+      if (this.#stopping) return this.#resolveStopped();
+      // A fresh thread takes over; leases and the sweeper recover whatever was in flight.
+      setTimeout(() => {
+        if (this.#stopping) return;
+        this.#worker = this.#spawn();
+        if (this.#started) this.#post({ type: "start" });
+      }, 1_000);
     };
+    return worker;
   }
 
   #receive(message: FromWorker): void {
@@ -72,6 +87,7 @@ export class PipelineThread {
   }
 
   start(): void {
+    this.#started = true;
     this.#post({ type: "start" });
   }
 
@@ -89,6 +105,7 @@ export class PipelineThread {
 
   /** Asks the workers to finish (bounded), then ends the thread. */
   async stop(timeoutMs = 6_000): Promise<void> {
+    this.#stopping = true;
     this.#post({ type: "stop" });
     await Promise.race([this.#stopped, new Promise((r) => setTimeout(r, timeoutMs))]);
     this.#worker.terminate();
