@@ -15,6 +15,7 @@ import {
   type ReplyContext,
   replyText,
   tokens,
+  type ToolChoice,
 } from "./provider.ts";
 
 function blockText(content: unknown): string {
@@ -141,6 +142,7 @@ function normalise(body: unknown, hints: { stream: boolean }): NormalisedRequest
     system,
     turns,
     tools,
+    toolChoice: anthropicToolChoice(b.tool_choice),
     toolResults,
     messageCount: b.messages.length,
     inputChars: chars,
@@ -258,3 +260,10 @@ export const anthropic: Provider = {
   badEvent:
     'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{\n\n',
 };
+
+/** `tool_choice`: {type: "auto" | "any" | "tool" | "none"}. */
+function anthropicToolChoice(value: unknown): ToolChoice | null {
+  const type = asRecord(value)?.type;
+  if (type === "auto" || type === "none") return type;
+  return type === "any" || type === "tool" ? "required" : null;
+}

@@ -12,6 +12,8 @@ import type { Journal } from "./journal.ts";
 import type { KeyCache, KeyInfo } from "./keys.ts";
 import { BadRequest, newId, type NormalisedRequest, type Provider } from "./provider.ts";
 
+const LOOP_ARGS = { query: "loop", limit: 5 };
+
 /** Everything the mock remembers between calls. */
 export interface MockState {
   journal: Journal;
@@ -75,6 +77,7 @@ export async function handleCall(
     last_user_message: request ? lastUser(request) : null,
     system: request?.system ?? null,
     tools: request?.tools ?? [],
+    tool_choice: request?.toolChoice ?? null,
     tool_result_present: (request?.toolResults.length ?? 0) > 0,
     status: null,
     fault: null,
@@ -128,9 +131,16 @@ export async function handleCall(
     return fail(decision.status, `Mock fault: HTTP ${decision.status} (${decision.label}).`);
   }
 
+  // A model told not to call tools (tool_choice none) only writes text, like the real ones.
+  const callable = request.toolChoice === "none" ? [] : request.tools;
+  // `mock-tool-loop` never settles for text while a tool is callable, so a client's tool-round
+  // cap is what ends the conversation.
+  const looping = info.directives.tool_loop && callable.includes("search_messages");
   const ctx = {
     request,
-    reply: think(request),
+    reply: looping
+      ? { kind: "tool_call" as const, name: "search_messages" as const, args: LOOP_ARGS }
+      : think({ ...request, tools: callable }),
     id: newId(
       provider.name === "openai"
         ? "chatcmpl-mock"

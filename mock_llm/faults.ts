@@ -15,6 +15,8 @@ export interface FaultPlan {
   cut_after?: number;
   bad_json?: boolean;
   invalid?: boolean;
+  /** Key only (`mock-tool-loop`): ask for `search_messages` whenever it is offered. */
+  tool_loop?: boolean;
 }
 
 /** Global faults: a plan plus optional filters. */
@@ -53,6 +55,9 @@ const DIRECTIVES: ReadonlyArray<[RegExp, (m: RegExpExecArray, plan: FaultPlan) =
   }],
   [/^mock-bad-json$/, (_m, p) => {
     p.bad_json = true;
+  }],
+  [/^mock-tool-loop$/, (_m, p) => {
+    p.tool_loop = true;
   }],
 ];
 

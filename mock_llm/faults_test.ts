@@ -10,6 +10,7 @@ Deno.test("mock llm faults: key directives are parsed from _-separated parts", (
     ["u1_mock-latency-250_mock-cut-3", { latency_ms: 250, cut_after: 3 }],
     ["u1_mock-hang", { hang: true }],
     ["u1_mock-bad-json", { bad_json: true }],
+    ["u1_mock-tool-loop", { tool_loop: true }],
     ["sk-mock-invalid-123", { invalid: true }],
     ["u1_mock-fail-200", {}],
     ["u1_mock-unknown_mock-fail-abc", {}],

@@ -14,6 +14,7 @@ import {
   type ReplyContext,
   replyText,
   tokens,
+  type ToolChoice,
 } from "./provider.ts";
 
 function partsOf(content: Record<string, unknown>, where: string): Record<string, unknown>[] {
@@ -134,6 +135,7 @@ function normalise(body: unknown, hints: { model?: string; stream: boolean }): N
     system,
     turns,
     tools,
+    toolChoice: geminiToolChoice(b.toolConfig ?? b.tool_config),
     toolResults,
     messageCount: b.contents.length,
     inputChars: chars,
@@ -212,3 +214,13 @@ export const gemini: Provider = {
   events,
   badEvent: 'data: {"candidates": [{"content": {"parts": [{"text": "oops\r\n\r\n',
 };
+
+/** `toolConfig.functionCallingConfig.mode`: AUTO | ANY | NONE (VALIDATED counts as auto). */
+function geminiToolChoice(value: unknown): ToolChoice | null {
+  const config = asRecord(value);
+  const calling = asRecord(config?.functionCallingConfig ?? config?.function_calling_config);
+  const mode = typeof calling?.mode === "string" ? calling.mode.toUpperCase() : null;
+  if (mode === "NONE") return "none";
+  if (mode === "ANY") return "required";
+  return mode === "AUTO" || mode === "VALIDATED" ? "auto" : null;
+}

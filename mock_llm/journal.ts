@@ -16,6 +16,8 @@ export interface JournalEntry {
   /** The system prompt, cut to 500 characters. */
   system: string | null;
   tools: string[];
+  /** `auto`, `none` or `required` as the request said (normalised), null when it said nothing. */
+  tool_choice: string | null;
   tool_result_present: boolean;
   /** HTTP status sent; null while a `mock-hang` call is still held open. */
   status: number | null;

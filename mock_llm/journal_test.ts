@@ -13,6 +13,7 @@ function add(journal: Journal, provider: string, fp: string) {
     last_user_message: "hi",
     system: "s".repeat(600),
     tools: [],
+    tool_choice: null,
     tool_result_present: false,
     status: 200,
     fault: null,

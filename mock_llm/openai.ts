@@ -15,6 +15,7 @@ import {
   type ReplyContext,
   replyText,
   tokens,
+  type ToolChoice,
 } from "./provider.ts";
 
 const ROLES = "'system', 'assistant', 'user', 'function', 'tool', and 'developer'";
@@ -153,6 +154,7 @@ function normalise(body: unknown, hints: { stream: boolean }): NormalisedRequest
     system,
     turns,
     tools,
+    toolChoice: openaiToolChoice(b.tool_choice),
     toolResults,
     messageCount: b.messages.length,
     inputChars: chars,
@@ -269,3 +271,9 @@ export const openai: Provider = {
   events,
   badEvent: 'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"oops\n\n',
 };
+
+/** `tool_choice`: "none" | "auto" | "required" | {type:"function", function:{name}}. */
+function openaiToolChoice(value: unknown): ToolChoice | null {
+  if (value === "none" || value === "auto" || value === "required") return value;
+  return asRecord(value)?.type === "function" ? "required" : null;
+}

@@ -182,3 +182,26 @@ Deno.test("mock llm openai: fault keys raise the SDK's typed errors", async (t) 
     assert.equal(entry?.status, null);
   });
 });
+
+Deno.test("mock llm openai: mock-tool-loop asks for search_messages again after a tool result, text once tools are gone", async () => {
+  const key = `${testKey("loop")}_mock-tool-loop`;
+  const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
+    { role: "user", content: "hello there" },
+  ];
+  for (let round = 1; round <= 3; round++) {
+    const res: OpenAI.Chat.ChatCompletion = await client(key).chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [...messages],
+      tools: [SEARCH_TOOL],
+    });
+    const choice = res.choices[0];
+    assert.equal(choice?.finish_reason, "tool_calls", `round ${round}`);
+    const call = choice?.message.tool_calls?.[0];
+    assert.ok(call && call.type === "function");
+    assert.equal(call.function.name, "search_messages");
+    messages.push(choice!.message, { role: "tool", tool_call_id: call.id, content: "[]" });
+  }
+  const last = await client(key).chat.completions.create({ model: "gpt-4o-mini", messages });
+  assert.equal(last.choices[0]?.finish_reason, "stop");
+  assert.equal(typeof last.choices[0]?.message.content, "string");
+});

@@ -4,6 +4,8 @@
  */
 import type { BrainReply, Turn } from "./brain.ts";
 
+export type ToolChoice = "auto" | "none" | "required";
+
 export type ProviderName = "openai" | "anthropic" | "google";
 
 /** A provider request reduced to what the brain and the journal need. */
@@ -15,6 +17,12 @@ export interface NormalisedRequest {
   system: string | null;
   turns: Turn[];
   tools: string[];
+  /**
+   * Whether the model may call the tools, normalised across providers: `auto`, `none` (OpenAI
+   * `"none"`, Anthropic `{type:"none"}`, Gemini mode `NONE`), `required` (OpenAI `"required"` or
+   * a named function, Anthropic `any`/`tool`, Gemini `ANY`); null when the request says nothing.
+   */
+  toolChoice: ToolChoice | null;
   /** Tool results after the last user turn. */
   toolResults: unknown[];
   messageCount: number;

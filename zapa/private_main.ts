@@ -42,11 +42,14 @@ const deps: Deps = {
 
 // The workers run in their own thread; this one acknowledges webhooks and serves the API.
 const thread = new PipelineThread(deps.metrics);
+let markSchemaReady!: () => void;
+const schemaReady = new Promise<void>((resolve) => (markSchemaReady = resolve));
 const pipeline: PipelineHandle = {
   webhook: createWebhook(deps, {
     parking: new StatusParking(deps),
     onPending: (userId) => thread.notifyAgent(userId),
     onDrained: () => thread.kickDelivery(),
+    schemaReady,
   }),
   activity: () => thread.activity(),
 };
@@ -67,6 +70,7 @@ async function boot(): Promise<void> {
     try {
       const applied = await migrate(sql);
       if (applied.length) log.info("migrations applied", { versions: applied });
+      markSchemaReady();
       break;
     } catch (error) {
       attempt++;

@@ -24,6 +24,8 @@ export interface LlmJournalEntry {
   system: string | null;
   /** Names of the tools offered. */
   tools: string[];
+  /** Our addition to §8: `auto`, `none`, `required` or null (normalised across formats). */
+  tool_choice?: string | null;
   tool_result_present: boolean;
   /** HTTP status sent; null while (or because) a `mock-hang` call never got an answer. */
   status: number | null;

@@ -157,7 +157,41 @@ suiteTest(
     assert.equal(calls[1]!.tool_result_present, true);
     const stored = await storedReply(user, reply.messageId);
     assert.equal(stored.metadata.tool_rounds, 1);
-    // The AGENT_MAX_TOOL_ROUNDS cap (5) cannot be reached here: the mock's brain never calls a
-    // tool once a tool result is present (§8 rule 1). See the report for what it would need.
   },
 );
+
+for (const provider of ["openai", "anthropic", "google"] as const) {
+  suiteTest(
+    `integration: ${provider}: a model that keeps calling tools is stopped after 5 rounds by one call with tool calling off`,
+    async () => {
+      const user = await createUser();
+      // mock-tool-loop: the mock asks for search_messages whenever it may (§6.2 cap).
+      const { primary } = await configureLlm(user, {
+        provider,
+        apiKey: `${uniqueKey("loop")}_mock-tool-loop`,
+      });
+      const since = await llm.lastSeq();
+      const reply = await chat(user, "tell me everything");
+      const calls = await llm.requests({ key_fingerprint: primary.fingerprint, since });
+      // The last call still lists the tools (providers need them to read the earlier tool
+      // calls) but with calling switched off.
+      const shape = calls.map((c) =>
+        c.tools.includes("search_messages") ? c.tool_choice ?? "unset" : "absent"
+      );
+      assert.deepEqual(
+        shape.slice(-1),
+        ["none"],
+        `the last call may not call tools: ${JSON.stringify(shape)}`,
+      );
+      assert.equal(calls.length, 6, `five tool rounds and a last call: ${JSON.stringify(shape)}`);
+      assert.ok(shape.slice(0, 5).every((s) => s !== "none" && s !== "absent"), String(shape));
+      assert.ok(
+        calls.slice(1).every((c) => c.tool_result_present),
+        "rounds 2–6 carry tool results",
+      );
+      assert.ok(reply.text.length > 0, "the last call's text is the reply");
+      const stored = await storedReply(user, reply.messageId);
+      assert.equal(stored.metadata.tool_rounds, 5);
+    },
+  );
+}

@@ -111,14 +111,29 @@ export class PipelineWorkers {
 /** The webhook route wired to intake; `onPending` hears of messages stored straight in SQL. */
 export function createWebhook(
   deps: Deps,
-  hooks: { parking: StatusParking; onPending: (userId: number) => void; onDrained: () => void },
+  hooks: {
+    parking: StatusParking;
+    onPending: (userId: number) => void;
+    onDrained: () => void;
+    /** Resolves once migrations ran: a session event that arrives earlier waits for it. */
+    schemaReady?: Promise<void>;
+  },
 ): OpenAPIHono {
+  // One chain per bridge session: a quick connected → disconnected pair is mirrored in the
+  // order the bridge sent it, never the other way round.
+  const chains = new Map<string, Promise<void>>();
   return webhookRoutes(deps.config, {
     intake: (event) => intake(deps, event, hooks),
     session: (event) => {
-      handleSessionEvent(deps, event, hooks.onDrained).catch((error) =>
-        log.warn("session event failed", { error: errorText(error) })
-      );
+      const key = event.sessionId ?? deps.config.whatsapp.sessionId;
+      const previous = chains.get(key) ?? hooks.schemaReady ?? Promise.resolve();
+      const next = previous
+        .then(() => handleSessionEvent(deps, event, hooks.onDrained))
+        .catch((error) => log.warn("session event failed", { error: errorText(error) }));
+      chains.set(key, next);
+      next.finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
     },
   });
 }

@@ -8,7 +8,8 @@ import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
-import { Pipeline } from "./mod.ts";
+import { createWebhook, Pipeline } from "./mod.ts";
+import { StatusParking } from "./statuses.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
   echoReply,
@@ -166,4 +167,40 @@ Deno.test("pipeline: one user's messages are answered and delivered in order", a
     "echo: m3",
     "echo: m4",
   ]);
+});
+
+Deno.test("pipeline: session events wait for the schema and are mirrored in the order sent", async () => {
+  let markReady!: () => void;
+  const schemaReady = new Promise<void>((resolve) => (markReady = resolve));
+  let drains = 0;
+  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  app.route(
+    "/",
+    createWebhook(deps, {
+      parking: new StatusParking(deps),
+      onPending: () => {},
+      onDrained: () => drains++,
+      schemaReady,
+    }),
+  );
+  const sessionId = `order-${crypto.randomUUID().slice(0, 8)}`;
+  const status = async () =>
+    (await deps.sql<{ status: string }[]>`
+      SELECT status FROM sessions WHERE bridge_session_id = ${sessionId}`)[0]?.status ?? null;
+  // Ten flips back to back, ending disconnected; each is acknowledged at once.
+  for (let i = 0; i < 10; i++) {
+    const eventType = i % 2 === 0 ? "session.connected" : "session.disconnected";
+    const res = await postWebhook(app.fetch, { sessionId, eventType, data: {} });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }
+  // Before the schema is ready nothing is written (a boot-time event is not dropped either).
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await status(), null, "no sessions row before the schema is ready");
+  assert.equal(drains, 0);
+  markReady();
+  await eventually(() => drains === 5, { message: "five drains, one per connected event" });
+  await eventually(async () => (await status()) === "disconnected", {
+    message: "the last event (disconnected) wins",
+  });
 });
