@@ -3,10 +3,10 @@
  * bridge journal recorded it, the bridge's message id and receipts written back to the reply
  * row, and per-recipient order of several replies.
  *
- * Transient vs permanent classification (5xx/429/"not connected" retried, other 4xx
- * dead-lettered after 3 tries) and the drain on reconnect can only be driven through the
- * bridge's global faults (`send_status`, `send_fail_times`, `offline`, `disconnect_session`),
- * which would hit every suite sharing this stack: those cases belong to tests/failure/.
+ * Transient vs permanent classification (5xx retried, other 4xx dead-lettered after 3 tries)
+ * runs here with the send fault narrowed to the test's own number (`send_fail_to`), so suites
+ * sharing the stack keep their deliveries. The drain on reconnect needs the whole session down
+ * (`offline`, `disconnect_session`), which would hit everyone: it lives in tests/failure/.
  */
 import assert from "node:assert/strict";
 import { eventually } from "../../lib/eventually.ts";
@@ -85,3 +85,64 @@ suiteTest("integration: replies to two recipients each keep their own order", as
     assert.deepEqual(sent.map((s) => s.text), [1, 2, 3].map((n) => `You said: "${label}${n}"`));
   }
 });
+
+/** Runs `body` with the bridge failing sends to `phone` only, then clears the fault. */
+async function withSendFault<T>(
+  phone: string,
+  fault: { send_status: number; send_fail_times?: number },
+  body: () => Promise<T>,
+): Promise<T> {
+  await bridgeControl.faults({ send_fail_times: null, ...fault, send_fail_to: phone });
+  try {
+    return await body();
+  } finally {
+    await bridgeControl.faults({ send_fail_times: null, send_status: null, send_fail_to: null });
+  }
+}
+
+suiteTest(
+  "integration: a 503 from the bridge is transient: retried, then delivered once",
+  async () => {
+    const user = await createUser();
+    await configureLlm(user);
+    const since = await bridgeControl.lastSeq();
+    const sent = await withSendFault(
+      user.phone,
+      { send_status: 503, send_fail_times: 2 },
+      async () => {
+        await sendWhatsApp(user.phone, "flaky bridge");
+        return await bridgeControl.waitForSent({ to: user.phone, since, timeoutMs: 20_000 });
+      },
+    );
+    assert.equal(sent[0]!.text, 'You said: "flaky bridge"');
+    const attempts = await bridgeControl.sent({ to: user.phone, since, all: true });
+    assert.deepEqual(
+      attempts.items.map((i) => i.http_status),
+      [503, 503, 200],
+      "two refused attempts, then one accepted; nothing after",
+    );
+  },
+);
+
+suiteTest(
+  "integration: a 422 from the bridge is permanent: 3 attempts, then the reply row is failed",
+  async () => {
+    const user = await createUser();
+    await configureLlm(user);
+    const since = await bridgeControl.lastSeq();
+    await withSendFault(user.phone, { send_status: 422 }, async () => {
+      const { messageId } = await sendWhatsApp(user.phone, "doomed");
+      await eventually(async () => (await storedReply(user, messageId)).status === "failed", {
+        timeoutMs: 20_000,
+        message: "the reply row marked failed",
+        onTimeout: LOGS,
+      });
+    });
+    const attempts = await bridgeControl.sent({ to: user.phone, since, all: true });
+    assert.deepEqual(
+      attempts.items.map((i) => i.http_status),
+      [422, 422, 422],
+      "exactly three attempts, all refused",
+    );
+  },
+);
