@@ -2,6 +2,10 @@
  * Security: WhatsApp-code login cannot be brute-forced, replayed or outlived (contract §5.1),
  * and code requests are rate limited per phone with a clear 429 that resets when the
  * `zapa:ratelimit:*` keys are cleared.
+ *
+ * The per-client-IP limit is not provable here: the test profile (contract §1) sets
+ * AUTH_CODE_RATE_PER_IP_HOUR=100000 so that parallel suites on 127.0.0.1 do not starve each
+ * other. zapa/public/auth_ip_limit_test.ts shows it in-process with a limit of 4.
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
