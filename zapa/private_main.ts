@@ -7,7 +7,7 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { createSql } from "./db/mod.ts";
 import { migrate } from "./db/migrate.ts";
-import { createRedis } from "./redis.ts";
+import { createRedis, redisIsUp } from "./redis.ts";
 import { createKeyring } from "./crypto/api_keys.ts";
 import { MetricsRegistry } from "./http/metrics.ts";
 import { configureLog, errorText, log } from "./log.ts";
@@ -63,14 +63,13 @@ const server = Deno.serve({
 
 let stopping = false;
 
-/** Migrates once PostgreSQL answers (retrying), then starts the workers. */
+/** Migrates once PostgreSQL answers (retrying), then starts the workers and the session events. */
 async function boot(): Promise<void> {
   let attempt = 0;
   while (!stopping) {
     try {
       const applied = await migrate(sql);
       if (applied.length) log.info("migrations applied", { versions: applied });
-      markSchemaReady();
       break;
     } catch (error) {
       attempt++;
@@ -81,6 +80,13 @@ async function boot(): Promise<void> {
     }
   }
   if (!stopping) thread.start();
+  // Session events wait for the schema, and briefly for Redis, so that a `session.connected`
+  // sent while we boot is mirrored and drains the queue instead of being dropped.
+  const redisBy = Date.now() + 5_000;
+  while (!stopping && !redisIsUp(redis) && Date.now() < redisBy) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  markSchemaReady();
 }
 const booting = boot();
 
