@@ -27,6 +27,7 @@ import { readSettings } from "./stack/settings.ts";
 import { readStackFile } from "./stack/stack_file.ts";
 import { controlAnswers } from "./stack/temp_dirs.ts";
 import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./stack/live.ts";
+import { failureSpecs } from "./stack/services.ts";
 import {
   externalHosts,
   findTestFiles,
@@ -219,7 +220,9 @@ async function main(args: string[]): Promise<number> {
     if (list.length === 0 || interrupted) continue;
     const booted = mode === "live"
       ? await boot("live", liveSpecs(liveProviders()))
-      : await boot(mode === "shared" ? "shared" : "failure");
+      : mode === "fresh"
+      ? await boot("failure", failureSpecs())
+      : await boot("shared");
     if ("status" in booted) {
       results.push(booted);
       for (const p of list) {

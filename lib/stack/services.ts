@@ -175,6 +175,26 @@ export const DENO_SERVICE_SPECS: Record<DenoServiceName, DenoServiceSpec> = {
   },
 };
 
+/** A service spec whose environment has `extra` on top of the usual one. */
+export function withExtraEnv(
+  spec: DenoServiceSpec,
+  extra: Record<string, string>,
+): DenoServiceSpec {
+  return { ...spec, env: (wiring) => ({ ...spec.env(wiring), ...extra }) };
+}
+
+/**
+ * The failure group's stack: Zapa's default 30 s cap on outbound retry backoff instead of the
+ * test profile's 2 s. With 2 s, ordinary retries deliver right after a bridge outage and a Zapa
+ * that never drains its queue on `session.connected` would pass; with 30 s only the drain can
+ * deliver within the drill's deadline.
+ */
+export function failureSpecs(): Partial<Record<DenoServiceName, DenoServiceSpec>> {
+  return {
+    private: withExtraEnv(DENO_SERVICE_SPECS.private, { OUTBOUND_RETRY_MAX_MS: "30000" }),
+  };
+}
+
 /** The deno.json task command that runs one service alone, e.g. `deno task bridge`. */
 export function denoTaskCommand(spec: DenoServiceSpec): string {
   return ["deno run", ...spec.flags, spec.entry].join(" ");

@@ -203,6 +203,16 @@ suiteTest(
   },
 );
 
+/** Gaps (ms) between the bridge's refused attempts to send to `phone` since `since`. */
+async function refusedGaps(phone: string, since: number): Promise<number[]> {
+  const page = await bridgeControl.sent({ to: phone, since, all: true });
+  const at = page.items.filter((i) => i.rejected).map((i) => Date.parse(i.at));
+  return at.slice(1).map((t, i) => t - at[i]!);
+}
+
+/** A refused-attempt gap this long means Zapa's next retry is ≥ ~2× as far away. */
+const LONG_GAP_MS = 3_500;
+
 suiteTest(
   "failure: a disconnected session holds replies until session.connected drains them",
   serial,
@@ -211,6 +221,8 @@ suiteTest(
     const since = await bridgeControl.lastSeq();
     await bridgeControl.faults({ disconnect_session: true });
     const injected: Injected[] = [];
+    let reconnectedAt = 0;
+    let longGap = false;
     try {
       for (const [i, user] of users.entries()) {
         const text = `while disconnected ${i}`;
@@ -222,13 +234,32 @@ suiteTest(
           webhookStatus: r.webhook?.status ?? null,
         });
       }
-      await eventually(async () => {
-        const all = await bridgeControl.sent({ since, all: true });
-        return all.items.some((i) => i.rejected);
-      }, { message: "a send refused with 'Session not connected'" });
+      // Watch the refused attempts ("Session not connected") at the bridge until Zapa's
+      // backoff has grown past LONG_GAP_MS: its next retry is then seconds away, and only the
+      // drain on session.connected can deliver sooner. A stack whose retry cap is shorter
+      // (the test profile's 2 s) never gets there; then only delivery is checked.
+      longGap = await eventually(async () => {
+        const gaps = await refusedGaps(users[0]!.phone, since);
+        return gaps.some((g) => g >= LONG_GAP_MS) ? true : null;
+      }, { timeoutMs: 20_000, message: "a long retry gap" }).catch(() => false);
     } finally {
       await bridgeControl.faults({ disconnect_session: false });
+      reconnectedAt = Date.now();
     }
     await assertExactlyOneReplyEach(injected, { since, timeoutMs: 15_000 });
+    const [first] = await bridgeControl.waitForSent({ to: users[0]!.phone, since });
+    const delay = Date.parse(first!.at) - reconnectedAt;
+    console.log(
+      `drain drill: longest refused gap ${
+        Math.max(...await refusedGaps(users[0]!.phone, since))
+      } ms; delivered ${delay} ms after the reconnect`,
+    );
+    if (longGap) {
+      assert.ok(
+        delay < 2_500,
+        `expected the queued reply within 2.5 s of session.connected (the drain), ` +
+          `saw it after ${delay} ms — as late as an ordinary retry`,
+      );
+    }
   },
 );
