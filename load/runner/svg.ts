@@ -137,6 +137,15 @@ export function lineChart(series: LineSeries[], o: ChartOptions): string {
       parts.push(
         `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8" stroke-linejoin="round"/>`,
       );
+      // A one-point line draws nothing: a short run (a single time bucket) gets a dot instead.
+      if (s.points.length === 1) {
+        const [px, py] = s.points[0]!;
+        parts.push(
+          `<circle cx="${x(px).toFixed(1)}" cy="${
+            y(py, s.right).toFixed(1)
+          }" r="3.5" fill="${s.color}"/>`,
+        );
+      }
     }
   }
   let lx = m.l + pw;
