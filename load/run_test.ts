@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { startTarget } from "./runner/testdata/target.ts";
 import { type FakeZapa, startFakeZapa } from "./runner/testdata/fake_zapa.ts";
 import { ENV_NAMES } from "./runner/cli.ts";
+import { runnerArgs } from "./runner/testdata/runner_args.ts";
 
 let target: Deno.HttpServer<Deno.NetAddr>;
 let fake: FakeZapa;
@@ -35,20 +36,7 @@ async function runner(
       "--pdeathsig",
       "SIGKILL",
       Deno.execPath(),
-      "run",
-      "--no-config",
-      "--import-map=load/runner/import_map.json",
-      "--allow-net=127.0.0.1",
-      `--allow-env=${ENV_NAMES.join(",")}`,
-      "--allow-read=load,.zapa",
-      `--allow-write=${out}`,
-      "--allow-run=k6",
-      "load/run.ts",
-      "--engine",
-      opts.engine ?? "deno",
-      "--out",
-      out,
-      ...args,
+      ...runnerArgs(out, args, opts.engine),
     ],
     env: {
       NO_COLOR: "1",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import { startTarget } from "../../load/runner/testdata/target.ts";
-import { ENV_NAMES } from "../../load/runner/cli.ts";
+import { runnerArgs } from "../../load/runner/testdata/runner_args.ts";
 import { assertClean, launchBrowser, openPage, shoot } from "./_browser.ts";
 
 let browser: Browser | undefined;
@@ -30,22 +30,7 @@ Deno.test.afterAll(async () => {
 /** `deno task load`'s command line, narrowed to this run's output folder. */
 async function runLoad(script: string, env: string[]): Promise<string> {
   const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-config",
-      "--import-map=load/runner/import_map.json",
-      "--allow-net=127.0.0.1",
-      `--allow-env=${ENV_NAMES.join(",")}`,
-      "--allow-read=load,.zapa",
-      `--allow-write=${out}`,
-      "load/run.ts",
-      "--engine",
-      "deno",
-      "--out",
-      out,
-      script,
-      ...env.flatMap((e) => ["-e", e]),
-    ],
+    args: runnerArgs(out, [script, ...env.flatMap((e) => ["-e", e])]),
     env: { NO_COLOR: "1", ZAPA_STACK_FILE: ".zapa/no-such-stack-for-load-tests.json" },
     stdout: "piped",
     stderr: "piped",
