@@ -6,6 +6,7 @@
  */
 import type { Sql } from "../db/mod.ts";
 import type { ChatMessage } from "./adapters/types.ts";
+import type { StoredLlmConfig } from "./llm_configs.ts";
 
 export interface MessageRow {
   id: number;
@@ -48,6 +49,43 @@ export async function loadConversation(
   return { current, history: history.reverse() };
 }
 
+/**
+ * `loadConversation` plus the user's active primary and fallback LLM configs, in one statement
+ * (one round trip and one snapshot per reply instead of three). Same rows, same order, same
+ * errors as the two separate loads.
+ */
+export async function loadReplyInput(
+  sql: Sql,
+  input: { userId: number; messageId: number; limit: number },
+): Promise<{ current: MessageRow; history: MessageRow[]; configs: StoredLlmConfig[] }> {
+  const limit = Math.max(0, input.limit);
+  const [row] = await sql<(MessageRow & { history: JsonRow[]; configs: StoredLlmConfig[] })[]>`
+    SELECT c.id, c.direction, c.message_type, c.content, c.caption, c."timestamp",
+      (SELECT coalesce(json_agg(h ORDER BY h."timestamp" DESC, h.id DESC), '[]')
+         FROM (SELECT id, direction, message_type, content, caption, "timestamp"
+                 FROM messages
+                WHERE user_id = ${input.userId} AND direction IN ('inbound', 'outbound')
+                  AND ("timestamp", id) < (c."timestamp", c.id)
+                ORDER BY "timestamp" DESC, id DESC
+                LIMIT ${limit}) h) AS history,
+      (SELECT coalesce(json_agg(l ORDER BY l.priority), '[]')
+         FROM (SELECT id, priority, provider, api_key_encrypted, model_settings
+                 FROM llm_configs
+                WHERE user_id = ${input.userId} AND is_active AND priority IN (0, 1)) l) AS configs
+    FROM messages c WHERE c.id = ${input.messageId} AND c.user_id = ${input.userId}`;
+  if (!row) {
+    throw new MessageNotFound(`message ${input.messageId} of user ${input.userId} not found`);
+  }
+  const { history, configs, ...current } = row;
+  return {
+    current,
+    history: history.map((h) => ({ ...h, timestamp: new Date(h.timestamp) })).reverse(),
+    configs,
+  };
+}
+
+type JsonRow = Omit<MessageRow, "timestamp"> & { timestamp: string };
+
 /** The text of a message as the model sees it: media as `[image] caption`. */
 export function renderContent(row: Pick<MessageRow, "message_type" | "content" | "caption">) {
   if (row.message_type === "text" || !row.message_type) {
@@ -81,15 +119,19 @@ export function buildTurns(history: readonly MessageRow[], current: MessageRow):
   return turns;
 }
 
+// One formatter for every reply: building it (what toLocaleDateString does per call) costs more
+// than the rest of the prompt.
+const DATE_FORMAT = new Intl.DateTimeFormat("en-GB", {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
 /** Base prompt, then today's date, then the user's own instructions (if any). */
 export function systemPrompt(options: { now: Date; customInstructions?: string | null }): string {
-  const date = options.now.toLocaleDateString("en-GB", {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
+  const date = DATE_FORMAT.format(options.now);
   const parts = [
     BASE_PROMPT,
     `Today's date is ${date} (${options.now.toISOString().slice(0, 10)}, UTC).`,

@@ -30,6 +30,13 @@ export async function activeLlmConfigs(
       FROM llm_configs
      WHERE user_id = ${userId} AND is_active AND priority IN (0, 1)
      ORDER BY priority`;
+  return primaryAndFallback(rows);
+}
+
+/** Picks the primary (priority 0) and fallback (priority 1) out of the active rows. */
+export function primaryAndFallback(
+  rows: readonly StoredLlmConfig[],
+): { primary: StoredLlmConfig | null; fallback: StoredLlmConfig | null } {
   return {
     primary: rows.find((r) => r.priority === 0) ?? null,
     fallback: rows.find((r) => r.priority === 1) ?? null,

@@ -6,7 +6,7 @@
  * the pipeline retries the message later.
  */
 import type { Provider } from "../config.ts";
-import { decryptApiKey, KeyDecryptionError } from "../crypto/api_keys.ts";
+import { KeyDecryptionError } from "../crypto/api_keys.ts";
 import type { Deps } from "../deps.ts";
 import { errorText, log } from "../log.ts";
 import {
@@ -16,8 +16,9 @@ import {
   type ChatRequest,
   LlmError,
 } from "./adapters/mod.ts";
-import { buildTurns, loadConversation, systemPrompt } from "./context.ts";
-import { activeLlmConfigs, callSettings, type StoredLlmConfig } from "./llm_configs.ts";
+import { buildTurns, loadReplyInput, systemPrompt } from "./context.ts";
+import { callSettings, primaryAndFallback, type StoredLlmConfig } from "./llm_configs.ts";
+import { cachedApiKey } from "./key_cache.ts";
 import { withPolicy } from "./policy.ts";
 import { resolveModel } from "./providers.ts";
 import { runTool, TOOL_SPECS } from "./tools.ts";
@@ -78,7 +79,7 @@ function userTarget(
     provider: row.provider,
     model: resolveModel(row.provider, row.model_settings?.model),
     ...callSettings(row.model_settings),
-    apiKey: () => decryptApiKey(deps.keyring, userId, row.api_key_encrypted),
+    apiKey: () => cachedApiKey(deps.keyring, userId, row.api_key_encrypted),
   };
 }
 
@@ -92,12 +93,15 @@ export async function generateReply(
   const adapters = options.adapters ?? ADAPTERS;
   const elapsed = () => Math.round(performance.now() - started);
 
-  const { current, history } = await loadConversation(sql, {
+  // Message, history window and LLM configs in one statement: configs are read fresh for
+  // every reply, so a settings change applies from the next message.
+  const loaded = await loadReplyInput(sql, {
     userId: input.userId,
     messageId: input.messageId,
     limit: config.agent.contextMessages,
   });
-  const configs = await activeLlmConfigs(sql, input.userId);
+  const { current, history } = loaded;
+  const configs = primaryAndFallback(loaded.configs);
   const targets: Target[] = [];
   if (configs.primary) targets.push(userTarget(deps, input.userId, "primary", configs.primary));
   else if (config.llm.default) {

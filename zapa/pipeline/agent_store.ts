@@ -112,3 +112,80 @@ export async function storeReply(
     SELECT (SELECT id FROM reply) AS reply_id, (SELECT count(*) FROM done) AS done_count`;
   return { replyId: rows[0]?.reply_id ?? null };
 }
+
+/**
+ * `storeReply` (with a reply) fused with the next `claimNextPending` in one statement: stores
+ * the reply and marks the message done, then looks up the user's next oldest pending message
+ * (other than this one). With one, the lease is renewed (only if this owner still holds it);
+ * without one, the lease is released. A message stored after this statement's snapshot is
+ * found by the next claim (ingest notifies the worker, the sweeper re-notifies).
+ */
+export async function storeReplyAndTakeNext(
+  sql: Sql,
+  options: {
+    inboundId: number;
+    userId: number;
+    owner: string;
+    leaseMs: number;
+    reply: ReplyResult;
+    senderJid?: string | null;
+  },
+): Promise<{ replyId: number | null; leased: boolean; next: PendingMessage | null }> {
+  const { inboundId, userId, owner, reply } = options;
+  const rows = await sql<
+    {
+      reply_id: number | null;
+      next_id: number | null;
+      phone_number: string | null;
+      is_active: boolean | null;
+      renewed: boolean;
+    }[]
+  >`
+    WITH reply AS (
+      INSERT INTO messages (user_id, session_id, direction, message_type, content, sender_jid,
+        recipient_jid, "timestamp", reply_to_id, status, metadata)
+      SELECT i.user_id, i.session_id, 'outbound', 'text', ${reply.text}, ${
+    options.senderJid ?? null
+  },
+        i.sender_jid, greatest(now(), i."timestamp"), i.id, 'queued',
+        ${sql.json(reply.metadata as unknown as Parameters<typeof sql.json>[0])}
+      FROM messages i WHERE i.id = ${inboundId}
+      ON CONFLICT (reply_to_id) WHERE direction = 'outbound' DO NOTHING
+      RETURNING id
+    ), done AS (
+      UPDATE messages SET agent_status = 'done', updated_at = now()
+      WHERE id = ${inboundId} AND agent_status = 'pending'
+      RETURNING id
+    ), nxt AS (
+      SELECT m.id, u.phone_number, u.is_active
+      FROM messages m JOIN users u ON u.id = m.user_id
+      WHERE m.user_id = ${userId} AND m.agent_status = 'pending' AND m.id <> ${inboundId}
+      ORDER BY m."timestamp", m.id LIMIT 1
+    ), renew AS (
+      UPDATE agent_leases
+        SET expires_at = now() + ${options.leaseMs} * interval '1 millisecond', updated_at = now()
+      WHERE user_id = ${userId} AND owner = ${owner} AND EXISTS (SELECT 1 FROM nxt)
+      RETURNING user_id
+    ), released AS (
+      DELETE FROM agent_leases
+      WHERE user_id = ${userId} AND owner = ${owner} AND NOT EXISTS (SELECT 1 FROM nxt)
+      RETURNING user_id
+    )
+    SELECT (SELECT id FROM reply) AS reply_id, (SELECT count(*) FROM done) AS done_count,
+      (SELECT count(*) FROM released) AS released_count,
+      n.id AS next_id, n.phone_number, n.is_active, EXISTS (SELECT 1 FROM renew) AS renewed
+    FROM (SELECT 1) one LEFT JOIN nxt n ON true`;
+  const row = rows[0];
+  const replyId = row?.reply_id ?? null;
+  if (!row || row.next_id === null) return { replyId, leased: false, next: null };
+  return {
+    replyId,
+    leased: row.renewed,
+    next: {
+      id: row.next_id,
+      userId,
+      phoneNumber: row.phone_number!,
+      userActive: row.is_active!,
+    },
+  };
+}

@@ -11,7 +11,14 @@ import { isDependencyError } from "../http/errors.ts";
 import { errorText, log } from "../log.ts";
 import { phoneDigits } from "../phone.ts";
 import { enqueueOutbound } from "./outbound_queue.ts";
-import { claimNextPending, releaseLease, renewLease, storeReply } from "./agent_store.ts";
+import {
+  claimNextPending,
+  type PendingMessage,
+  releaseLease,
+  renewLease,
+  storeReply,
+  storeReplyAndTakeNext,
+} from "./agent_store.ts";
 
 export interface ReplyMetadata {
   provider: string | null;
@@ -96,50 +103,77 @@ export class AgentWorker {
     }
   }
 
-  /** Answers the user's pending messages oldest first while holding the lease. */
+  /**
+   * Answers the user's pending messages oldest first while holding the lease. Storing a reply
+   * also looks up the next pending message and renews (or releases) the lease in the same
+   * statement, so a busy user costs two statements per message (context, store) and the lease
+   * is only claimed when a run starts or was lost.
+   */
   async #serve(userId: number): Promise<void> {
     const { deps, options } = this;
     const leaseMs = deps.config.leaseMs;
     let leased = false;
+    let next: PendingMessage | null = null;
     try {
       while (this.#running) {
-        const next = await claimNextPending(deps.sql, { userId, owner: options.owner, leaseMs });
-        leased = next.leased;
-        if (!next.message) return;
-        const m = next.message;
+        if (next === null) {
+          const claimed = await claimNextPending(deps.sql, {
+            userId,
+            owner: options.owner,
+            leaseMs,
+          });
+          leased = claimed.leased;
+          if (!claimed.message) return;
+          next = claimed.message;
+        }
+        const m: PendingMessage = next;
+        next = null;
         if (!m.userActive) {
           await storeReply(deps.sql, { inboundId: m.id, reply: null });
           continue;
         }
         const reply = await this.#generate(userId, m.id, leaseMs);
-        const stored = await storeReply(deps.sql, {
+        const stored = await storeReplyAndTakeNext(deps.sql, {
           inboundId: m.id,
+          userId,
+          owner: options.owner,
+          leaseMs,
           reply,
           senderJid: `${phoneDigits(deps.config.whatsapp.systemNumber)}@s.whatsapp.net`,
         });
         this.#errors.delete(m.id);
-        if (stored.replyId === null) continue;
-        deps.metrics.inc("zapa_replies_total", "Replies stored", {
-          error_kind: reply.metadata.error_kind ?? "none",
-        });
-        try {
-          await enqueueOutbound(deps.redis, {
-            id: `reply:${m.id}`,
-            kind: "reply",
-            to: m.phoneNumber,
-            text: reply.text,
-            messageId: stored.replyId,
-          });
-          options.onReplyQueued?.();
-        } catch (error) {
-          // The row is durable (status 'queued'); the sweeper enqueues it once Redis is back.
-          log.warn("agent: enqueue failed, sweeper will retry", { error: errorText(error) });
-        }
+        // No next message: the statement released the lease. A next one without the lease
+        // renewed (it expired and was lost) goes through a full claim again.
+        if (stored.next === null) leased = false;
+        else if (stored.leased) next = stored.next;
+        if (stored.replyId !== null) await this.#enqueue(m, stored.replyId, reply);
+        if (stored.next === null) return;
       }
     } catch (error) {
       this.#retryLater(userId, error);
     } finally {
       if (leased) await releaseLease(deps.sql, { userId, owner: options.owner }).catch(() => {});
+    }
+  }
+
+  /** After commit: the reply's outbox job (the sweeper enqueues it if Redis is failing). */
+  async #enqueue(m: PendingMessage, replyId: number, reply: ReplyResult): Promise<void> {
+    const { deps, options } = this;
+    deps.metrics.inc("zapa_replies_total", "Replies stored", {
+      error_kind: reply.metadata.error_kind ?? "none",
+    });
+    try {
+      await enqueueOutbound(deps.redis, {
+        id: `reply:${m.id}`,
+        kind: "reply",
+        to: m.phoneNumber,
+        text: reply.text,
+        messageId: replyId,
+      });
+      options.onReplyQueued?.();
+    } catch (error) {
+      // The row is durable (status 'queued'); the sweeper enqueues it once Redis is back.
+      log.warn("agent: enqueue failed, sweeper will retry", { error: errorText(error) });
     }
   }
 

@@ -100,22 +100,26 @@ export async function applyStatuses(
   receipts: { waId: string; status: DeliveryStatus }[],
 ): Promise<Set<string>> {
   if (receipts.length === 0) return new Set();
+  const ids = receipts.map((r) => r.waId);
+  // `= ANY(ids)` on the row side keeps both lookups on the unique whatsapp_message_id index
+  // (a join against unnest alone is planned as a scan of the whole table).
   const rows = await sql<{ whatsapp_message_id: string }[]>`
     WITH v AS (
-      SELECT * FROM unnest(${receipts.map((r) => r.waId)}::text[],
-        ${receipts.map((r) => r.status)}::text[], ${
+      SELECT * FROM unnest(${ids}::text[], ${receipts.map((r) => r.status)}::text[], ${
     receipts.map((r) => statusRank(r.status))
   }::int[])
         AS v(wa, status, rank)
     ), upd AS (
       UPDATE messages m SET status = v.status, updated_at = now()
       FROM v
-      WHERE m.whatsapp_message_id = v.wa AND m.direction = 'outbound'
+      WHERE m.whatsapp_message_id = ANY(${ids}::text[]) AND m.whatsapp_message_id = v.wa
+        AND m.direction = 'outbound'
         AND COALESCE(m.status, '') <> 'failed'
         AND (CASE COALESCE(m.status, '') WHEN 'queued' THEN 0 WHEN 'sent' THEN 1
              WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END) < v.rank
       RETURNING m.id
     )
-    SELECT m.whatsapp_message_id FROM messages m JOIN v ON m.whatsapp_message_id = v.wa`;
+    SELECT m.whatsapp_message_id FROM messages m
+    WHERE m.whatsapp_message_id = ANY(${ids}::text[])`;
   return new Set(rows.map((r) => r.whatsapp_message_id));
 }

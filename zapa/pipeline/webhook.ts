@@ -3,10 +3,12 @@
  * parses either envelope, hands messages and receipts to intake and session events to their
  * handler, and acknowledges at once with the response table of §4.2.
  */
+import { Buffer } from "node:buffer";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Config } from "../config.ts";
+import { JSON_CONTENT_TYPE, markEscaped, safeStringify } from "../http/json.ts";
 import { parseWebhook, type SessionEvent } from "./webhook_event.ts";
 import type { IntakeResult } from "./intake.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
@@ -63,6 +65,14 @@ export function webhookRoutes(
   return app;
 }
 
+/**
+ * A §3-escaped JSON acknowledgement, marked as such so the shared middleware does not read and
+ * rebuild it (the webhook is the hottest route: every message and every receipt).
+ */
+function ack(c: Context, body: Record<string, string>, status: 200 | 400 | 401 | 503): Response {
+  return markEscaped(c.body(safeStringify(body), status, { "content-type": JSON_CONTENT_TYPE }));
+}
+
 async function handle(
   c: Context,
   config: Pick<Config, "webhookSecret">,
@@ -71,38 +81,47 @@ async function handle(
   if (config.webhookSecret !== null) {
     const given = c.req.header("x-webhook-secret") ?? c.req.query("secret") ?? "";
     if (!secretMatches(given, config.webhookSecret)) {
-      return c.json({ status: "error", error: "unauthorized" }, 401);
+      return ack(c, { status: "error", error: "unauthorized" }, 401);
     }
   }
   let body: unknown;
   try {
     body = JSON.parse(await c.req.text());
   } catch {
-    return c.json({ status: "error", error: "invalid_payload" }, 400);
+    return ack(c, { status: "error", error: "invalid_payload" }, 400);
   }
   const parsed = parseWebhook(body);
   if (!parsed.ok) {
     if (parsed.reason === "unknown_event_type") {
-      return c.json({ status: "ignored", reason: "unknown_event_type" }, 200);
+      return ack(c, { status: "ignored", reason: "unknown_event_type" }, 200);
     }
-    return c.json({ status: "error", error: "invalid_payload" }, 400);
+    return ack(c, { status: "error", error: "invalid_payload" }, 400);
   }
   const event = parsed.event;
   if (event.kind === "session") {
     handlers.session(event);
-    return c.json({ status: "accepted", event_type: event.eventType }, 200);
+    return ack(c, { status: "accepted", event_type: event.eventType }, 200);
   }
   const result = await handlers.intake(event);
   if (result === "unavailable") {
     c.header("Retry-After", "1");
-    return c.json({ status: "error", error: "storage_unavailable" }, 503);
+    return ack(c, { status: "error", error: "storage_unavailable" }, 503);
   }
-  return c.json({ status: result, message_id: event.waId }, 200);
+  return ack(c, { status: result, message_id: event.waId }, 200);
 }
 
 /** Constant-time comparison (hashing first makes the lengths equal too). */
 export function secretMatches(given: string, expected: string): boolean {
   const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(a, expectedDigest(expected));
+}
+
+let lastExpected: { secret: string; digest: Buffer } | null = null;
+
+/** The configured secret's digest, computed once rather than on every webhook. */
+function expectedDigest(secret: string): Buffer {
+  if (lastExpected?.secret !== secret) {
+    lastExpected = { secret, digest: createHash("sha256").update(secret).digest() };
+  }
+  return lastExpected.digest;
 }

@@ -16,6 +16,10 @@ import {
   type ToolCall,
   withDeadline,
 } from "./types.ts";
+import { ClientCache } from "./client_cache.ts";
+
+/** Clients per key, base URL and timeout (see client_cache.ts). */
+const clients = new ClientCache<Anthropic>({ max: 2_000, ttlMs: 5 * 60_000 });
 
 type Block = Anthropic.ContentBlockParam;
 type Message = { role: "user" | "assistant"; content: Block[] };
@@ -68,12 +72,16 @@ function toResult(message: unknown): ChatResult {
 
 export const anthropicAdapter: Adapter = {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-    const client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: normaliseBaseUrl("anthropic", options.baseUrl) ?? "https://api.anthropic.com",
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-    });
+    const client = clients.get(
+      [options.apiKey, options.baseUrl, options.timeoutMs],
+      () =>
+        new Anthropic({
+          apiKey: options.apiKey,
+          baseURL: normaliseBaseUrl("anthropic", options.baseUrl) ?? "https://api.anthropic.com",
+          maxRetries: 0,
+          timeout: options.timeoutMs,
+        }),
+    );
     const tools = request.tools?.length ? request.tools : undefined;
     const outcome = await withDeadline(options.timeoutMs, (signal) =>
       client.messages.create(

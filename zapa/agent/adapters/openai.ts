@@ -15,6 +15,10 @@ import {
   type ToolCall,
   withDeadline,
 } from "./types.ts";
+import { ClientCache } from "./client_cache.ts";
+
+/** Clients per key, base URL and timeout (see client_cache.ts). */
+const clients = new ClientCache<OpenAI>({ max: 2_000, ttlMs: 5 * 60_000 });
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
@@ -60,12 +64,16 @@ function toResult(completion: unknown): ChatResult {
 
 export const openaiAdapter: Adapter = {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-    const client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: normaliseBaseUrl("openai", options.baseUrl) ?? "https://api.openai.com/v1",
-      maxRetries: 0,
-      timeout: options.timeoutMs,
-    });
+    const client = clients.get(
+      [options.apiKey, options.baseUrl, options.timeoutMs],
+      () =>
+        new OpenAI({
+          apiKey: options.apiKey,
+          baseURL: normaliseBaseUrl("openai", options.baseUrl) ?? "https://api.openai.com/v1",
+          maxRetries: 0,
+          timeout: options.timeoutMs,
+        }),
+    );
     const tools = request.tools?.length ? request.tools : undefined;
     const outcome = await withDeadline(
       options.timeoutMs,
