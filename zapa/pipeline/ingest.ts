@@ -11,7 +11,7 @@ import { isConnectionError } from "../db/mod.ts";
 import { isDependencyError } from "../http/errors.ts";
 import { errorText, log } from "../log.ts";
 import { retryDelay } from "./backoff.ts";
-import { storeInbound } from "./inbound_store.ts";
+import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
 import type { StatusParking } from "./statuses.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
@@ -117,7 +117,7 @@ export class IngestWorker {
   async #process(entries: Entry[]): Promise<void> {
     const outcomes: Promise<[string, Outcome]>[] = [];
     const receipts: [string, StatusEvent][] = [];
-    const senders = new Map<string, Promise<void>>();
+    const messages: [string, string[], InboundMessage][] = [];
     for (const [id, fields] of entries) {
       // An entry deleted while still pending has no fields left: nothing to store.
       if (fields.length === 0) {
@@ -131,21 +131,12 @@ export class IngestWorker {
         outcomes.push(this.#failed(id, fields, error).then((o) => [id, o]));
         continue;
       }
-      if (event.kind === "status") {
-        receipts.push([id, event]);
-        continue;
-      }
-      const message = event;
-      // Different senders are stored concurrently; one sender's messages keep stream order.
-      const previous = senders.get(message.from) ?? Promise.resolve();
-      const stored = previous.then(() =>
-        this.#guard([[id, fields]], async () => {
-          const row = await storeInbound(this.deps.sql, this.deps.config, message);
-          if (row?.pending) this.options.onPending(row.userId);
-        })
-      );
-      senders.set(message.from, stored.then(() => {}));
-      outcomes.push(stored.then((o) => [id, o]));
+      if (event.kind === "status") receipts.push([id, event]);
+      else messages.push([id, fields, event]);
+    }
+    if (messages.length > 0) {
+      const stored = this.#storeMessages(messages);
+      messages.forEach(([id], i) => outcomes.push(stored.then((o) => [id, o[i]!])));
     }
     if (receipts.length > 0) {
       const batch = receipts.map(([id, e]) => [id, ["e", JSON.stringify(e)]] as Entry);
@@ -166,6 +157,66 @@ export class IngestWorker {
     }
   }
 
+  /**
+   * Stores a batch's messages with one statement per round: round k holds each sender's k-th
+   * message of the batch, so one sender's messages keep stream order and a round never names
+   * a sender (or WhatsApp id) twice. A round that fails for another reason than an outage is
+   * stored message by message, so a bad message fails on its own.
+   */
+  async #storeMessages(messages: [string, string[], InboundMessage][]): Promise<Outcome[]> {
+    const rounds: number[][] = [];
+    const lastRound = new Map<string, number>();
+    messages.forEach(([, , m], i) => {
+      const r = Math.max(lastRound.get(`f:${m.from}`) ?? -1, lastRound.get(`w:${m.waId}`) ?? -1) +
+        1;
+      lastRound.set(`f:${m.from}`, r);
+      lastRound.set(`w:${m.waId}`, r);
+      (rounds[r] ??= []).push(i);
+    });
+    const outcomes: Outcome[] = messages.map(() => "retry");
+    for (const round of rounds) {
+      const batch = round.map((i) => messages[i]![2]);
+      try {
+        const stored = await storeInboundMany(this.deps.sql, this.deps.config, batch);
+        this.#pgFailures = 0;
+        stored.forEach((row, k) => {
+          outcomes[round[k]!] = "done";
+          if (row?.pending) this.options.onPending(row.userId);
+        });
+        continue;
+      } catch (error) {
+        // An outage: this round and the later ones stay in Redis and are read again.
+        if (isConnectionError(error) || isDependencyError(error)) {
+          this.#outage(error);
+          return outcomes;
+        }
+        log.warn("ingest: batch insert failed, storing one by one", {
+          messages: round.length,
+          error: errorText(error),
+        });
+      }
+      await Promise.all(round.map(async (i) => {
+        const [id, fields, message] = messages[i]!;
+        outcomes[i] = await this.#guard([[id, fields]], async () => {
+          const row = await storeInbound(this.deps.sql, this.deps.config, message);
+          if (row?.pending) this.options.onPending(row.userId);
+        });
+      }));
+    }
+    return outcomes;
+  }
+
+  /** PostgreSQL is unreachable: the entries stay in Redis and are read again after a backoff. */
+  #outage(error: unknown): "retry" {
+    this.#pgFailures++;
+    if (this.#pgFailures === 1) {
+      log.warn("ingest: postgresql unavailable, keeping events in redis", {
+        error: errorText(error),
+      });
+    }
+    return "retry";
+  }
+
   /** Runs a store step: "done", "retry" (PostgreSQL unreachable) or a counted failure. */
   async #guard(entries: Entry[], fn: () => Promise<void>): Promise<Outcome> {
     try {
@@ -173,15 +224,7 @@ export class IngestWorker {
       this.#pgFailures = 0;
       return "done";
     } catch (error) {
-      if (isConnectionError(error) || isDependencyError(error)) {
-        this.#pgFailures++;
-        if (this.#pgFailures === 1) {
-          log.warn("ingest: postgresql unavailable, keeping events in redis", {
-            error: errorText(error),
-          });
-        }
-        return "retry";
-      }
+      if (isConnectionError(error) || isDependencyError(error)) return this.#outage(error);
       // A batch of receipts fails as one; count it against the first entry only.
       return await this.#failed(entries[0]![0], entries[0]![1], error);
     }
