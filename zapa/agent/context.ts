@@ -49,39 +49,70 @@ export async function loadConversation(
   return { current, history: history.reverse() };
 }
 
+/** The message being answered, the window before it and the user's active LLM configs. */
+export interface ReplyInput {
+  current: MessageRow;
+  history: MessageRow[];
+  configs: StoredLlmConfig[];
+}
+
 /**
- * `loadConversation` plus the user's active primary and fallback LLM configs, in one statement
- * (one round trip and one snapshot per reply instead of three). Same rows, same order, same
- * errors as the two separate loads.
+ * The history window and LLM configs of the message aliased `c` in the surrounding query, as
+ * two JSON columns: lets one statement load everything a reply needs (or claim the message and
+ * load it at once, see the agent worker's claim).
  */
-export async function loadReplyInput(
-  sql: Sql,
-  input: { userId: number; messageId: number; limit: number },
-): Promise<{ current: MessageRow; history: MessageRow[]; configs: StoredLlmConfig[] }> {
-  const limit = Math.max(0, input.limit);
-  const [row] = await sql<(MessageRow & { history: JsonRow[]; configs: StoredLlmConfig[] })[]>`
-    SELECT c.id, c.direction, c.message_type, c.content, c.caption, c."timestamp",
+export function replyInputColumns(sql: Sql, input: { userId: number; limit: number }) {
+  return sql`
       (SELECT coalesce(json_agg(h ORDER BY h."timestamp" DESC, h.id DESC), '[]')
          FROM (SELECT id, direction, message_type, content, caption, "timestamp"
                  FROM messages
                 WHERE user_id = ${input.userId} AND direction IN ('inbound', 'outbound')
                   AND ("timestamp", id) < (c."timestamp", c.id)
                 ORDER BY "timestamp" DESC, id DESC
-                LIMIT ${limit}) h) AS history,
+                LIMIT ${Math.max(0, input.limit)}) h) AS history,
       (SELECT coalesce(json_agg(l ORDER BY l.priority), '[]')
          FROM (SELECT id, priority, provider, api_key_encrypted, model_settings
                  FROM llm_configs
-                WHERE user_id = ${input.userId} AND is_active AND priority IN (0, 1)) l) AS configs
-    FROM messages c WHERE c.id = ${input.messageId} AND c.user_id = ${input.userId}`;
-  if (!row) {
-    throw new MessageNotFound(`message ${input.messageId} of user ${input.userId} not found`);
-  }
-  const { history, configs, ...current } = row;
+                WHERE user_id = ${input.userId} AND is_active AND priority IN (0, 1)) l) AS configs`;
+}
+
+/** A row of a query that selected `c`'s columns and `replyInputColumns`. */
+export type ReplyInputRow = MessageRow & { history: JsonRow[]; configs: StoredLlmConfig[] };
+
+export function toReplyInput(row: ReplyInputRow): ReplyInput {
+  const { history, configs, ...rest } = row;
+  const current: MessageRow = {
+    id: rest.id,
+    direction: rest.direction,
+    message_type: rest.message_type,
+    content: rest.content,
+    caption: rest.caption,
+    timestamp: rest.timestamp,
+  };
   return {
     current,
     history: history.map((h) => ({ ...h, timestamp: new Date(h.timestamp) })).reverse(),
     configs,
   };
+}
+
+/**
+ * `loadConversation` plus the user's active primary and fallback LLM configs, in one statement
+ * (one round trip and one snapshot per reply instead of three). Same rows, same order, same
+ * errors as the separate loads.
+ */
+export async function loadReplyInput(
+  sql: Sql,
+  input: { userId: number; messageId: number; limit: number },
+): Promise<ReplyInput> {
+  const [row] = await sql<ReplyInputRow[]>`
+    SELECT c.id, c.direction, c.message_type, c.content, c.caption, c."timestamp",
+      ${replyInputColumns(sql, input)}
+    FROM messages c WHERE c.id = ${input.messageId} AND c.user_id = ${input.userId}`;
+  if (!row) {
+    throw new MessageNotFound(`message ${input.messageId} of user ${input.userId} not found`);
+  }
+  return toReplyInput(row);
 }
 
 type JsonRow = Omit<MessageRow, "timestamp"> & { timestamp: string };

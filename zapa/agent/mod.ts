@@ -16,7 +16,7 @@ import {
   type ChatRequest,
   LlmError,
 } from "./adapters/mod.ts";
-import { buildTurns, loadReplyInput, systemPrompt } from "./context.ts";
+import { buildTurns, loadReplyInput, type ReplyInput, systemPrompt } from "./context.ts";
 import { callSettings, primaryAndFallback, type StoredLlmConfig } from "./llm_configs.ts";
 import { cachedApiKey } from "./key_cache.ts";
 import { withPolicy } from "./policy.ts";
@@ -85,7 +85,7 @@ function userTarget(
 
 export async function generateReply(
   deps: Deps,
-  input: { userId: number; messageId: number },
+  input: { userId: number; messageId: number; preloaded?: ReplyInput },
   options: ReplyOptions = {},
 ): Promise<Reply> {
   const started = performance.now();
@@ -95,11 +95,13 @@ export async function generateReply(
 
   // Message, history window and LLM configs in one statement: configs are read fresh for
   // every reply, so a settings change applies from the next message.
-  const loaded = await loadReplyInput(sql, {
-    userId: input.userId,
-    messageId: input.messageId,
-    limit: config.agent.contextMessages,
-  });
+  const loaded = input.preloaded?.current.id === input.messageId
+    ? input.preloaded
+    : await loadReplyInput(sql, {
+      userId: input.userId,
+      messageId: input.messageId,
+      limit: config.agent.contextMessages,
+    });
   const { current, history } = loaded;
   const configs = primaryAndFallback(loaded.configs);
   const targets: Target[] = [];

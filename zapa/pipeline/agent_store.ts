@@ -4,6 +4,12 @@
  */
 import type { Sql } from "../db/mod.ts";
 import type { ReplyResult } from "./agent_worker.ts";
+import {
+  type ReplyInput,
+  replyInputColumns,
+  type ReplyInputRow,
+  toReplyInput,
+} from "../agent/context.ts";
 
 export interface PendingMessage {
   id: number;
@@ -14,14 +20,21 @@ export interface PendingMessage {
 
 /**
  * Takes (or renews) the user's lease and returns their oldest pending message. `leased` is
- * false when another live worker holds the user.
+ * false when another live worker holds the user. With `contextLimit`, the same statement also
+ * loads what the reply needs (history window and LLM configs, see `replyInputColumns`).
  */
 export async function claimNextPending(
   sql: Sql,
-  options: { userId: number; owner: string; leaseMs: number },
-): Promise<{ leased: boolean; message: PendingMessage | null }> {
+  options: { userId: number; owner: string; leaseMs: number; contextLimit?: number },
+): Promise<{ leased: boolean; message: PendingMessage | null; input?: ReplyInput }> {
+  const withInput = options.contextLimit !== undefined;
   const rows = await sql<
-    { user_id: number; id: number | null; phone_number: string; is_active: boolean }[]
+    (Partial<ReplyInputRow> & {
+      user_id: number;
+      id: number | null;
+      phone_number: string;
+      is_active: boolean;
+    })[]
   >`
     WITH lease AS (
       INSERT INTO agent_leases (user_id, owner, expires_at)
@@ -32,14 +45,19 @@ export async function claimNextPending(
         WHERE agent_leases.owner = EXCLUDED.owner OR agent_leases.expires_at < now()
       RETURNING user_id
     )
-    SELECT l.user_id, m.id, u.phone_number, u.is_active
+    SELECT l.user_id, c.id, u.phone_number, u.is_active${
+    withInput
+      ? sql`, c.direction, c.message_type, c.content, c.caption, c."timestamp",
+      ${replyInputColumns(sql, { userId: options.userId, limit: options.contextLimit ?? 0 })}`
+      : sql``
+  }
     FROM lease l
     JOIN users u ON u.id = l.user_id
     LEFT JOIN LATERAL (
-      SELECT id FROM messages
+      SELECT id, direction, message_type, content, caption, "timestamp" FROM messages
       WHERE user_id = l.user_id AND agent_status = 'pending'
       ORDER BY "timestamp", id LIMIT 1
-    ) m ON true`;
+    ) c ON true`;
   const row = rows[0];
   if (!row) return { leased: false, message: null };
   if (row.id === null) return { leased: true, message: null };
@@ -51,6 +69,7 @@ export async function claimNextPending(
       phoneNumber: row.phone_number,
       userActive: row.is_active,
     },
+    ...(withInput ? { input: toReplyInput(row as ReplyInputRow) } : {}),
   };
 }
 

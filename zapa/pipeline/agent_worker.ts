@@ -6,6 +6,7 @@
  * LLM call. After commit the reply is enqueued as `reply:{message_id}`.
  */
 import type { Deps } from "../deps.ts";
+import type { ReplyInput } from "../agent/context.ts";
 import { isConnectionError } from "../db/mod.ts";
 import { isDependencyError } from "../http/errors.ts";
 import { errorText, log } from "../log.ts";
@@ -37,7 +38,7 @@ export interface ReplyResult {
 /** `generateReply` of `zapa/agent/mod.ts`: never throws for LLM failures, throws on DB errors. */
 export type GenerateReply = (
   deps: Deps,
-  input: { userId: number; messageId: number },
+  input: { userId: number; messageId: number; preloaded?: ReplyInput },
 ) => Promise<ReplyResult>;
 
 /** Reply used when the agent itself keeps failing on one message (never for LLM outages). */
@@ -114,25 +115,31 @@ export class AgentWorker {
     const leaseMs = deps.config.leaseMs;
     let leased = false;
     let next: PendingMessage | null = null;
+    let preloaded: ReplyInput | undefined;
     try {
       while (this.#running) {
         if (next === null) {
+          // The claim also loads the message's context: one statement fewer per run.
           const claimed = await claimNextPending(deps.sql, {
             userId,
             owner: options.owner,
             leaseMs,
+            contextLimit: deps.config.agent.contextMessages,
           });
           leased = claimed.leased;
           if (!claimed.message) return;
           next = claimed.message;
+          preloaded = claimed.input;
         }
         const m: PendingMessage = next;
+        const input = preloaded;
         next = null;
+        preloaded = undefined;
         if (!m.userActive) {
           await storeReply(deps.sql, { inboundId: m.id, reply: null });
           continue;
         }
-        const reply = await this.#generate(userId, m.id, leaseMs);
+        const reply = await this.#generate({ userId, messageId: m.id, preloaded: input }, leaseMs);
         const stored = await storeReplyAndTakeNext(deps.sql, {
           inboundId: m.id,
           userId,
@@ -177,12 +184,16 @@ export class AgentWorker {
     }
   }
 
-  async #generate(userId: number, messageId: number, leaseMs: number): Promise<ReplyResult> {
+  async #generate(
+    input: { userId: number; messageId: number; preloaded?: ReplyInput },
+    leaseMs: number,
+  ): Promise<ReplyResult> {
+    const { userId, messageId } = input;
     const heartbeat = setInterval(() => {
       renewLease(this.deps.sql, { userId, owner: this.options.owner, leaseMs }).catch(() => {});
     }, Math.max(100, Math.floor(leaseMs / 3)));
     try {
-      return await this.options.generateReply(this.deps, { userId, messageId });
+      return await this.options.generateReply(this.deps, input);
     } catch (error) {
       if (isConnectionError(error) || isDependencyError(error)) throw error;
       const count = (this.#errors.get(messageId) ?? 0) + 1;

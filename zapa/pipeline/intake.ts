@@ -6,7 +6,8 @@
  */
 import type { Deps } from "../deps.ts";
 import { errorText, log } from "../log.ts";
-import { defineScript, runScript } from "./redis_script.ts";
+import type { Redis } from "../redis.ts";
+import { defineScript, ScriptBatcher } from "./redis_script.ts";
 import { storeInbound } from "./inbound_store.ts";
 import type { StatusParking } from "./statuses.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
@@ -25,6 +26,15 @@ end
 redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 return 1
 `);
+
+const batchers = new WeakMap<Redis, ScriptBatcher>();
+
+/** Intake calls of one event-loop turn share a Redis write (see `ScriptBatcher`). */
+function intakeBatcher(redis: Redis): ScriptBatcher {
+  let batcher = batchers.get(redis);
+  if (!batcher) batchers.set(redis, batcher = new ScriptBatcher(redis, INTAKE));
+  return batcher;
+}
 
 /** Outages are logged once per 5 s, not once per webhook. */
 let lastFallbackLog = 0;
@@ -46,7 +56,7 @@ export async function intake(
   hooks: IntakeHooks,
 ): Promise<IntakeResult> {
   try {
-    const added = await runScript(deps.redis, INTAKE, {
+    const added = await intakeBatcher(deps.redis).run({
       keys: [INTAKE_STREAM, event.kind === "message" ? seenKey(event.waId) : ""],
       args: [JSON.stringify(event), SEEN_TTL_S],
     });
