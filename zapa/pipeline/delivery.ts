@@ -30,7 +30,10 @@ export interface DeliveryOptions {
   /** Connection for BLPOP on the wake list (no command timeout). */
   blocking: Redis;
   parking: StatusParking;
-  /** Recipients sent to in parallel. */
+  /**
+   * Recipients sent to in parallel (default 256: a burst of replies — a thousand users
+   * answered within a second — must not queue behind a few dozen sends in flight).
+   */
   maxInFlight?: number;
 }
 
@@ -49,7 +52,7 @@ export class DeliveryWorker {
   #max: number;
 
   constructor(private deps: Deps, private options: DeliveryOptions) {
-    this.#max = options.maxInFlight ?? 64;
+    this.#max = options.maxInFlight ?? 256;
   }
 
   /** Wakes the loop at once (a job was enqueued or became due in this process). */
