@@ -149,7 +149,10 @@ export class IngestWorker {
     const done = results.filter(([, o]) => o === "done").map(([id]) => id);
     if (results.some(([, o]) => o !== "done")) this.#ownPending = true;
     if (done.length > 0) {
-      await this.#ack(done);
+      // The next read (">") does not depend on this ack, so it is not waited for, unless this
+      // consumer's own pending entries are read next (they must not include these again).
+      const acked = this.#ack(done);
+      if (this.#ownPending) await acked;
       this.deps.metrics.inc("zapa_ingested_total", "Intake events stored", {}, done.length);
     }
     if (this.#pgFailures > 0 && this.#ownPending) {
