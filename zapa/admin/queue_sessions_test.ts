@@ -81,7 +81,7 @@ Deno.test.afterAll(async () => {
   await deps?.sql.end({ timeout: 1 });
   deps?.redis.disconnect();
   await bridge?.shutdown();
-  await rd?.stop();
+  await rd?.destroy();
   await pg?.destroy();
 });
 

@@ -26,7 +26,7 @@ Deno.test.beforeAll(async () => {
 
 Deno.test.afterAll(async () => {
   redis?.disconnect();
-  await server?.stop();
+  await server?.destroy();
 });
 
 const claim = (max = 10, leaseMs = 10_000) => claimDue(redis, { max, leaseMs, owner: "t" });

@@ -49,7 +49,7 @@ Deno.test.afterAll(async () => {
   await deps?.sql.end({ timeout: 1 });
   deps?.redis.disconnect();
   await bridge?.close();
-  await rd?.stop();
+  await rd?.destroy();
   await pg?.destroy();
 });
 

@@ -1,10 +1,9 @@
 /**
- * Test support for the public entrypoint's suites: an ephemeral PostgreSQL 15 (migrated with
- * `zapa/db/migrate.ts`) and an ephemeral Redis, each a direct child run through
- * `setpriv --pdeathsig` so nothing outlives a crashed test run (toolchain.md §5b, §6).
+ * Test support for the public entrypoint's suites: the ephemeral, migrated PostgreSQL 15 and
+ * the Redis of `zapa/testing/stores.ts`, each handed over with a connected client, and the
+ * public app in-process under the test profile.
  */
 import { createSql, type Sql } from "../db/mod.ts";
-import { migrate } from "../db/migrate.ts";
 import { createRedis, type Redis } from "../redis.ts";
 import { loadConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
@@ -12,8 +11,7 @@ import { createKeyring } from "../crypto/api_keys.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import type { App } from "../http/app.ts";
 import { createPublicApp, type PublicAppOptions } from "../public_app.ts";
-
-const PG_BIN = "/usr/lib/postgresql/15/bin";
+import { TestPostgres as PostgresServer, TestRedis as RedisServer } from "../testing/stores.ts";
 
 export interface TestPostgres {
   url: string;
@@ -28,163 +26,40 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-async function waitForPort(port: number, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${what} did not accept connections on ${port}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
-
-/** Starts a fresh, migrated PostgreSQL cluster. */
+/** Starts a fresh, migrated PostgreSQL cluster with a connected pool. */
 export async function startPostgres(): Promise<TestPostgres> {
-  const dir = await Deno.makeTempDir({ prefix: "zapa-public-pg-" });
-  const root = Deno.uid() === 0;
-  const asPg = root ? ["--reuid=postgres", "--regid=postgres", "--init-groups"] : [];
-  if (root) {
-    await new Deno.Command("chown", { args: ["postgres:postgres", dir] }).output();
-  }
-  const init = await new Deno.Command("setpriv", {
-    args: [
-      ...asPg,
-      `${PG_BIN}/initdb`,
-      "-D",
-      `${dir}/data`,
-      "-U",
-      "postgres",
-      "-A",
-      "trust",
-      "-E",
-      "UTF8",
-      "--locale=C.UTF-8",
-      "--no-sync",
-      "--no-instructions",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!init.success) throw new Error(`initdb failed: ${new TextDecoder().decode(init.stderr)}`);
-  const port = freePort();
-  const child = new Deno.Command("setpriv", {
-    args: [
-      ...asPg,
-      "--pdeathsig",
-      "SIGINT",
-      `${PG_BIN}/postgres`,
-      "-D",
-      `${dir}/data`,
-      "-p",
-      String(port),
-      "-k",
-      dir,
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  let sql: Sql | undefined;
-  try {
-    await waitForPort(port, "postgres");
-    sql = createSql(url, { max: 8, applicationName: "zapa-public-test" });
-    const deadline = Date.now() + 15_000;
-    while (true) {
-      try {
-        await sql`SELECT 1`;
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    await migrate(sql);
-  } catch (error) {
-    await sql?.end({ timeout: 1 });
-    child.kill("SIGINT");
-    await child.status;
-    throw error;
-  }
-  const connected = sql;
+  const pg = await PostgresServer.create();
+  const sql = createSql(pg.url, { max: 8, applicationName: "zapa-public-test" });
   return {
-    url,
-    sql: connected,
+    url: pg.url,
+    sql,
     async stop() {
-      await connected.end({ timeout: 1 });
-      try {
-        child.kill("SIGINT");
-      } catch { /* already gone */ }
-      await child.status;
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await sql.end({ timeout: 1 });
+      await pg.destroy();
     },
   };
 }
 
-/** Starts an empty Redis on a free port. */
+/** Starts an empty Redis on a free port with a connected client. */
 export async function startRedis(): Promise<TestRedis> {
-  const port = freePort();
-  const child = new Deno.Command("setpriv", {
-    args: [
-      "--pdeathsig",
-      "SIGTERM",
-      "redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--daemonize",
-      "no",
-      "--protected-mode",
-      "yes",
-      "--loglevel",
-      "warning",
-      "--dir",
-      "/tmp",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await waitForPort(port, "redis");
-  const url = `redis://127.0.0.1:${port}/0`;
-  const redis = createRedis(url, { commandTimeoutMs: 1_000 });
+  const server = await RedisServer.create();
+  const redis = createRedis(server.url, { commandTimeoutMs: 1_000 });
   const deadline = Date.now() + 5_000;
   while (redis.status !== "ready") {
-    if (Date.now() > deadline) throw new Error("redis client did not connect");
+    if (Date.now() > deadline) {
+      redis.disconnect();
+      await server.destroy();
+      throw new Error("redis client did not connect");
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   return {
-    url,
-    port,
+    url: server.url,
+    port: server.port,
     redis,
     async stop() {
       redis.disconnect();
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await child.status;
+      await server.destroy();
     },
   };
 }
