@@ -10,6 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ApiError, isDependencyError, SERVICE_UNAVAILABLE } from "./errors.ts";
 import { escapeJsonText, isMarkedEscaped, JSON_CONTENT_TYPE, safeStringify } from "./json.ts";
 import type { MetricsRegistry } from "./metrics.ts";
+import { validatingHono, validationDetail } from "./router.ts";
 import { errorText, log } from "../log.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,26 +35,10 @@ export function errorResponse(
   });
 }
 
-/** zod issues → a readable 422 detail: `"model_settings.temperature: Too big: expected ≤2"`. */
-export function validationDetail(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
-): string {
-  return issues.slice(0, 5).map((i) =>
-    i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message
-  ).join("; ");
-}
+export { validationDetail };
 
 export function createApp(options: AppOptions): App {
-  const app = new OpenAPIHono({
-    strict: false,
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        return c.body(safeStringify({ detail: validationDetail(result.error.issues) }), 422, {
-          "content-type": JSON_CONTENT_TYPE,
-        });
-      }
-    },
-  });
+  const app = validatingHono();
 
   app.use("*", async (c, next) => {
     const requestId = c.req.header("x-request-id")?.slice(0, 64) || crypto.randomUUID();
