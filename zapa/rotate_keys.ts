@@ -3,7 +3,7 @@
  * current `ZAPA_ENCRYPTION_KEY`, decrypting old values with `ZAPA_ENCRYPTION_KEYS_OLD`, and
  * prints how many rows changed. Safe to run while the services are up, and to run twice.
  */
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfigOrExit } from "./entrypoint.ts";
 import { createSql } from "./db/mod.ts";
 import { createKeyring } from "./crypto/api_keys.ts";
 import { rotateStoredKeys } from "./llm_config/rotate.ts";
@@ -11,16 +11,7 @@ import { configureLog, errorText, log } from "./log.ts";
 
 configureLog({ service: "zapa-rotate-keys" });
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    Deno.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const sql = createSql(config.databaseUrl, { max: 2, applicationName: "zapa-rotate-keys" });
 try {
