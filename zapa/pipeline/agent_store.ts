@@ -96,45 +96,16 @@ export async function releaseOwnLeases(sql: Sql, owner: string): Promise<number>
   return result.count;
 }
 
-/**
- * One statement: insert the reply (`outbound`, `reply_to_id`, `status='queued'`) unless one
- * exists, and mark the message done. `reply: null` marks it done without answering. Returns
- * the new reply's id, or null when the message was already answered.
- */
-export async function storeReply(
-  sql: Sql,
-  options: { inboundId: number; reply: ReplyResult | null; senderJid?: string | null },
-): Promise<{ replyId: number | null }> {
-  const { inboundId, reply } = options;
-  if (reply === null) {
-    await sql`UPDATE messages SET agent_status = 'done', updated_at = now()
-      WHERE id = ${inboundId} AND agent_status = 'pending'`;
-    return { replyId: null };
-  }
-  const rows = await sql<{ reply_id: number | null }[]>`
-    WITH reply AS (
-      INSERT INTO messages (user_id, session_id, direction, message_type, content, sender_jid,
-        recipient_jid, "timestamp", reply_to_id, status, metadata)
-      SELECT i.user_id, i.session_id, 'outbound', 'text', ${reply.text}, ${
-    options.senderJid ?? null
-  },
-        i.sender_jid, greatest(now(), i."timestamp"), i.id, 'queued',
-        ${sql.json(reply.metadata as unknown as Parameters<typeof sql.json>[0])}
-      FROM messages i WHERE i.id = ${inboundId}
-      ON CONFLICT (reply_to_id) WHERE direction = 'outbound' DO NOTHING
-      RETURNING id
-    ), done AS (
-      UPDATE messages SET agent_status = 'done', updated_at = now()
-      WHERE id = ${inboundId} AND agent_status = 'pending'
-      RETURNING id
-    )
-    SELECT (SELECT id FROM reply) AS reply_id, (SELECT count(*) FROM done) AS done_count`;
-  return { replyId: rows[0]?.reply_id ?? null };
+/** Marks a message done without answering it (its sender was deactivated meanwhile). */
+export async function markDoneWithoutReply(sql: Sql, inboundId: number): Promise<void> {
+  await sql`UPDATE messages SET agent_status = 'done', updated_at = now()
+    WHERE id = ${inboundId} AND agent_status = 'pending'`;
 }
 
 /**
- * `storeReply` (with a reply) fused with the next `claimNextPending` in one statement: stores
- * the reply and marks the message done, then looks up the user's next oldest pending message
+ * One statement: inserts the reply (`outbound`, `reply_to_id`, `status='queued'`) unless one
+ * exists — the unique `reply_to_id` index rejects a second — and marks the message done, then
+ * looks up the user's next oldest pending message
  * (other than this one). With one, the lease is renewed (only if this owner still holds it);
  * without one, the lease is released. A message stored after this statement's snapshot is
  * found by the next claim (ingest notifies the worker, the sweeper re-notifies).

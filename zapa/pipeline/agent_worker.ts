@@ -14,10 +14,10 @@ import { phoneDigits } from "../phone.ts";
 import { enqueueOutbound } from "./outbound_queue.ts";
 import {
   claimNextPending,
+  markDoneWithoutReply,
   type PendingMessage,
   releaseLease,
   renewLease,
-  storeReply,
   storeReplyAndTakeNext,
 } from "./agent_store.ts";
 
@@ -136,7 +136,7 @@ export class AgentWorker {
         next = null;
         preloaded = undefined;
         if (!m.userActive) {
-          await storeReply(deps.sql, { inboundId: m.id, reply: null });
+          await markDoneWithoutReply(deps.sql, m.id);
           continue;
         }
         const reply = await this.#generate({ userId, messageId: m.id, preloaded: input }, leaseMs);

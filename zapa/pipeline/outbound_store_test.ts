@@ -1,5 +1,6 @@
 /** The Redis outbound queue on a real Redis: NX ids, per-recipient order, leases, dead letters. */
 import assert from "node:assert/strict";
+import { eventually } from "../../lib/eventually.ts";
 import { createRedis, type Redis } from "../redis.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
@@ -93,8 +94,11 @@ Deno.test("outbound queue: expired leases are reclaimed, and an owner takes its 
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
   await claim(10, 30);
   assert.deepEqual(await claim(), []);
-  await new Promise((r) => setTimeout(r, 40));
-  assert.equal(await reclaimLeases(redis), 1);
+  // The 30 ms lease runs out: the next reclaim after that finds exactly this one.
+  await eventually(async () => (await reclaimLeases(redis)) === 1, {
+    timeoutMs: 2_000,
+    message: "the expired lease reclaimed",
+  });
   const [again] = await claimDue(redis, { max: 10, leaseMs: 60_000, owner: "old-me" });
   assert.equal(again?.id, "a1");
   assert.equal(await reclaimLeases(redis), 0);
@@ -115,8 +119,10 @@ Deno.test("outbound queue: a job claimed again before its outcome was recorded i
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
   const [first] = await claim(10, 30);
   assert.equal(first?.attemptAt, null);
-  await new Promise((r) => setTimeout(r, 40));
-  await reclaimLeases(redis);
+  await eventually(async () => (await reclaimLeases(redis)) === 1, {
+    timeoutMs: 2_000,
+    message: "the expired lease reclaimed",
+  });
   const [second] = await claim();
   assert.ok(second?.attemptAt !== null && second!.attemptAt! <= Date.now());
   await retryJob(redis, second!, { dueAt: Date.now(), lastError: "503" });
