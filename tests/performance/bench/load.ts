@@ -180,6 +180,26 @@ export function journalMark(): Promise<number> {
 }
 
 /**
+ * A warm-up of `warmupS` seconds at `rate` (connections, JIT and pools settle; not recorded),
+ * then `seconds` at `rate`, measured. `since` marks the sent journal between the two.
+ */
+export async function warmUpThenSend(
+  users: readonly BenchUser[],
+  options: { rate: number; seconds: number; warmupS: number },
+): Promise<{ since: number; sent: SendResult }> {
+  const { rate } = options;
+  await sendAtRate({ users, rate, count: Math.round(rate * options.warmupS), runId: newRunId() });
+  const since = await journalMark();
+  const sent = await sendAtRate({
+    users,
+    rate,
+    count: Math.round(rate * options.seconds),
+    runId: newRunId(),
+  });
+  return { since, sent };
+}
+
+/**
  * Waits until every token has a reply in the sent journal after `since` (or the deadline
  * passes) and returns the replies by token, with the bridge's accept time.
  */

@@ -8,10 +8,8 @@ import {
   type BenchUser,
   collectReplies,
   createBenchUsers,
-  journalMark,
-  newRunId,
-  sendAtRate,
   statusCounts,
+  warmUpThenSend,
 } from "./load.ts";
 import { type Bench, measured, round1, stats } from "./measure.ts";
 
@@ -20,19 +18,10 @@ export const roundTrip: Bench<BenchUser[]> = {
   run: (users, params) =>
     measured(async () => {
       const rate = params.rate ?? 100;
-      const seconds = params.seconds ?? 30;
-      await sendAtRate({
-        users,
+      const { since, sent } = await warmUpThenSend(users, {
         rate,
-        count: Math.round(rate * (params.warmup_s ?? 3)),
-        runId: newRunId(),
-      });
-      const since = await journalMark();
-      const sent = await sendAtRate({
-        users,
-        rate,
-        count: Math.round(rate * seconds),
-        runId: newRunId(),
+        seconds: params.seconds ?? 30,
+        warmupS: params.warmup_s ?? 3,
       });
       const replies = await collectReplies(since, sent.shots.map((s) => s.token), {
         deadlineMs: 30_000,

@@ -7,10 +7,8 @@ import {
   type BenchUser,
   collectReplies,
   createBenchUsers,
-  journalMark,
-  newRunId,
-  sendAtRate,
   statusCounts,
+  warmUpThenSend,
 } from "./load.ts";
 import { type Bench, measured, round1, stats } from "./measure.ts";
 
@@ -19,20 +17,10 @@ export const webhookAck: Bench<BenchUser[]> = {
   run: (users, params) =>
     measured(async () => {
       const rate = params.rate ?? 200;
-      const seconds = params.seconds ?? 30;
-      // Warm-up at the same rate: connections, JIT and pools settle; not recorded.
-      await sendAtRate({
-        users,
+      const { since, sent } = await warmUpThenSend(users, {
         rate,
-        count: Math.round(rate * (params.warmup_s ?? 3)),
-        runId: newRunId(),
-      });
-      const since = await journalMark();
-      const sent = await sendAtRate({
-        users,
-        rate,
-        count: Math.round(rate * seconds),
-        runId: newRunId(),
+        seconds: params.seconds ?? 30,
+        warmupS: params.warmup_s ?? 3,
       });
       const ok = sent.shots.filter((s) => s.status === 200);
       const ack = stats(ok.map((s) => s.ack));
