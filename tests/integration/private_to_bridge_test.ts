@@ -101,14 +101,16 @@ async function withSendFault<T>(
 }
 
 suiteTest(
-  "integration: a 503 from the bridge is transient: retried, then delivered once",
+  "integration: a 503 from the bridge is transient: retried past 3 attempts, then delivered once",
   async () => {
     const user = await createUser();
     await configureLlm(user);
     const since = await bridgeControl.lastSeq();
+    // Four failures: more than the 3 attempts a permanent failure gets, so only a transient
+    // classification still delivers.
     const sent = await withSendFault(
       user.phone,
-      { send_status: 503, send_fail_times: 2 },
+      { send_status: 503, send_fail_times: 4 },
       async () => {
         await sendWhatsApp(user.phone, "flaky bridge");
         return await bridgeControl.waitForSent({ to: user.phone, since, timeoutMs: 20_000 });
@@ -118,8 +120,8 @@ suiteTest(
     const attempts = await bridgeControl.sent({ to: user.phone, since, all: true });
     assert.deepEqual(
       attempts.items.map((i) => i.http_status),
-      [503, 503, 200],
-      "two refused attempts, then one accepted; nothing after",
+      [503, 503, 503, 503, 200],
+      "four refused attempts, then one accepted; nothing after",
     );
   },
 );
