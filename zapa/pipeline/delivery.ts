@@ -12,10 +12,12 @@ import { sendText } from "./bridge_client.ts";
 import {
   claimDueWithNext,
   completeJob,
+  countOrphanReceipts,
   deadLetterJob,
   type LeasedJob,
   markAttempt,
   markSent,
+  openAttempts,
   retryJob,
   takeOrphanReceipt,
 } from "./outbound_store.ts";
@@ -39,8 +41,9 @@ export interface DeliveryOptions {
 
 const IDLE_WAIT_MS = 1_000;
 /**
- * How long a send left in doubt by a crash waits for the bridge's receipt before it is sent
- * again: longer than the bridge's webhook retries (zapw: 3 attempts, 1 s then 2 s apart).
+ * How long after a crashed holder's last attempt its sends left in doubt wait for the bridge's
+ * receipts before they are judged: longer than the bridge's webhook retries (zapw: 3 attempts,
+ * 1 s then 2 s apart).
  */
 export const IN_DOUBT_WINDOW_MS = 5_000;
 
@@ -50,9 +53,15 @@ export class DeliveryWorker {
   #inFlight = new Set<Promise<void>>();
   #loops: Promise<void>[] = [];
   #max: number;
+  /**
+   * This run of this worker. Attempt markers name it, so the sends one crash left in doubt
+   * form one group, told apart from the sends of the same instance's next run.
+   */
+  readonly holder: string;
 
   constructor(private deps: Deps, private options: DeliveryOptions) {
     this.#max = options.maxInFlight ?? 256;
+    this.holder = `${options.owner}#${crypto.randomUUID().slice(0, 8)}`;
   }
 
   /** Wakes the loop at once (a job was enqueued or became due in this process). */
@@ -93,6 +102,7 @@ export class DeliveryWorker {
             max: free,
             leaseMs,
             owner: this.options.owner,
+            holder: this.holder,
           });
           claimed = jobs.length;
           for (const job of jobs) this.#track(this.#handle(job));
@@ -208,36 +218,72 @@ export class DeliveryWorker {
 
   /**
    * An earlier holder claimed this job and died before recording the outcome: the bridge may
-   * or may not have taken the send. A receipt for an id nobody recorded, arriving after that
-   * claim, is the evidence it did; wait a few seconds for one (the bridge retries webhooks)
-   * before sending again. True when the job was settled or postponed.
+   * or may not have taken the send. zapw's receipts carry only the WhatsApp id, never the
+   * recipient, so a receipt for an id nobody recorded proves that *one of* the dead holder's
+   * sends arrived, not which. The holder's sends left in doubt are therefore judged together,
+   * once its receipts have had time to come (IN_DOUBT_WINDOW_MS after its last attempt): with
+   * at least as many orphan receipts as sends in doubt, every one of them arrived and each is
+   * settled with a receipt (which id goes to which row may be swapped; the statuses that
+   * follow are then swapped too). With fewer, any of them may be the one that never arrived,
+   * so all are sent again: a send that had arrived is repeated once rather than one lost.
+   * True when the job was settled or postponed.
    */
   async #inDoubt(job: LeasedJob): Promise<boolean> {
     const { redis, sql } = this.deps;
-    const waId = await takeOrphanReceipt(redis, job.attemptAt!, async (id) => {
-      if (await redis.exists(OUT.known(id))) return true;
-      return (await sql`SELECT 1 FROM messages WHERE whatsapp_message_id = ${id}`).length > 0;
-    });
-    if (waId !== null) {
-      log.warn("delivery: in-doubt send settled by a bridge receipt", { job: job.id, wa_id: waId });
-      if (job.kind === "auth_code") {
-        await completeJob(redis, job, { marker: waId });
-      } else {
-        await markSent(redis, job.id, waId);
-        await this.#finishReply(job, waId);
-      }
-      return true;
-    }
-    if (Date.now() < job.attemptAt! + IN_DOUBT_WINDOW_MS) {
+    const attemptAt = job.attemptAt!;
+    const holder = job.attemptBy;
+    // A marker from before holders were recorded is a group of its own.
+    const group = holder === null
+      ? { size: 1, firstAt: attemptAt, lastAt: attemptAt }
+      : await openAttempts(redis, holder);
+    const judgeAt = Math.max(attemptAt, group.lastAt || attemptAt) + IN_DOUBT_WINDOW_MS;
+    if (Date.now() < judgeAt) {
       await retryJob(redis, job, {
-        dueAt: Date.now() + 250,
+        dueAt: judgeAt,
         lastError: job.lastError,
         keepAttempt: true,
       });
       return true;
     }
-    log.info("delivery: no evidence an in-doubt send arrived, sending again", { job: job.id });
-    await markAttempt(redis, job.id);
+    const since = Math.min(attemptAt, group.firstAt || attemptAt);
+    const isKnown = async (id: string) => {
+      if (await redis.exists(OUT.known(id))) return true;
+      return (await sql`SELECT 1 FROM messages WHERE whatsapp_message_id = ${id}`).length > 0;
+    };
+    const verdictKey = OUT.verdict(holder ?? `job:${job.id}`);
+    let verdict = await redis.get(verdictKey);
+    if (verdict === null) {
+      const receipts = await countOrphanReceipts(redis, since, isKnown);
+      const judged = receipts >= Math.max(1, group.size) ? "settle" : "resend";
+      // The first job of the group to get here judges for all of them.
+      if (await redis.set(verdictKey, judged, "EX", 3_600, "NX") === "OK") {
+        log.warn("delivery: sends left in doubt by a crash judged", {
+          holder,
+          in_doubt: group.size,
+          orphan_receipts: receipts,
+          verdict: judged,
+        });
+      }
+      verdict = (await redis.get(verdictKey)) ?? judged;
+    }
+    if (verdict === "settle") {
+      const waId = await takeOrphanReceipt(redis, since, isKnown);
+      if (waId !== null) {
+        log.warn("delivery: in-doubt send settled by a bridge receipt", {
+          job: job.id,
+          wa_id: waId,
+        });
+        if (job.kind === "auth_code") {
+          await completeJob(redis, job, { marker: waId });
+        } else {
+          await markSent(redis, job.id, waId);
+          await this.#finishReply(job, waId);
+        }
+        return true;
+      }
+    }
+    log.info("delivery: in-doubt send sent again", { job: job.id, verdict });
+    await markAttempt(redis, job.id, this.holder);
     return false;
   }
 

@@ -39,6 +39,10 @@ export const OUT = {
   sent: (id: string) => `zapa:out:sent:${id}`,
   /** Set just before a send; outlives a crash mid-send, so the next holder knows it is in doubt. */
   attempt: (id: string) => `zapa:out:attempt:${id}`,
+  /** One holder's attempts not yet settled (score = ms): what one crash can leave in doubt. */
+  attempts: (holder: string) => `zapa:out:attempts:${holder}`,
+  /** The settle-or-resend verdict on one dead holder's sends left in doubt. */
+  verdict: (holder: string) => `zapa:out:verdict:${holder}`,
   /** WhatsApp ids this system sent (auth codes have no row to find them by). */
   known: (waId: string) => `zapa:out:known:${waId}`,
   /** Receipts for ids nobody has recorded yet (score = arrival): evidence for in-doubt sends. */

@@ -22,12 +22,33 @@ export interface LeasedJob {
   sentMarker: string | null;
   /** When an earlier holder started a send whose outcome it never recorded (ms), if any. */
   attemptAt: number | null;
+  /** Which holder (one run of one delivery worker) started that send. */
+  attemptBy: string | null;
 }
+
+// An attempt marker is `<ms>|<holder>`; each holder's open attempts are also indexed in
+// `zapa:out:attempts:<holder>` (score = ms), so the sends one crash left in doubt can be counted
+// (see delivery's in-doubt rule). DROP_ATTEMPT removes a job's marker and its index entry.
+const DROP_ATTEMPT = `
+local function drop_attempt(id)
+  local a = redis.call('GET', 'zapa:out:attempt:' .. id)
+  if not a then return end
+  local holder = string.match(a, '^[^|]*|(.+)$')
+  if holder then redis.call('ZREM', 'zapa:out:attempts:' .. holder, id) end
+  redis.call('DEL', 'zapa:out:attempt:' .. id)
+end
+local function stamp_attempt(id, now, holder)
+  redis.call('SET', 'zapa:out:attempt:' .. id, now .. '|' .. holder, 'EX', 3600)
+  redis.call('ZADD', 'zapa:out:attempts:' .. holder, now, id)
+  redis.call('EXPIRE', 'zapa:out:attempts:' .. holder, 3600)
+end
+`;
+const attemptScript = (body: string) => defineScript(DROP_ATTEMPT + body);
 
 // Claiming a job also stamps its attempt marker; a marker already there means an earlier
 // holder died (or lost its lease) after claiming, possibly mid-send. ARGV: now, lease_until,
-// max, owner
-const CLAIM = defineScript(`
+// max, owner, holder
+const CLAIM = attemptScript(`
 local rs = redis.call('ZRANGEBYSCORE', 'zapa:out:due', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
 for _, r in ipairs(rs) do
@@ -50,10 +71,10 @@ for _, r in ipairs(rs) do
     end
     local attempt = redis.call('GET', 'zapa:out:attempt:' .. head)
     if attempt then
-      table.insert(job, 'attempt_at')
+      table.insert(job, 'attempt')
       table.insert(job, attempt)
     else
-      redis.call('SET', 'zapa:out:attempt:' .. head, ARGV[1], 'EX', 3600)
+      stamp_attempt(head, ARGV[1], ARGV[5])
     end
     table.insert(out, job)
   end
@@ -64,13 +85,13 @@ return {out, first[2] or false}
 
 // Also hands back (and clears) a receipt parked for the WhatsApp id just recorded.
 // ARGV: recipient, job id, now, marker ('' = none), marker ttl s, recorded wa id ('' = none)
-const COMPLETE = defineScript(`
+const COMPLETE = attemptScript(`
 local r, id = ARGV[1], ARGV[2]
 if ARGV[4] ~= '' then
   redis.call('SET', 'zapa:out:sent:' .. id, ARGV[4], 'EX', tonumber(ARGV[5]))
   redis.call('SET', 'zapa:out:known:' .. ARGV[4], id, 'EX', 3600)
 end
-redis.call('DEL', 'zapa:out:attempt:' .. id)
+drop_attempt(id)
 redis.call('ZREM', 'zapa:out:rq:' .. r, id)
 redis.call('DEL', 'zapa:out:job:' .. id)
 redis.call('ZREM', 'zapa:out:jobs', id)
@@ -85,9 +106,9 @@ return false
 `);
 
 // ARGV: recipient, job id, due_at, attempts, permanent_failures, last_error, keep_attempt
-const RETRY = defineScript(`
+const RETRY = attemptScript(`
 local r, id = ARGV[1], ARGV[2]
-if ARGV[7] ~= '1' then redis.call('DEL', 'zapa:out:attempt:' .. id) end
+if ARGV[7] ~= '1' then drop_attempt(id) end
 if redis.call('EXISTS', 'zapa:out:job:' .. id) == 1 then
   redis.call('HSET', 'zapa:out:job:' .. id, 'attempts', ARGV[4], 'permanent_failures', ARGV[5],
     'last_error', ARGV[6])
@@ -99,9 +120,9 @@ return 1
 `);
 
 // ARGV: recipient, job id, now, attempts, permanent_failures, last_error
-const DEAD_LETTER = defineScript(`
+const DEAD_LETTER = attemptScript(`
 local r, id = ARGV[1], ARGV[2]
-redis.call('DEL', 'zapa:out:attempt:' .. id)
+drop_attempt(id)
 redis.call('HSET', 'zapa:out:job:' .. id, 'attempts', ARGV[4], 'permanent_failures', ARGV[5],
   'last_error', ARGV[6], 'failed_at', ARGV[3])
 redis.call('ZREM', 'zapa:out:rq:' .. r, id)
@@ -138,21 +159,28 @@ end
 return n
 `);
 
-export async function claimDue(
-  redis: Redis,
-  options: { max: number; leaseMs: number; owner: string; now?: number },
-): Promise<LeasedJob[]> {
+export interface ClaimOptions {
+  max: number;
+  leaseMs: number;
+  /** Stable per instance: a restarted instance takes its own recipient leases back. */
+  owner: string;
+  /** This run of the worker (default: `owner`); attempt markers name it. */
+  holder?: string;
+  now?: number;
+}
+
+export async function claimDue(redis: Redis, options: ClaimOptions): Promise<LeasedJob[]> {
   return (await claimDueWithNext(redis, options)).jobs;
 }
 
 /** `claimDue`, plus when the earliest recipient still waiting becomes due (ms), or null. */
 export async function claimDueWithNext(
   redis: Redis,
-  options: { max: number; leaseMs: number; owner: string; now?: number },
+  options: ClaimOptions,
 ): Promise<{ jobs: LeasedJob[]; nextDue: number | null }> {
   const now = options.now ?? Date.now();
   const [raw, next] = await runScript(redis, CLAIM, {
-    args: [now, now + options.leaseMs, options.max, options.owner],
+    args: [now, now + options.leaseMs, options.max, options.owner, options.holder ?? options.owner],
   }) as [string[][], string | null];
   return { jobs: raw.map(toJob), nextDue: next ? Number(next) : null };
 }
@@ -161,6 +189,7 @@ function toJob(flat: string[]): LeasedJob {
   const h: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
   const num = (v: string | undefined) => (v ? Number(v) : null);
+  const attempt = parseAttempt(h.attempt);
   return {
     id: h.id ?? "",
     kind: h.kind === "auth_code" ? "auth_code" : "reply",
@@ -173,8 +202,17 @@ function toJob(flat: string[]): LeasedJob {
     permanentFailures: Number(h.permanent_failures ?? 0),
     lastError: h.last_error ?? "",
     sentMarker: h.sent_marker ?? null,
-    attemptAt: num(h.attempt_at),
+    attemptAt: attempt?.at ?? null,
+    attemptBy: attempt?.holder ?? null,
   };
+}
+
+/** An attempt marker `<ms>|<holder>` (a bare `<ms>` from before holders were recorded). */
+function parseAttempt(value: string | undefined): { at: number; holder: string | null } | null {
+  if (!value) return null;
+  const bar = value.indexOf("|");
+  if (bar < 0) return { at: Number(value), holder: null };
+  return { at: Number(value.slice(0, bar)), holder: value.slice(bar + 1) };
 }
 
 /** Send-once markers outlive any retry window (OUTBOUND_MAX_AGE is a day by default). */
@@ -187,9 +225,55 @@ export async function markSent(redis: Redis, jobId: string, waId: string): Promi
   await tx.exec();
 }
 
-/** Restamps a job's attempt marker: this holder is about to send it. */
-export async function markAttempt(redis: Redis, jobId: string, at = Date.now()): Promise<void> {
-  await redis.set(OUT.attempt(jobId), String(at), "EX", 3_600);
+// ARGV: job id, now, holder
+const MARK_ATTEMPT = attemptScript(`
+drop_attempt(ARGV[1])
+stamp_attempt(ARGV[1], ARGV[2], ARGV[3])
+return 1
+`);
+
+/** Restamps a job's attempt marker: `holder` is about to send it. */
+export async function markAttempt(
+  redis: Redis,
+  jobId: string,
+  holder: string,
+  at = Date.now(),
+): Promise<void> {
+  await runScript(redis, MARK_ATTEMPT, { args: [jobId, at, holder] });
+}
+
+/** The sends one holder started and never settled: how many, and when the first and last began. */
+export interface AttemptGroup {
+  size: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+export async function openAttempts(redis: Redis, holder: string): Promise<AttemptGroup> {
+  const [[, size], [, first], [, last]] = await redis.multi()
+    .zcard(OUT.attempts(holder))
+    .zrange(OUT.attempts(holder), 0, "0", "WITHSCORES")
+    .zrange(OUT.attempts(holder), -1, "-1", "WITHSCORES")
+    .exec() as [[unknown, number], [unknown, string[]], [unknown, string[]]];
+  return { size, firstAt: Number(first[1] ?? NaN), lastAt: Number(last[1] ?? NaN) };
+}
+
+/**
+ * Counts receipts for unrecorded WhatsApp ids that arrived at or after `since`, dropping the
+ * ones that turned out to be known (their sender recorded them after all).
+ */
+export async function countOrphanReceipts(
+  redis: Redis,
+  since: number,
+  isKnown: (waId: string) => Promise<boolean>,
+): Promise<number> {
+  const candidates = await redis.zrangebyscore(OUT.orphans, since, "+inf", "LIMIT", 0, 1_000);
+  let count = 0;
+  for (const waId of candidates) {
+    if (await isKnown(waId)) await redis.zrem(OUT.orphans, waId);
+    else count++;
+  }
+  return count;
 }
 
 /**

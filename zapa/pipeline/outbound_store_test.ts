@@ -6,10 +6,14 @@ import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
   claimDue,
   completeJob,
+  countOrphanReceipts,
   deadLetterJob,
   drainOutbound,
+  type LeasedJob,
+  markAttempt,
   markSent,
   nextDueAt,
+  openAttempts,
   reclaimLeases,
   retryJob,
   takeOrphanReceipt,
@@ -128,6 +132,40 @@ Deno.test("outbound queue: a job claimed again before its outcome was recorded i
   await retryJob(redis, second!, { dueAt: Date.now(), lastError: "503" });
   const [third] = await claim();
   assert.equal(third?.attemptAt, null, "a recorded failure settles the attempt");
+});
+
+Deno.test("outbound queue: each holder's unsettled attempts are counted until recorded", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await enqueueOutbound(redis, job("b1", "+1555000000B"));
+  await enqueueOutbound(redis, job("c1", "+1555000000C"));
+  const before = Date.now();
+  const jobs = await claimDue(redis, { max: 10, leaseMs: 10_000, owner: "t", holder: "t#run1" });
+  assert.equal(jobs.length, 3);
+  const group = await openAttempts(redis, "t#run1");
+  assert.equal(group.size, 3);
+  assert.ok(group.firstAt >= before && group.lastAt >= group.firstAt, JSON.stringify(group));
+  const [a, b, c] = jobs as [LeasedJob, LeasedJob, LeasedJob];
+  await completeJob(redis, a, { marker: "WA-A" });
+  await retryJob(redis, b, { dueAt: Date.now() + 60_000, lastError: "503" });
+  assert.equal((await openAttempts(redis, "t#run1")).size, 1, "only the unsettled send remains");
+  // The next run finds c1 in doubt, named after the run that claimed it, and takes it over.
+  await reclaimLeases(redis, "t");
+  const [again] = await claimDue(redis, { max: 1, leaseMs: 10_000, owner: "t", holder: "t#run2" });
+  assert.equal(again?.id, c.id);
+  assert.equal(again?.attemptBy, "t#run1");
+  await markAttempt(redis, c.id, "t#run2");
+  assert.equal((await openAttempts(redis, "t#run1")).size, 0);
+  assert.equal((await openAttempts(redis, "t#run2")).size, 1);
+});
+
+Deno.test("outbound queue: orphan receipts are counted without the known ones", async () => {
+  await redis.flushall();
+  const now = Date.now();
+  await redis.zadd(OUT.orphans, now - 10_000, "OLD", now + 1, "KNOWN", now + 2, "WA-A");
+  const isKnown = (id: string) => Promise.resolve(id === "KNOWN");
+  assert.equal(await countOrphanReceipts(redis, now, isKnown), 1);
+  assert.deepEqual(await redis.zrange(OUT.orphans, 0, "-1"), ["OLD", "WA-A"]);
 });
 
 Deno.test("outbound queue: orphan receipts are taken once, oldest first, skipping known ids", async () => {

@@ -10,6 +10,7 @@ import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
 import { Pipeline } from "./mod.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
+import { markAttempt } from "./outbound_store.ts";
 import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
 import { ensureIntakeGroup } from "./ingest.ts";
 import { storeInbound } from "./inbound_store.ts";
@@ -263,6 +264,7 @@ Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
 /** A queued reply whose job an earlier (dead) holder claimed: in doubt. */
 async function inDoubtReply(
   label: string,
+  deadHolder = `dead-${label}`,
 ): Promise<{ from: string; replyId: number; jobId: string }> {
   const from = testPhone();
   const parsed = parseWebhook(zapwMessage({ from, text: label, messageId: `${label}-${from}` }));
@@ -276,9 +278,31 @@ async function inDoubtReply(
     RETURNING id`;
   const jobId = `reply:${stored.id}`;
   // The dead holder's claim left its attempt marker behind.
-  await deps.redis.set(OUT.attempt(jobId), String(Date.now()), "EX", 600);
+  await markAttempt(deps.redis, jobId, deadHolder);
   return { from, replyId: reply!.id, jobId };
 }
+
+/** A receipt for an id nobody recorded, as the bridge sends it, noted as an orphan. */
+async function orphanReceipt(waId: string): Promise<void> {
+  const res = await postWebhook(fetchApp, {
+    sessionId: "main",
+    eventType: "message.sent",
+    data: { messageId: waId, status: 2 },
+  });
+  await res.body?.cancel();
+  await eventually(async () => (await deps.redis.zscore(OUT.orphans, waId)) !== null, {
+    message: `the receipt for ${waId} noted as an orphan`,
+  });
+}
+
+const enqueueReply = (r: { from: string; replyId: number; jobId: string }) =>
+  enqueueOutbound(deps.redis, {
+    id: r.jobId,
+    kind: "reply",
+    to: r.from,
+    text: `again ${r.jobId}`,
+    messageId: r.replyId,
+  });
 
 Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's receipt, not resent", async () => {
   const { from, replyId, jobId } = await inDoubtReply("doubt-sent");
@@ -324,4 +348,36 @@ Deno.test("recovery: a send left in doubt with no receipt is sent again after th
   await new Promise((r) => setTimeout(r, 1_000));
   assert.equal(sentTo(from).length, 0, "held while a receipt may still come");
   await exactlyOneReplyEach([from], 10_000);
+});
+
+// zapw's receipts name no recipient: one receipt for two sends in doubt proves that one of them
+// arrived, not which. Settling either with it could drop the other's reply for good.
+Deno.test("recovery: two sends in doubt and one receipt: both are sent again, neither lost", async () => {
+  const a = await inDoubtReply("doubt-pair-a", "dead-pair");
+  const b = await inDoubtReply("doubt-pair-b", "dead-pair");
+  await orphanReceipt("WA-PAIR-ONE");
+  await Promise.all([enqueueReply(a), enqueueReply(b)]);
+  await exactlyOneReplyEach([a.from, b.from], 15_000);
+  const rows = await deps.sql<{ whatsapp_message_id: string | null }[]>`
+    SELECT whatsapp_message_id FROM messages WHERE id IN (${a.replyId}, ${b.replyId})`;
+  assert.ok(
+    rows.every((r) => r.whatsapp_message_id !== "WA-PAIR-ONE"),
+    `no row took the ambiguous receipt: ${JSON.stringify(rows)}`,
+  );
+});
+
+Deno.test("recovery: two sends in doubt and two receipts: both settled, neither resent", async () => {
+  const a = await inDoubtReply("doubt-both-a", "dead-both");
+  const b = await inDoubtReply("doubt-both-b", "dead-both");
+  await orphanReceipt("WA-BOTH-1");
+  await orphanReceipt("WA-BOTH-2");
+  await Promise.all([enqueueReply(a), enqueueReply(b)]);
+  const ids = await eventually(async () => {
+    const rows = await deps.sql<{ whatsapp_message_id: string | null }[]>`
+      SELECT whatsapp_message_id FROM messages WHERE id IN (${a.replyId}, ${b.replyId})
+        AND status <> 'queued'`;
+    return rows.length === 2 ? rows.map((r) => r.whatsapp_message_id).sort() : null;
+  }, { message: "both rows settled" });
+  assert.deepEqual(ids, ["WA-BOTH-1", "WA-BOTH-2"]);
+  assert.equal(sentTo(a.from).length + sentTo(b.from).length, 0, "nothing sent again");
 });
