@@ -49,3 +49,8 @@ export function isConnectionError(error: unknown): boolean {
     code === "57P01" || code === "57P02" || code === "57P03" || code.startsWith("08") ||
     /connect|ECONNREFUSED|terminating connection/i.test(error.message);
 }
+
+/** True when a statement broke a unique constraint (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code === "23505";
+}

@@ -6,6 +6,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Redis } from "../redis.ts";
+import { isUniqueViolation } from "../db/mod.ts";
 import { errorText, log, maskPhone } from "../log.ts";
 import { retryDelay } from "./backoff.ts";
 import { sendText } from "./bridge_client.ts";
@@ -267,7 +268,7 @@ export class DeliveryWorker {
       verdict = (await redis.get(verdictKey)) ?? judged;
     }
     if (verdict === "settle") {
-      const waId = await takeOrphanReceipt(redis, since, isKnown);
+      const waId = await takeOrphanReceipt(redis, since, isKnown, job.id);
       if (waId !== null) {
         log.warn("delivery: in-doubt send settled by a bridge receipt", {
           job: job.id,
@@ -297,13 +298,28 @@ export class DeliveryWorker {
       await completeJob(redis, job);
       return;
     }
-    await sql`
-      UPDATE messages SET
-        whatsapp_message_id = COALESCE(whatsapp_message_id, ${waId || null}),
-        status = CASE WHEN status IN ('queued', 'failed') OR status IS NULL THEN 'sent'
-          ELSE status END,
-        updated_at = now()
-      WHERE id = ${job.messageId}`;
+    const record = (id: string | null) =>
+      sql`
+        UPDATE messages SET
+          whatsapp_message_id = COALESCE(whatsapp_message_id, ${id}),
+          status = CASE WHEN status IN ('queued', 'failed') OR status IS NULL THEN 'sent'
+            ELSE status END,
+          updated_at = now()
+        WHERE id = ${job.messageId}`;
+    try {
+      await record(waId || null);
+    } catch (error) {
+      // Another row already holds this WhatsApp id. Retrying could never succeed and would
+      // block the recipient's queue for good: record the send without the id.
+      if (!isUniqueViolation(error)) throw error;
+      log.error("delivery: WhatsApp id already recorded on another row", {
+        job: job.id,
+        wa_id: waId,
+      });
+      await record(null);
+      await completeJob(redis, job);
+      return;
+    }
     const parked = await completeJob(redis, job, { recorded: waId });
     if (!waId) return;
     const status = laterStatus(

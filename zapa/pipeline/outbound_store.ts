@@ -276,14 +276,25 @@ export async function countOrphanReceipts(
   return count;
 }
 
+// Takes one orphan receipt for a job and marks its id known in the same step, so a later
+// receipt for the same id (delivered, read, a webhook retry) cannot make it an orphan again for
+// a second job. ARGV: wa id, job id
+const TAKE_ORPHAN = defineScript(`
+if redis.call('ZREM', 'zapa:out:orphans', ARGV[1]) == 0 then return 0 end
+if redis.call('EXISTS', 'zapa:out:known:' .. ARGV[1]) == 1 then return 0 end
+redis.call('SET', 'zapa:out:known:' .. ARGV[1], ARGV[2], 'EX', 3600)
+return 1
+`);
+
 /**
- * Takes the oldest receipt for an unrecorded WhatsApp id that arrived at or after `since`
- * (atomically: two in-doubt jobs never take the same one). Null when there is none.
+ * Takes, for `jobId`, the oldest receipt for an unrecorded WhatsApp id that arrived at or after
+ * `since`. Atomic: no two jobs ever take the same id. Null when there is none.
  */
 export async function takeOrphanReceipt(
   redis: Redis,
   since: number,
   isKnown: (waId: string) => Promise<boolean>,
+  jobId: string,
 ): Promise<string | null> {
   const candidates = await redis.zrangebyscore(OUT.orphans, since, "+inf", "LIMIT", 0, 20);
   for (const waId of candidates) {
@@ -291,9 +302,31 @@ export async function takeOrphanReceipt(
       await redis.zrem(OUT.orphans, waId);
       continue;
     }
-    if ((await redis.zrem(OUT.orphans, waId)) === 1) return waId;
+    if (Number(await runScript(redis, TAKE_ORPHAN, { args: [waId, jobId] })) === 1) return waId;
   }
   return null;
+}
+
+// Receipts for ids nobody recorded, noted as evidence for sends left in doubt; an id already
+// known (recorded, or taken by an in-doubt job) is not an orphan. ARGV: now, cutoff, ids...
+const NOTE_ORPHANS = defineScript(`
+for i = 3, #ARGV do
+  if redis.call('EXISTS', 'zapa:out:known:' .. ARGV[i]) == 0 then
+    redis.call('ZADD', 'zapa:out:orphans', 'NX', ARGV[1], ARGV[i])
+  end
+end
+redis.call('ZREMRANGEBYSCORE', 'zapa:out:orphans', '-inf', ARGV[2])
+return 1
+`);
+
+export async function noteOrphanReceipts(
+  redis: Redis,
+  waIds: string[],
+  options: { now: number; keepMs: number },
+): Promise<void> {
+  await runScript(redis, NOTE_ORPHANS, {
+    args: [options.now, options.now - options.keepMs, ...waIds],
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   markAttempt,
   markSent,
   nextDueAt,
+  noteOrphanReceipts,
   openAttempts,
   reclaimLeases,
   retryJob,
@@ -183,8 +184,12 @@ Deno.test("outbound queue: orphan receipts are taken once, oldest first, skippin
     "WA-B",
   );
   const isKnown = (id: string) => Promise.resolve(id === "KNOWN");
-  assert.equal(await takeOrphanReceipt(redis, now, isKnown), "WA-A");
-  assert.equal(await takeOrphanReceipt(redis, now, isKnown), "WA-B");
-  assert.equal(await takeOrphanReceipt(redis, now, isKnown), null);
+  assert.equal(await takeOrphanReceipt(redis, now, isKnown, "job-1"), "WA-A");
+  // WA-A's next receipt (delivered, read, a webhook retry) makes it no orphan again: a second
+  // job taking it would settle two sends with one WhatsApp id.
+  await noteOrphanReceipts(redis, ["WA-A"], { now: now + 5, keepMs: 60_000 });
+  assert.equal(await takeOrphanReceipt(redis, now, isKnown, "job-2"), "WA-B");
+  assert.equal(await takeOrphanReceipt(redis, now, isKnown, "job-3"), null);
+  assert.equal(await redis.get(OUT.known("WA-A")), "job-1");
   assert.deepEqual(await redis.zrange(OUT.orphans, 0, "-1"), ["OLD"]);
 });

@@ -261,6 +261,30 @@ Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
   assert.equal(sentTo(to).length, 0);
 });
 
+Deno.test("recovery: a send-once marker whose id another row holds does not block the recipient", async () => {
+  // Whatever put it there (a receipt settling two sends), the row can never take this id: the
+  // job must finish without it instead of retrying at the head of the recipient's queue.
+  const { phones: [other] } = await send(1, "holds-id");
+  await exactlyOneReplyEach([other!]);
+  const [held] = await deps.sql<{ whatsapp_message_id: string }[]>`
+    SELECT m.whatsapp_message_id FROM messages m JOIN users u ON u.id = m.user_id
+    WHERE u.phone_number = ${other!} AND m.direction = 'outbound'`;
+  const { from, replyId, jobId } = await inDoubtReply("id-clash");
+  await deps.redis.set(OUT.sent(jobId), held!.whatsapp_message_id, "EX", 600);
+  await enqueueReply({ from, replyId, jobId });
+  await eventually(async () => {
+    const [r] = await deps.sql<{ status: string }[]>`
+      SELECT status FROM messages WHERE id = ${replyId}`;
+    return r?.status === "sent";
+  }, { message: "the row recorded as sent, without the id another row holds" });
+  const res = await postWebhook(
+    fetchApp,
+    zapwMessage({ from, text: "next one", messageId: `next-${from}` }),
+  );
+  await res.body?.cancel();
+  await exactlyOneReplyEach([from]);
+});
+
 /** A queued reply whose job an earlier (dead) holder claimed: in doubt. */
 async function inDoubtReply(
   label: string,

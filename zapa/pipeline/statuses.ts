@@ -10,6 +10,7 @@ import { applyStatus, applyStatuses, laterStatus, statusRank } from "./inbound_s
 import type { DeliveryStatus } from "./webhook_event.ts";
 import { defineScript, runScript } from "./redis_script.ts";
 import { OUT } from "./outbound_queue.ts";
+import { noteOrphanReceipts } from "./outbound_store.ts";
 
 export const PARK_TTL_MS = 5 * 60_000;
 const parkKey = (waId: string) => `zapa:parked:${waId}`;
@@ -96,11 +97,7 @@ export class StatusParking {
    */
   async #noteOrphans(waIds: string[]): Promise<void> {
     try {
-      const now = Date.now();
-      const tx = this.deps.redis.multi();
-      for (const waId of waIds) tx.zadd(OUT.orphans, "NX", now, waId);
-      tx.zremrangebyscore(OUT.orphans, "-inf", now - PARK_TTL_MS);
-      await tx.exec();
+      await noteOrphanReceipts(this.deps.redis, waIds, { now: Date.now(), keepMs: PARK_TTL_MS });
     } catch {
       // Redis down: nothing to remember the receipt in; an in-doubt send is then resent.
     }
