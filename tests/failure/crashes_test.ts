@@ -25,11 +25,12 @@ import {
 const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
 
 /**
- * 100 messages from 10 users as fast as the bridge takes them; private is killed (-9) once 30
- * are in, started again, and every accepted message must get exactly one reply. With
- * `bridgeLatencyMs` every bridge call takes that long, so several replies are mid-send at the
- * kill: some reached the bridge, some not, which is what Zapa's in-doubt rule must sort out
- * (only the bridge's receipts, which name no recipient, tell them apart).
+ * 100 messages from 10 users, each user writing as fast as the bridge takes it, so every user has
+ * replies queued; private is killed (-9) once 30 are in and replies are going out, started again,
+ * and every accepted message must get exactly one reply. With `bridgeLatencyMs` every bridge
+ * call takes that long, so about one send per user is open at the kill: some reached the bridge,
+ * some not, which is what Zapa's in-doubt rule must sort out (only the bridge's receipts, which
+ * name no recipient, tell them apart).
  */
 async function killPrivateMidFlight(options: { bridgeLatencyMs: number }): Promise<void> {
   const users = await talkers(10);
@@ -40,11 +41,12 @@ async function killPrivateMidFlight(options: { bridgeLatencyMs: number }): Promi
   }
   let restartAt: number;
   let killFrom: number;
+  let thirtyIn!: () => void;
+  const thirty = new Promise<void>((resolve) => thirtyIn = resolve);
   try {
-    const sending = (async () => {
-      for (let i = 0; i < 100; i++) {
-        const user = users[i % users.length]!;
-        const text = `in flight #${i + 1}`;
+    const sending = Promise.all(users.map(async (user, u) => {
+      for (let k = 0; k < 10; k++) {
+        const text = `in flight #${k * users.length + u + 1}`;
         const result = await bridgeControl.inbound({ from: user.phone, text });
         injected.push({
           phone: user.phone,
@@ -52,9 +54,11 @@ async function killPrivateMidFlight(options: { bridgeLatencyMs: number }): Promi
           messageId: result.message_id,
           webhookStatus: result.webhook?.status ?? null,
         });
+        if (injected.length === 30) thirtyIn();
       }
-    })();
-    await eventually(() => injected.length >= 30, { message: "30 messages sent before the kill" });
+    }));
+    await Promise.race([thirty, sending]); // (sending rejects if an injection fails)
+    await bridgeControl.waitForSent({ since, timeoutMs: 10_000 }); // replies are going out
     killFrom = Date.now();
     await target.control!.kill("private");
     await sending; // the bridge keeps retrying webhooks that hit the dead port
