@@ -5,7 +5,7 @@
  * and SIGINT stop it gracefully.
  */
 import { migrate } from "./db/migrate.ts";
-import { redisIsUp } from "./redis.ts";
+import { firstConnection } from "./redis.ts";
 import { errorText, log } from "./log.ts";
 import { serveUntilSignal, startService } from "./entrypoint.ts";
 import { createWebhook, type PipelineHandle } from "./pipeline/mod.ts";
@@ -58,10 +58,7 @@ async function boot(): Promise<void> {
   if (!stopping) thread.start();
   // Session events wait for the schema, and briefly for Redis, so that a `session.connected`
   // sent while we boot is mirrored and drains the queue instead of being dropped.
-  const redisBy = Date.now() + 5_000;
-  while (!stopping && !redisIsUp(deps.redis) && Date.now() < redisBy) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (!stopping) await firstConnection(deps.redis, 5_000);
   markSchemaReady();
 }
 booting = boot();

@@ -31,10 +31,36 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   });
   // Without a listener ioredis prints every reconnect error; readiness reports the state.
   redis.on("error", () => {});
+  redis.once("ready", () => connectedOnce.add(redis));
   return redis;
 }
 
 /** True when the client currently has a live connection. */
 export function redisIsUp(redis: Redis): boolean {
   return redis.status === "ready";
+}
+
+const connectedOnce = new WeakSet<Redis>();
+
+/** True once the client has had a connection (it may be down again now). */
+export function hasConnected(redis: Redis): boolean {
+  return connectedOnce.has(redis) || redis.status === "ready";
+}
+
+/**
+ * Resolves once the client has connected for the first time, or after `timeoutMs`. A process
+ * that just started has not connected yet; without this wait its first commands would fail
+ * as if Redis were down.
+ */
+export async function firstConnection(redis: Redis, timeoutMs: number): Promise<void> {
+  if (hasConnected(redis)) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onReady: (() => void) | undefined;
+  await new Promise<void>((resolve) => {
+    onReady = resolve;
+    redis.once("ready", onReady);
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  clearTimeout(timer);
+  redis.off("ready", onReady!);
 }

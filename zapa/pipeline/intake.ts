@@ -6,7 +6,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { errorText, log } from "../log.ts";
-import type { Redis } from "../redis.ts";
+import { firstConnection, hasConnected, type Redis } from "../redis.ts";
 import { defineScript, ScriptBatcher } from "./redis_script.ts";
 import { storeInbound } from "./inbound_store.ts";
 import type { StatusParking } from "./statuses.ts";
@@ -55,6 +55,9 @@ export async function intake(
   event: InboundMessage | StatusEvent,
   hooks: IntakeHooks,
 ): Promise<IntakeResult> {
+  // Right after a (re)start the client has not connected yet: a webhook then would go to
+  // PostgreSQL ahead of the same user's earlier messages still waiting in the intake stream.
+  if (!hasConnected(deps.redis)) await firstConnection(deps.redis, 1_000);
   try {
     const added = await intakeBatcher(deps.redis).run({
       keys: [INTAKE_STREAM, event.kind === "message" ? seenKey(event.waId) : ""],
