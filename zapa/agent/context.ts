@@ -61,15 +61,31 @@ export interface ReplyInput {
  * two JSON columns: lets one statement load everything a reply needs (or claim the message and
  * load it at once, see the agent worker's claim).
  */
-export function replyInputColumns(sql: Sql, input: { userId: number; limit: number }) {
-  return sql`
-      (SELECT coalesce(json_agg(h ORDER BY h."timestamp" DESC, h.id DESC), '[]')
-         FROM (SELECT id, direction, message_type, content, caption, "timestamp"
+export function replyInputColumns(
+  sql: Sql,
+  input: { userId: number; limit: number; insertedReply?: string },
+) {
+  const limit = Math.max(0, input.limit);
+  const window = sql`SELECT id, direction, message_type, content, caption, "timestamp"
                  FROM messages
                 WHERE user_id = ${input.userId} AND direction IN ('inbound', 'outbound')
                   AND ("timestamp", id) < (c."timestamp", c.id)
                 ORDER BY "timestamp" DESC, id DESC
-                LIMIT ${Math.max(0, input.limit)}) h) AS history,
+                LIMIT ${limit}`;
+  // A row inserted by the same statement (CTE `insertedReply`) is not in its snapshot: it
+  // joins the window from the CTE's RETURNING, so the window is the one a later statement
+  // would read.
+  const rows = input.insertedReply
+    ? sql`SELECT * FROM ((${window}) UNION ALL
+               (SELECT id, direction, message_type, content, caption, "timestamp"
+                  FROM ${sql(input.insertedReply)}
+                 WHERE direction IN ('inbound', 'outbound')
+                   AND ("timestamp", id) < (c."timestamp", c.id))) w
+              ORDER BY "timestamp" DESC, id DESC LIMIT ${limit}`
+    : window;
+  return sql`
+      (SELECT coalesce(json_agg(h ORDER BY h."timestamp" DESC, h.id DESC), '[]')
+         FROM (${rows}) h) AS history,
       (SELECT coalesce(json_agg(l ORDER BY l.priority), '[]')
          FROM (SELECT id, priority, provider, api_key_encrypted, model_settings
                  FROM llm_configs

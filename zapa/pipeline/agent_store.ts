@@ -108,7 +108,9 @@ export async function markDoneWithoutReply(sql: Sql, inboundId: number): Promise
  * looks up the user's next oldest pending message
  * (other than this one). With one, the lease is renewed (only if this owner still holds it);
  * without one, the lease is released. A message stored after this statement's snapshot is
- * found by the next claim (ingest notifies the worker, the sweeper re-notifies).
+ * found by the next claim (ingest notifies the worker, the sweeper re-notifies). With
+ * `contextLimit`, the next message comes with its reply input (history window, which includes
+ * the reply stored here when it sorts before the next message, and LLM configs).
  */
 export async function storeReplyAndTakeNext(
   sql: Sql,
@@ -119,17 +121,22 @@ export async function storeReplyAndTakeNext(
     leaseMs: number;
     reply: ReplyResult;
     senderJid?: string | null;
+    /** Also load what the next message's reply needs (as `claimNextPending` does). */
+    contextLimit?: number;
   },
-): Promise<{ replyId: number | null; leased: boolean; next: PendingMessage | null }> {
+): Promise<
+  { replyId: number | null; leased: boolean; next: PendingMessage | null; input?: ReplyInput }
+> {
   const { inboundId, userId, owner, reply } = options;
+  const withInput = options.contextLimit !== undefined;
   const rows = await sql<
-    {
+    (Partial<ReplyInputRow> & {
       reply_id: number | null;
       next_id: number | null;
       phone_number: string | null;
       is_active: boolean | null;
       renewed: boolean;
-    }[]
+    })[]
   >`
     WITH reply AS (
       INSERT INTO messages (user_id, session_id, direction, message_type, content, sender_jid,
@@ -141,13 +148,14 @@ export async function storeReplyAndTakeNext(
         ${sql.json(reply.metadata as unknown as Parameters<typeof sql.json>[0])}
       FROM messages i WHERE i.id = ${inboundId}
       ON CONFLICT (reply_to_id) WHERE direction = 'outbound' DO NOTHING
-      RETURNING id
+      RETURNING id, direction, message_type, content, caption, "timestamp"
     ), done AS (
       UPDATE messages SET agent_status = 'done', updated_at = now()
       WHERE id = ${inboundId} AND agent_status = 'pending'
       RETURNING id
     ), nxt AS (
-      SELECT m.id, u.phone_number, u.is_active
+      SELECT m.id, u.phone_number, u.is_active, m.direction, m.message_type, m.content,
+        m.caption, m."timestamp"
       FROM messages m JOIN users u ON u.id = m.user_id
       WHERE m.user_id = ${userId} AND m.agent_status = 'pending' AND m.id <> ${inboundId}
       ORDER BY m."timestamp", m.id LIMIT 1
@@ -163,8 +171,19 @@ export async function storeReplyAndTakeNext(
     )
     SELECT (SELECT id FROM reply) AS reply_id, (SELECT count(*) FROM done) AS done_count,
       (SELECT count(*) FROM released) AS released_count,
-      n.id AS next_id, n.phone_number, n.is_active, EXISTS (SELECT 1 FROM renew) AS renewed
-    FROM (SELECT 1) one LEFT JOIN nxt n ON true`;
+      c.id AS next_id, c.phone_number, c.is_active, EXISTS (SELECT 1 FROM renew) AS renewed${
+    withInput
+      ? sql`, c.id, c.direction, c.message_type, c.content, c.caption, c."timestamp",
+      ${
+        replyInputColumns(sql, {
+          userId,
+          limit: options.contextLimit ?? 0,
+          insertedReply: "reply",
+        })
+      }`
+      : sql``
+  }
+    FROM (SELECT 1) one LEFT JOIN nxt c ON true`;
   const row = rows[0];
   const replyId = row?.reply_id ?? null;
   if (!row || row.next_id === null) return { replyId, leased: false, next: null };
@@ -177,5 +196,6 @@ export async function storeReplyAndTakeNext(
       phoneNumber: row.phone_number!,
       userActive: row.is_active!,
     },
+    ...(withInput ? { input: toReplyInput(row as ReplyInputRow) } : {}),
   };
 }

@@ -107,8 +107,8 @@ export class AgentWorker {
   /**
    * Answers the user's pending messages oldest first while holding the lease. Storing a reply
    * also looks up the next pending message and renews (or releases) the lease in the same
-   * statement, so a busy user costs two statements per message (context, store) and the lease
-   * is only claimed when a run starts or was lost.
+   * statement (with the next message's context), so a busy user costs one statement per
+   * message and the lease is only claimed when a run starts or was lost.
    */
   async #serve(userId: number): Promise<void> {
     const { deps, options } = this;
@@ -147,12 +147,16 @@ export class AgentWorker {
           leaseMs,
           reply,
           senderJid: `${phoneDigits(deps.config.whatsapp.systemNumber)}@s.whatsapp.net`,
+          contextLimit: deps.config.agent.contextMessages,
         });
         this.#errors.delete(m.id);
         // No next message: the statement released the lease. A next one without the lease
         // renewed (it expired and was lost) goes through a full claim again.
         if (stored.next === null) leased = false;
-        else if (stored.leased) next = stored.next;
+        else if (stored.leased) {
+          next = stored.next;
+          preloaded = stored.input;
+        }
         if (stored.replyId !== null) await this.#enqueue(m, stored.replyId, reply);
         if (stored.next === null) return;
       }
