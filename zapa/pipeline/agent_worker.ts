@@ -116,6 +116,9 @@ export class AgentWorker {
     let leased = false;
     let next: PendingMessage | null = null;
     let preloaded: ReplyInput | undefined;
+    // Each reply's outbox job is enqueued while the next message is being answered; jobs are
+    // still enqueued one after the other, in answer order, and the run ends after the last.
+    let enqueued: Promise<void> = Promise.resolve();
     try {
       while (this.#running) {
         if (next === null) {
@@ -157,12 +160,18 @@ export class AgentWorker {
           next = stored.next;
           preloaded = stored.input;
         }
-        if (stored.replyId !== null) await this.#enqueue(m, stored.replyId, reply);
+        const replyId = stored.replyId;
+        if (replyId !== null) {
+          enqueued = enqueued.then(() => this.#enqueue(m, replyId, reply)).catch((error) => {
+            log.warn("agent: enqueue failed, sweeper will retry", { error: errorText(error) });
+          });
+        }
         if (stored.next === null) return;
       }
     } catch (error) {
       this.#retryLater(userId, error);
     } finally {
+      await enqueued;
       if (leased) await releaseLease(deps.sql, { userId, owner: options.owner }).catch(() => {});
     }
   }
