@@ -7,6 +7,7 @@ import { cors } from "hono/cors";
 import type { Deps } from "./deps.ts";
 import { type App, createApp } from "./http/app.ts";
 import { registerOps } from "./http/ops.ts";
+import { pendingMigrations } from "./db/migrate.ts";
 import { htmlSecurityHeaders } from "./http/html.ts";
 import { authRoutes, llmConfigRoutes, messageRoutes, type TestLlmConfig } from "./public/mod.ts";
 import { testLlmConfig } from "./agent/test_call.ts";
@@ -46,7 +47,10 @@ export function createPublicApp(deps: Deps, options: PublicAppOptions = {}): App
     title: "Zapa public API",
     checks: {
       database: async () => {
-        await deps.sql`SELECT 1`;
+        const pending = await pendingMigrations(deps.sql);
+        if (pending.length > 0) {
+          throw new Error(`schema not migrated yet (pending: ${pending.join(", ")})`);
+        }
       },
       redis: async () => {
         await deps.redis.ping();

@@ -4,6 +4,8 @@ import { type PublicTestEnv, startPublicEnv } from "./public/testing.ts";
 import { createRedis } from "./redis.ts";
 import { CONTENT_SECURITY_POLICY } from "./http/html.ts";
 import type { Deps } from "./deps.ts";
+import { createSql } from "./db/mod.ts";
+import { TestPostgres } from "./testing/stores.ts";
 
 let env: PublicTestEnv | undefined;
 
@@ -135,4 +137,28 @@ Deno.test("public app: Redis down → 503 for code requests, logout and guarded 
   const me = await env!.call("GET", "/api/v1/auth/me", { token });
   assert.equal(me.status, 200);
   await me.body?.cancel();
+});
+
+Deno.test("public app: before private has migrated the database, 503 and not ready — never a 500", async () => {
+  // Public may start (and be asked) before private's first migration: the schema is missing.
+  const bare = await TestPostgres.create({ migrate: false });
+  const sql = createSql(bare.url, { max: 2 });
+  try {
+    const app = createPublicApp({ ...env!.deps, sql });
+    const ready = await app.request("/ready");
+    assert.equal(ready.status, 503);
+    const body = await ready.json();
+    assert.deepEqual(body.failed, ["database"]);
+    assert.match(body.checks.database.error, /schema not migrated yet \(pending: 001/);
+    const code = await app.request("/api/v1/auth/request-code", {
+      method: "POST",
+      body: JSON.stringify({ phone_number: "+15556000099" }),
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(code.status, 503, await code.clone().text());
+    assert.deepEqual(await code.json(), { detail: "Service temporarily unavailable" });
+  } finally {
+    await sql.end({ timeout: 1 });
+    await bare.destroy();
+  }
 });

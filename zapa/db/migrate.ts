@@ -57,3 +57,27 @@ export async function migrate(sql: Sql, dir: URL = MIGRATIONS_DIR): Promise<stri
     return applied;
   });
 }
+
+let knownVersions: Promise<string[]> | null = null;
+
+/**
+ * The migrations this build knows that the database has not applied yet (all of them before
+ * private's first start). The public entrypoint never migrates: it is not ready until this is
+ * empty.
+ */
+export async function pendingMigrations(sql: Sql): Promise<string[]> {
+  knownVersions ??= readMigrations().then((list) => list.map((m) => m.version));
+  const versions = await knownVersions;
+  let applied: Set<string>;
+  try {
+    applied = new Set(
+      (await sql<{ version: string }[]>`SELECT version FROM schema_migrations`).map((r) =>
+        r.version
+      ),
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42P01") throw error; // undefined_table
+    applied = new Set();
+  }
+  return versions.filter((v) => !applied.has(v));
+}

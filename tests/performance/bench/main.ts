@@ -61,6 +61,8 @@ async function runScenario(scenario: Scenario, overrides: Record<string, string>
     ports: "free",
     stackFile,
     logsDir: `.zapa/logs/bench/${scenario.name}`,
+    // Both entrypoints answer /ready (schema migrated, stores up) before setup creates users.
+    waitReady: true,
     specs: {
       private: withEnv(DENO_SERVICE_SPECS.private, scenario.privateEnv ?? {}),
       bridge: withEnv(DENO_SERVICE_SPECS.bridge, BRIDGE_ENV),
