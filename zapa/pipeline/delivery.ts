@@ -103,7 +103,6 @@ export class DeliveryWorker {
             max: free,
             leaseMs,
             owner: this.options.owner,
-            holder: this.holder,
           });
           claimed = jobs.length;
           for (const job of jobs) this.#track(this.#handle(job));
@@ -172,6 +171,8 @@ export class DeliveryWorker {
       await this.#deadLetter(job, job.lastError || "expired: OUTBOUND_MAX_AGE reached");
       return;
     }
+    // From here until the outcome is recorded the send is in doubt should this process die.
+    await markAttempt(redis, job.id, this.holder);
     const started = performance.now();
     const result = await sendText(config, { to: job.to, text: job.text });
     metrics.observe(
@@ -284,7 +285,6 @@ export class DeliveryWorker {
       }
     }
     log.info("delivery: in-doubt send sent again", { job: job.id, verdict });
-    await markAttempt(redis, job.id, this.holder);
     return false;
   }
 

@@ -45,10 +45,10 @@ end
 `;
 const attemptScript = (body: string) => defineScript(DROP_ATTEMPT + body);
 
-// Claiming a job also stamps its attempt marker; a marker already there means an earlier
-// holder died (or lost its lease) after claiming, possibly mid-send. ARGV: now, lease_until,
-// max, owner, holder
-const CLAIM = attemptScript(`
+// A claimed job comes with its attempt marker, if any: the holder stamps one just before it
+// sends (`markAttempt`), so a marker found here means an earlier holder died (or lost its
+// lease) mid-send. ARGV: now, lease_until, max, owner
+const CLAIM = defineScript(`
 local rs = redis.call('ZRANGEBYSCORE', 'zapa:out:due', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
 for _, r in ipairs(rs) do
@@ -73,8 +73,6 @@ for _, r in ipairs(rs) do
     if attempt then
       table.insert(job, 'attempt')
       table.insert(job, attempt)
-    else
-      stamp_attempt(head, ARGV[1], ARGV[5])
     end
     table.insert(out, job)
   end
@@ -164,8 +162,6 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Stable per instance: a restarted instance takes its own recipient leases back. */
   owner: string;
-  /** This run of the worker (default: `owner`); attempt markers name it. */
-  holder?: string;
   now?: number;
 }
 
@@ -180,7 +176,7 @@ export async function claimDueWithNext(
 ): Promise<{ jobs: LeasedJob[]; nextDue: number | null }> {
   const now = options.now ?? Date.now();
   const [raw, next] = await runScript(redis, CLAIM, {
-    args: [now, now + options.leaseMs, options.max, options.owner, options.holder ?? options.owner],
+    args: [now, now + options.leaseMs, options.max, options.owner],
   }) as [string[][], string | null];
   return { jobs: raw.map(toJob), nextDue: next ? Number(next) : null };
 }
@@ -232,7 +228,10 @@ stamp_attempt(ARGV[1], ARGV[2], ARGV[3])
 return 1
 `);
 
-/** Restamps a job's attempt marker: `holder` is about to send it. */
+/**
+ * Stamps a job's attempt marker (replacing an earlier holder's): `holder` is about to send it.
+ * Awaited before the send, so a crash before this point leaves no doubt: nothing was sent.
+ */
 export async function markAttempt(
   redis: Redis,
   jobId: string,

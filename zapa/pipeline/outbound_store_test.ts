@@ -124,15 +124,29 @@ Deno.test("outbound queue: a job claimed again before its outcome was recorded i
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
   const [first] = await claim(10, 30);
   assert.equal(first?.attemptAt, null);
+  await markAttempt(redis, first!.id, "t#run1"); // the holder starts the send, then dies
   await eventually(async () => (await reclaimLeases(redis)) === 1, {
     timeoutMs: 2_000,
     message: "the expired lease reclaimed",
   });
   const [second] = await claim();
   assert.ok(second?.attemptAt !== null && second!.attemptAt! <= Date.now());
+  assert.equal(second?.attemptBy, "t#run1");
   await retryJob(redis, second!, { dueAt: Date.now(), lastError: "503" });
   const [third] = await claim();
   assert.equal(third?.attemptAt, null, "a recorded failure settles the attempt");
+});
+
+Deno.test("outbound queue: a job claimed but never sent is not in doubt", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await claim(10, 30); // the holder dies before it starts the send
+  await eventually(async () => (await reclaimLeases(redis)) === 1, {
+    timeoutMs: 2_000,
+    message: "the expired lease reclaimed",
+  });
+  const [again] = await claim();
+  assert.equal(again?.attemptAt, null, "nothing can have reached the bridge");
 });
 
 Deno.test("outbound queue: each holder's unsettled attempts are counted until recorded", async () => {
@@ -141,8 +155,9 @@ Deno.test("outbound queue: each holder's unsettled attempts are counted until re
   await enqueueOutbound(redis, job("b1", "+1555000000B"));
   await enqueueOutbound(redis, job("c1", "+1555000000C"));
   const before = Date.now();
-  const jobs = await claimDue(redis, { max: 10, leaseMs: 10_000, owner: "t", holder: "t#run1" });
+  const jobs = await claimDue(redis, { max: 10, leaseMs: 10_000, owner: "t" });
   assert.equal(jobs.length, 3);
+  for (const j of jobs) await markAttempt(redis, j.id, "t#run1");
   const group = await openAttempts(redis, "t#run1");
   assert.equal(group.size, 3);
   assert.ok(group.firstAt >= before && group.lastAt >= group.firstAt, JSON.stringify(group));
@@ -152,7 +167,7 @@ Deno.test("outbound queue: each holder's unsettled attempts are counted until re
   assert.equal((await openAttempts(redis, "t#run1")).size, 1, "only the unsettled send remains");
   // The next run finds c1 in doubt, named after the run that claimed it, and takes it over.
   await reclaimLeases(redis, "t");
-  const [again] = await claimDue(redis, { max: 1, leaseMs: 10_000, owner: "t", holder: "t#run2" });
+  const [again] = await claimDue(redis, { max: 1, leaseMs: 10_000, owner: "t" });
   assert.equal(again?.id, c.id);
   assert.equal(again?.attemptBy, "t#run1");
   await markAttempt(redis, c.id, "t#run2");
