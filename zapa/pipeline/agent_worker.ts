@@ -161,11 +161,8 @@ export class AgentWorker {
           preloaded = stored.input;
         }
         const replyId = stored.replyId;
-        if (replyId !== null) {
-          enqueued = enqueued.then(() => this.#enqueue(m, replyId, reply)).catch((error) => {
-            log.warn("agent: enqueue failed, sweeper will retry", { error: errorText(error) });
-          });
-        }
+        // #enqueue never throws: a failed enqueue is logged there and left to the sweeper.
+        if (replyId !== null) enqueued = enqueued.then(() => this.#enqueue(m, replyId, reply));
         if (stored.next === null) return;
       }
     } catch (error) {

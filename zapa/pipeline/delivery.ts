@@ -219,7 +219,7 @@ export class DeliveryWorker {
   }
 
   /**
-   * An earlier holder claimed this job and died before recording the outcome: the bridge may
+   * An earlier holder started sending this job and died before recording the outcome: the bridge may
    * or may not have taken the send. zapw's receipts carry only the WhatsApp id, never the
    * recipient, so a receipt for an id nobody recorded proves that *one of* the dead holder's
    * sends arrived, not which. The holder's sends left in doubt are therefore judged together,

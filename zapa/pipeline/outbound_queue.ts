@@ -7,7 +7,8 @@
  * `due` holds recipients whose head job may be tried (score = when), `processing` the
  * recipients leased by a worker (score = lease expiry), `jobs` every live job (score = enqueue
  * time, for counts and age), `failed` the dead letters, `sent:{id}` the send-once markers,
- * `attempt:{id}` the in-doubt markers and `wake` a one-item list that blocking workers wait on.
+ * `attempt:{id}` the in-doubt markers (indexed per worker run in `attempts:{holder}`, judged once
+ * in `verdict:{holder}`) and `wake` a one-item list that blocking workers wait on.
  */
 import type { Redis } from "../redis.ts";
 import { defineScript, runScript } from "./redis_script.ts";
