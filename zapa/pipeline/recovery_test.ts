@@ -155,20 +155,12 @@ Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends
 Deno.test("recovery: a job whose send was accepted before a crash is not sent again", async () => {
   // Crash point: the bridge accepted and the marker was set, but the row was never updated
   // and the job never completed (the worker died). The sweeper finds the queued row.
-  const from = testPhone();
-  const parsed = parseWebhook(zapwMessage({ from, text: "crash", messageId: `crash-${from}` }));
-  assert.ok(parsed.ok && parsed.event.kind === "message");
-  const stored = await storeInbound(deps.sql, deps.config, parsed.event);
-  assert.ok(stored);
-  // Answer it the way the agent worker would, but "die" before delivery.
-  await deps.sql`UPDATE messages SET agent_status = 'done' WHERE id = ${stored.id}`;
-  const [reply] = await deps.sql<{ id: number }[]>`
-    INSERT INTO messages (user_id, direction, content, reply_to_id, status)
-    VALUES (${stored.userId}, 'outbound', 'already sent', ${stored.id}, 'queued') RETURNING id`;
-  await deps.redis.set(OUT.sent(`reply:${stored.id}`), "WA-CRASH", "EX", 600);
+  // Answered the way the agent worker would, but the worker "died" before delivery.
+  const { from, inboundId, replyId } = await answeredInbound("crash", "already sent");
+  await deps.redis.set(OUT.sent(`reply:${inboundId}`), "WA-CRASH", "EX", 600);
   await eventually(async () => {
     const [r] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
-      SELECT status, whatsapp_message_id FROM messages WHERE id = ${reply!.id}`;
+      SELECT status, whatsapp_message_id FROM messages WHERE id = ${replyId}`;
     return r?.status === "sent" && r.whatsapp_message_id === "WA-CRASH";
   }, { message: "row recorded as sent from the marker" });
   assert.equal(sentTo(from).length, 0);
@@ -286,24 +278,41 @@ Deno.test("recovery: a send-once marker whose id another row holds does not bloc
 });
 
 /** A queued reply whose job an earlier (dead) holder claimed: in doubt. */
+/**
+ * An inbound message and its queued reply, as the agent worker leaves them just before delivery.
+ * One transaction: the running pipeline's sweeper (every 300 ms) must never see the message
+ * pending, or the agent answers it too and the test's own reply breaks the one-reply index
+ * (seen once in four unit runs under load).
+ */
+async function answeredInbound(
+  label: string,
+  replyText: string,
+): Promise<{ from: string; inboundId: number; replyId: number }> {
+  const from = testPhone();
+  const parsed = parseWebhook(zapwMessage({ from, text: label, messageId: `${label}-${from}` }));
+  assert.ok(parsed.ok && parsed.event.kind === "message");
+  const event = parsed.event;
+  return await deps.sql.begin(async (tx) => {
+    const stored = await storeInbound(tx as unknown as Sql, deps.config, event);
+    assert.ok(stored);
+    await tx`UPDATE messages SET agent_status = 'done' WHERE id = ${stored.id}`;
+    const [reply] = await tx<{ id: number }[]>`
+      INSERT INTO messages (user_id, direction, content, reply_to_id, status)
+      VALUES (${stored.userId}, 'outbound', ${replyText}, ${stored.id}, 'queued')
+      RETURNING id`;
+    return { from, inboundId: stored.id, replyId: reply!.id };
+  });
+}
+
+/** A reply whose send a dead holder started: its attempt marker is left behind. */
 async function inDoubtReply(
   label: string,
   deadHolder = `dead-${label}`,
 ): Promise<{ from: string; replyId: number; jobId: string }> {
-  const from = testPhone();
-  const parsed = parseWebhook(zapwMessage({ from, text: label, messageId: `${label}-${from}` }));
-  assert.ok(parsed.ok && parsed.event.kind === "message");
-  const stored = await storeInbound(deps.sql, deps.config, parsed.event);
-  assert.ok(stored);
-  await deps.sql`UPDATE messages SET agent_status = 'done' WHERE id = ${stored.id}`;
-  const [reply] = await deps.sql<{ id: number }[]>`
-    INSERT INTO messages (user_id, direction, content, reply_to_id, status)
-    VALUES (${stored.userId}, 'outbound', ${`reply to ${label}`}, ${stored.id}, 'queued')
-    RETURNING id`;
-  const jobId = `reply:${stored.id}`;
-  // The dead holder's claim left its attempt marker behind.
+  const { from, inboundId, replyId } = await answeredInbound(label, `reply to ${label}`);
+  const jobId = `reply:${inboundId}`;
   await markAttempt(deps.redis, jobId, deadHolder);
-  return { from, replyId: reply!.id, jobId };
+  return { from, replyId, jobId };
 }
 
 /** A receipt for an id nobody recorded, as the bridge sends it, noted as an orphan. */
