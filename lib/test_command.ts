@@ -38,7 +38,8 @@ import {
   type PermissionSet,
 } from "./stack/test_groups.ts";
 
-const REPORTS = "reports";
+/** Written by the perf group's tests, always under reports/ whatever ZAPA_REPORTS_DIR says. */
+const PERF_FILE = "reports/perf.json";
 
 interface Plan {
   group: GroupSpec;
@@ -74,8 +75,8 @@ async function plan(group: GroupSpec): Promise<Plan> {
  * commands may share a checkout): a folder `<label>-<pid>` is live while the stack file
  * `.zapa/stacks/test-<pid>-<label>.json` answers.
  */
-async function pruneRunLogs(): Promise<void> {
-  for await (const entry of Deno.readDir(`${REPORTS}/logs`)) {
+async function pruneRunLogs(reportsDir: string): Promise<void> {
+  for await (const entry of Deno.readDir(`${reportsDir}/logs`)) {
     const match = /^(.+)-(\d+)$/.exec(entry.name);
     if (match) {
       try {
@@ -85,7 +86,7 @@ async function pruneRunLogs(): Promise<void> {
         // no stack file: the run is over
       }
     }
-    await Deno.remove(`${REPORTS}/logs/${entry.name}`, { recursive: true }).catch(() => {});
+    await Deno.remove(`${reportsDir}/logs/${entry.name}`, { recursive: true }).catch(() => {});
   }
 }
 
@@ -97,18 +98,19 @@ async function main(args: string[]): Promise<number> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const settings = readSettings();
+  const reportsDir = settings.reports_dir;
   const { groups, passthrough } = parseArgs(args);
   const config = JSON.parse(await Deno.readTextFile("deno.json"));
   const suitePermissions: PermissionSet = config.test?.permissions ?? {};
   const unitPermissions: PermissionSet = config.permissions?.unit ?? {};
   const filter = filterArg(passthrough);
-  await Deno.mkdir(`${REPORTS}/logs`, { recursive: true });
-  for await (const entry of Deno.readDir(REPORTS)) {
+  await Deno.mkdir(`${reportsDir}/logs`, { recursive: true });
+  for await (const entry of Deno.readDir(reportsDir)) {
     if (/^junit-.*\.xml$/.test(entry.name) || entry.name === "index.html") {
-      await Deno.remove(`${REPORTS}/${entry.name}`);
+      await Deno.remove(`${reportsDir}/${entry.name}`);
     }
   }
-  await pruneRunLogs();
+  await pruneRunLogs(reportsDir);
 
   const results: GroupResult[] = [];
   let stack: RunningStack | null = null;
@@ -152,7 +154,7 @@ async function main(args: string[]): Promise<number> {
   ): Promise<{ env: Record<string, string> } | GroupResult> {
     if (external) return { env: { NO_COLOR: "1" } };
     const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
-    const logsDir = `${REPORTS}/logs/${label}-${Deno.pid}`;
+    const logsDir = `${reportsDir}/logs/${label}-${Deno.pid}`;
     line(`\nbooting the ${label} stack (${settings.target}; logs: ${logsDir}) …`);
     try {
       stack = settings.target === "compose"
@@ -185,7 +187,7 @@ async function main(args: string[]): Promise<number> {
         results.push(
           wanted.length === 0
             ? skippedGroup("load", "no load script matches the filter")
-            : await runLoadGroup(wanted, { env, reportsDir: REPORTS }),
+            : await runLoadGroup(wanted, { env, reportsDir: reportsDir }),
         );
         continue;
       }
@@ -195,7 +197,7 @@ async function main(args: string[]): Promise<number> {
           flags: flagsFor(group),
           passthrough,
           env,
-          reportsDir: REPORTS,
+          reportsDir: reportsDir,
         }),
       );
     }
@@ -247,8 +249,8 @@ async function main(args: string[]): Promise<number> {
   let perf: unknown;
   let perfNote: string | undefined;
   try {
-    const stat = await Deno.stat(`${REPORTS}/perf.json`);
-    perf = JSON.parse(await Deno.readTextFile(`${REPORTS}/perf.json`));
+    const stat = await Deno.stat(PERF_FILE);
+    perf = JSON.parse(await Deno.readTextFile(PERF_FILE));
     if ((stat.mtime?.getTime() ?? 0) < Date.parse(startedAt)) {
       perfNote = `From an earlier run (${stat.mtime?.toISOString()}).`;
     }
@@ -256,7 +258,7 @@ async function main(args: string[]): Promise<number> {
     perf = undefined;
   }
   await Deno.writeTextFile(
-    `${REPORTS}/index.html`,
+    `${reportsDir}/index.html`,
     renderReport({
       started_at: startedAt,
       seconds,
@@ -280,7 +282,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   line(
-    `reports: ${REPORTS}/index.html, JUnit XML in ${REPORTS}/junit-<group>.xml; took ${
+    `reports: ${reportsDir}/index.html, JUnit XML in ${reportsDir}/junit-<group>.xml; took ${
       seconds.toFixed(1)
     } s`,
   );

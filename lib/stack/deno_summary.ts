@@ -68,6 +68,41 @@ export function parseJunitSuites(xml: string): JunitSuite[] {
   return suites;
 }
 
+export interface JunitCase {
+  /** The test's name (`parent > step` for a step). */
+  name: string;
+  /** The file it sits under (the test command regroups cases by module). */
+  file: string;
+  status: "passed" | "failed" | "skipped";
+  seconds: number;
+  /** The failure's message and details, for a failed case. */
+  failure?: string;
+}
+
+/** Every `<testcase>` of a JUnit report, with its outcome. */
+export function parseJunitCases(xml: string): JunitCase[] {
+  const cases: JunitCase[] = [];
+  for (const match of xml.matchAll(/<testcase\s[^>]*?(?:\/>|>[\s\S]*?<\/testcase>)/g)) {
+    const text = match[0];
+    const tag = /^<testcase\s[^>]*>/.exec(text)?.[0] ?? text;
+    const failure = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(text);
+    const skipped = /<skipped\b/.test(text);
+    cases.push({
+      name: unescapeXml(attribute(tag, "name")),
+      file: unescapeXml(attribute(tag, "classname")),
+      status: failure ? "failed" : skipped ? "skipped" : "passed",
+      seconds: Number(attribute(tag, "time") || 0),
+      ...(failure
+        ? {
+          // The element's text holds the message and the stack; its attribute only the message.
+          failure: unescapeXml((failure[3] ?? "").trim() || attribute(failure[2] ?? "", "message")),
+        }
+        : {}),
+    });
+  }
+  return cases;
+}
+
 function escapeXml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;");

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { countsOf, junitXml, parseJunitSuites, parseSummary } from "./deno_summary.ts";
+import {
+  countsOf,
+  junitXml,
+  parseJunitCases,
+  parseJunitSuites,
+  parseSummary,
+} from "./deno_summary.ts";
 
 const cases: [string, { passed: number; failed: number; ignored: number; filtered: number }][] = [
   ["ok | 3 passed | 0 failed (12ms)", { passed: 3, failed: 0, ignored: 0, filtered: 0 }],
@@ -60,5 +66,43 @@ Deno.test("test summary: JUnit suites are read back from what junitXml writes", 
   assert.ok(!xml.includes("<b>"));
   assert.deepEqual(parseJunitSuites(xml), [
     { name: "load", tests: 2, failures: 1, errors: 0, skipped: 0, time: 2 },
+  ]);
+});
+
+Deno.test("deno summary: JUnit cases of a real deno test report keep each outcome and the failure text", async () => {
+  const xml = await Deno.readTextFile(
+    new URL("./testdata/junit_deno_outcomes.xml", import.meta.url),
+  );
+  const cases = parseJunitCases(xml);
+  assert.deepEqual(
+    cases.map((c) => [c.name, c.status]),
+    [
+      ["demo: passes", "passed"],
+      ["demo: fails <with> & quotes", "failed"],
+      ["demo: ignored", "skipped"],
+      ["demo: steps", "passed"],
+      ["demo: steps > inner ok", "passed"],
+    ],
+  );
+  assert.equal(cases[0]!.file, "./x_test.ts");
+  assert.match(cases[1]!.failure ?? "", /^AssertionError: expected one to be two\n\n1 !== 2/);
+  assert.match(cases[1]!.failure ?? "", /at file:\/\/\/repo\/x_test\.ts:3:57$/);
+  assert.equal(cases[2]!.failure, undefined);
+});
+
+Deno.test("deno summary: the load runner's JUnit cases read back as written", () => {
+  const cases = parseJunitCases(junitXml("load", [
+    { name: "a (ci profile)", seconds: 1.5 },
+    { name: "b (ci profile)", seconds: 2, failure: "threshold p(95)<500 crossed" },
+  ]));
+  assert.deepEqual(cases, [
+    { name: "a (ci profile)", file: "load", status: "passed", seconds: 1.5 },
+    {
+      name: "b (ci profile)",
+      file: "load",
+      status: "failed",
+      seconds: 2,
+      failure: "threshold p(95)<500 crossed",
+    },
   ]);
 });

@@ -16,6 +16,12 @@ export interface HarnessSettings {
   start_timeout_ms: number;
   /** ZAPA_ALLOW_MISSING_SERVICES=1: boot without services whose entry file is missing. */
   allow_missing: boolean;
+  /**
+   * ZAPA_REPORTS_DIR (reports): where the test command writes JUnit XML, the report and the run's
+   * logs. Keep it under reports/ (the only folder the harness may write besides .zapa and /tmp);
+   * `deno task flaky` gives each repeated run its own.
+   */
+  reports_dir: string;
   /** CI (set by CI systems): plainer output. */
   ci: boolean;
   /** What every child process inherits: PATH, HOME, DENO_DIR, TMPDIR, locale. */
@@ -50,6 +56,7 @@ export function readSettings(
     target,
     port_overrides,
     start_timeout_ms: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
+    reports_dir: (env.get("ZAPA_REPORTS_DIR") || "reports").replace(/\/+$/, ""),
     allow_missing: ["1", "true", "yes"].includes(env.get("ZAPA_ALLOW_MISSING_SERVICES") ?? ""),
     ci: !!env.get("CI") && env.get("CI") !== "false",
     base_env,
