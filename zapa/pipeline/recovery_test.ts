@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
 import { Pipeline } from "./mod.ts";
+import { IN_DOUBT_WINDOW_MS } from "./delivery.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import { markAttempt } from "./outbound_store.ts";
 import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
@@ -328,6 +329,13 @@ async function orphanReceipt(waId: string): Promise<void> {
   });
 }
 
+/**
+ * How long a send left in doubt may take to be judged and settled or sent again: the window
+ * the receipts get, plus the sweeps and retries around it. A deadline of twice the window was
+ * missed on a 2-core box running a dozen other processes (the settle came 10.1 s in).
+ */
+const IN_DOUBT_DEADLINE_MS = IN_DOUBT_WINDOW_MS + 20_000;
+
 const enqueueReply = (r: { from: string; replyId: number; jobId: string }) =>
   enqueueOutbound(deps.redis, {
     id: r.jobId,
@@ -365,7 +373,7 @@ Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's 
     const [r] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
       SELECT status, whatsapp_message_id FROM messages WHERE id = ${replyId}`;
     return r?.whatsapp_message_id === "WA-DOUBT-1" && r.status === "delivered";
-  }, { message: "row settled with the receipt's id and status" });
+  }, { message: "row settled with the receipt's id and status", timeoutMs: IN_DOUBT_DEADLINE_MS });
   assert.equal(sentTo(from).length, 0);
 });
 
@@ -380,7 +388,7 @@ Deno.test("recovery: a send left in doubt with no receipt is sent again after th
   });
   await new Promise((r) => setTimeout(r, 1_000));
   assert.equal(sentTo(from).length, 0, "held while a receipt may still come");
-  await exactlyOneReplyEach([from], 10_000);
+  await exactlyOneReplyEach([from], IN_DOUBT_DEADLINE_MS);
 });
 
 // zapw's receipts name no recipient: one receipt for two sends in doubt proves that one of them
@@ -390,7 +398,7 @@ Deno.test("recovery: two sends in doubt and one receipt: both are sent again, ne
   const b = await inDoubtReply("doubt-pair-b", "dead-pair");
   await orphanReceipt("WA-PAIR-ONE");
   await Promise.all([enqueueReply(a), enqueueReply(b)]);
-  await exactlyOneReplyEach([a.from, b.from], 15_000);
+  await exactlyOneReplyEach([a.from, b.from], IN_DOUBT_DEADLINE_MS);
   const rows = await deps.sql<{ whatsapp_message_id: string | null }[]>`
     SELECT whatsapp_message_id FROM messages WHERE id IN (${a.replyId}, ${b.replyId})`;
   assert.ok(
@@ -410,7 +418,7 @@ Deno.test("recovery: two sends in doubt and two receipts: both settled, neither 
       SELECT whatsapp_message_id FROM messages WHERE id IN (${a.replyId}, ${b.replyId})
         AND status <> 'queued'`;
     return rows.length === 2 ? rows.map((r) => r.whatsapp_message_id).sort() : null;
-  }, { message: "both rows settled" });
+  }, { message: "both rows settled", timeoutMs: IN_DOUBT_DEADLINE_MS });
   assert.deepEqual(ids, ["WA-BOTH-1", "WA-BOTH-2"]);
   assert.equal(sentTo(a.from).length + sentTo(b.from).length, 0, "nothing sent again");
 });
