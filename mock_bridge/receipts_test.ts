@@ -7,8 +7,11 @@ Deno.test("mock bridge receipts: fire in due order across kinds; a negative dela
   const fired: Receipt[] = [];
   const s = new ReceiptScheduler([5, -1, 30], { maxPending: 100, fire: (r) => fired.push(r) });
   try {
-    s.schedule("main", "A");
-    s.schedule("main", "B");
+    // Explicit times: a process descheduled for 25 ms between two calls would otherwise make
+    // B's "sent" due after A's "read" (seen under load), and the scheduler rightly keeps due order.
+    const t0 = Date.now();
+    s.schedule("main", "A", t0);
+    s.schedule("main", "B", t0 + 1);
     await eventually(() => fired.length === 4, { message: "4 receipts" });
     assert.deepEqual(fired.map((r) => `${r.messageId}${r.kind}`), ["A0", "B0", "A2", "B2"]);
     assert.equal(s.pending, 0);

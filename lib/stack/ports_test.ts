@@ -5,7 +5,9 @@ Deno.test("stack ports: free mode picks distinct free ports", () => {
   const ports = choosePorts({ mode: "free" });
   const values = Object.values(ports);
   assert.equal(new Set(values).size, values.length);
-  for (const port of values) assert.ok(port > 0 && !portTaken(port));
+  // Free when picked; whether still free now depends on every other process on the box (a
+  // parallel test's stack took one once), so only the picking is asserted here.
+  for (const port of values) assert.ok(port >= 1024 && port <= 65535, `port ${port}`);
 });
 
 Deno.test("stack ports: a taken port is named with the variable that moves it", () => {
