@@ -50,6 +50,7 @@ export const concurrency: Bench<BenchUser[]> = {
           overhead_p95_ms: o.p95,
           overhead_p99_ms: o.p99,
           overhead_max_ms: o.max,
+          overhead_p95_of_latency: Math.round((o.p95 / latency) * 1000) / 1000,
           achieved_rate: round1(sent.achievedRate),
           send_span_ms: Math.round(sent.spanS * 1000),
           wall_first_send_to_last_reply_ms: lastReply - wall0,

@@ -92,6 +92,8 @@ export interface SendPlan {
   runId: string;
   /** At most this many POSTs in flight (a safety cap; the sender reports when it was hit). */
   maxInFlight?: number;
+  /** Where to POST (default: Zapa's webhook; the ceiling loop's URL for a ceiling run). */
+  url?: string;
 }
 
 export interface SendResult {
@@ -111,7 +113,7 @@ export interface SendResult {
  * generator is late), whether or not earlier POSTs have been answered.
  */
 export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
-  const url = webhookUrl();
+  const url = plan.url ?? webhookUrl();
   const shots: Shot[] = [];
   const lag: number[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -185,16 +187,23 @@ export function journalMark(): Promise<number> {
  */
 export async function warmUpThenSend(
   users: readonly BenchUser[],
-  options: { rate: number; seconds: number; warmupS: number },
+  options: { rate: number; seconds: number; warmupS: number; url?: string },
 ): Promise<{ since: number; sent: SendResult }> {
-  const { rate } = options;
-  await sendAtRate({ users, rate, count: Math.round(rate * options.warmupS), runId: newRunId() });
+  const { rate, url } = options;
+  await sendAtRate({
+    users,
+    rate,
+    count: Math.round(rate * options.warmupS),
+    runId: newRunId(),
+    url,
+  });
   const since = await journalMark();
   const sent = await sendAtRate({
     users,
     rate,
     count: Math.round(rate * options.seconds),
     runId: newRunId(),
+    url,
   });
   return { since, sent };
 }

@@ -1,21 +1,66 @@
 /**
- * `deno task bench [name…] [--runs=N] [--<param>=<n>]`: the pipeline benchmarks of issue 5.
- * For each benchmark it boots its own native stack on free ports (with the benchmark's extra
- * environment, e.g. AGENT_CONCURRENCY=1000), runs it N times in a worker thread, writes
- * `reports/bench/<name>.json` (medians, p95/p99, achieved rates, CPU shares, load average,
- * budgets, pass/fail) and prints a table. Exit code 1 when a budget is missed.
+ * `deno task bench [name…] [--runs=N] [--<param>=<n>]`: the pipeline benchmarks. For each
+ * benchmark it boots its own native stack on free ports (with the benchmark's extra
+ * environment, e.g. AGENT_CONCURRENCY=1000) and runs it N times in a worker thread. Where the
+ * benchmark has ratios, each run of Zapa is followed by the same run against the ceiling loop
+ * (ceiling_receiver.ts, started beside the stack) and a PostgreSQL commit-rate probe, and the
+ * budgets are ratios between them. Writes `reports/bench/<name>.json` (absolute figures,
+ * ceilings, ratios, CPU shares, load average, budgets, pass/fail) and prints a table. Exit code
+ * 1 when a budget is missed.
  */
 import { parseArgs } from "node:util";
 import { DENO_SERVICE_SPECS, launchStack } from "../../../lib/stack/mod.ts";
+import { freePort } from "../../../lib/stack/ports.ts";
 import type { DenoServiceSpec } from "../../../lib/stack/services.ts";
+import type { StackInfo } from "../../../lib/stack/stack_file.ts";
 import { machineInfo, printTable, writeReport } from "./report.ts";
-import { checkBudgets, type RunResult, type Scenario, SCENARIOS } from "./scenarios.ts";
+import {
+  checkBudgets,
+  ratioMetrics,
+  type RunResult,
+  type Scenario,
+  SCENARIOS,
+} from "./scenarios.ts";
+import type { RunKind, WorkerRequest } from "./worker.ts";
 
 /** The bridge keeps every reply of a long run in its sent journal (default 10 000). */
 const BRIDGE_ENV = { MOCK_JOURNAL_LIMIT: "200000" };
 
 function withEnv(spec: DenoServiceSpec, extra: Record<string, string>): DenoServiceSpec {
   return { ...spec, env: (wiring) => ({ ...spec.env(wiring), ...extra }) };
+}
+
+/**
+ * The ceiling loop (ceiling_receiver.ts) as its own process beside the stack, sending its
+ * replies through the stack's bridge like Zapa does.
+ */
+function startCeiling(info: StackInfo) {
+  const port = freePort();
+  const process = new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-env=PORT,BRIDGE_URL,BRIDGE_API_KEY,SESSION_ID",
+      new URL("./ceiling_receiver.ts", import.meta.url).pathname,
+    ],
+    env: {
+      PORT: String(port),
+      BRIDGE_URL: info.urls.bridge,
+      BRIDGE_API_KEY: info.bridge_api_key ?? "",
+      SESSION_ID: info.session_id ?? "main",
+    },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  // It prints one line once it listens.
+  const ready = process.stdout.pipeThrough(new TextDecoderStream()).getReader().read().then(
+    ({ value }) => {
+      if (!value?.includes(`"listening":${port}`)) {
+        throw new Error(`the ceiling loop did not start: ${value ?? "(no output)"}`);
+      }
+    },
+  );
+  return { port, process, ready };
 }
 
 function paramsFor(scenario: Scenario, overrides: Record<string, string>): Record<string, number> {
@@ -27,8 +72,7 @@ function paramsFor(scenario: Scenario, overrides: Record<string, string>): Recor
 }
 
 function runWorker(
-  name: string,
-  params: Record<string, number>,
+  request: WorkerRequest,
   onEvent: (e: { type: string; [k: string]: unknown }) => void,
 ): Promise<void> {
   const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
@@ -48,7 +92,7 @@ function runWorker(
       worker.terminate();
       reject(new Error(event.message));
     };
-    worker.postMessage({ name, params });
+    worker.postMessage(request);
   });
 }
 
@@ -68,29 +112,50 @@ async function runScenario(scenario: Scenario, overrides: Record<string, string>
       bridge: withEnv(DENO_SERVICE_SPECS.bridge, BRIDGE_ENV),
     },
   });
-  const stop = () => void running.shutdown().finally(() => Deno.exit(130));
+  const ceiling = scenario.ratios ? startCeiling(running.info) : null;
+  const stop = () => {
+    ceiling?.process.kill("SIGKILL");
+    void running.shutdown().finally(() => Deno.exit(130));
+  };
   Deno.addSignalListener("SIGINT", stop);
-  const runs: (RunResult & { index: number })[] = [];
+  const runs = new Map<number, Partial<Record<RunKind, RunResult>>>();
   let setupMs = 0;
   try {
     Deno.env.set("ZAPA_STACK_FILE", stackFile);
-    await runWorker(scenario.name, params, (event) => {
+    if (ceiling) await ceiling.ready;
+    await runWorker({ name: scenario.name, params, ceilingPort: ceiling?.port }, (event) => {
       if (event.type === "setup") {
         setupMs = event.ms as number;
         console.log(`   setup ${setupMs} ms`);
       } else if (event.type === "run") {
+        const index = event.index as number;
+        const kind = event.kind as RunKind;
         const result = event.result as RunResult;
-        runs.push({ index: event.index as number, ...result });
-        console.log(`   run ${event.index}: ${JSON.stringify(result.metrics)}`);
+        runs.set(index, { ...runs.get(index), [kind]: result });
+        console.log(`   run ${index} ${kind}: ${JSON.stringify(result.metrics)}`);
       }
     });
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
+    ceiling?.process.kill("SIGKILL");
+    await ceiling?.process.status;
     await running.shutdown();
   }
-  const checked = runs.map((r) => {
-    const budgets = checkBudgets(scenario.budgets, r.metrics);
-    return { ...r, budgets, passed: budgets.every((b) => b.passed) };
+  const checked = [...runs.entries()].flatMap(([index, kinds]) => {
+    if (!kinds.zapa) return [];
+    const ratios = ratioMetrics(scenario.ratios ?? [], { ...kinds, zapa: kinds.zapa });
+    const metrics = { ...kinds.zapa.metrics, ...ratios };
+    const budgets = checkBudgets(scenario.budgets, metrics);
+    return [{
+      index,
+      ...kinds.zapa,
+      metrics,
+      ratios,
+      ceiling: kinds.ceiling,
+      pg: kinds.pg,
+      budgets,
+      passed: budgets.every((b) => b.passed),
+    }];
   });
   return {
     name: scenario.name,
@@ -105,6 +170,7 @@ async function runScenario(scenario: Scenario, overrides: Record<string, string>
     },
     params,
     setup_ms: setupMs,
+    ratios: scenario.ratios ?? [],
     budgets: scenario.budgets,
     runs: checked,
     passed: checked.length > 0 && checked.every((r) => r.passed),

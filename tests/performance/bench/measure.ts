@@ -9,8 +9,11 @@ import type { RunResult } from "./scenarios.ts";
 export interface Bench<S = unknown> {
   /** Once per stack: users and anything the runs share. */
   setup(params: Record<string, number>): Promise<S>;
-  /** One run; returns its metrics and figures. */
-  run(state: S, params: Record<string, number>, index: number): Promise<RunResult>;
+  /**
+   * One run; returns its metrics and figures. With `url`, the load goes there instead of Zapa's
+   * webhook: the ceiling loop (ceiling_receiver.ts), measured the same way.
+   */
+  run(state: S, params: Record<string, number>, index: number, url?: string): Promise<RunResult>;
 }
 
 /** Runs `fn` and adds the window's CPU shares and load averages to its result. */

@@ -3,14 +3,17 @@
  * runner prints (one line per budget per run, with the machine's load and the busiest
  * processes of the window).
  */
-import type { BudgetCheck } from "./scenarios.ts";
+import type { BudgetCheck, Ratio, RunResult } from "./scenarios.ts";
 
 export interface BenchReport {
   name: string;
   params: Record<string, number>;
+  ratios?: Ratio[];
   runs: {
     index: number;
     metrics: Record<string, number>;
+    ceiling?: RunResult;
+    pg?: RunResult;
     budgets: BudgetCheck[];
     passed: boolean;
     cpu?: unknown;
@@ -52,6 +55,10 @@ function cell(value: unknown, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
+function round(value: number | undefined): string {
+  return value === undefined ? "—" : String(Math.round(value * 10) / 10);
+}
+
 function busiest(cpu: unknown): string {
   const groups = (cpu as { groups?: Record<string, number> } | undefined)?.groups ?? {};
   return Object.entries(groups).slice(0, 4).map(([g, p]) => `${g} ${Math.round(p)}%`).join(", ");
@@ -68,16 +75,20 @@ export function printTable(reports: readonly BenchReport[]): void {
     "load 1m",
     "CPU (% of a core)",
   ];
-  const widths = [13, 4, 20, 9, 16, 7, 8, 0];
+  const widths = [13, 4, 22, 24, 18, 7, 8, 0];
   console.log("\n" + head.map((h, i) => cell(h, widths[i]!)).join(" "));
   for (const report of reports) {
     for (const run of report.runs) {
       run.budgets.forEach((b, k) => {
+        const ratio = report.ratios?.find((r) => r.metric === b.metric);
+        const against = ratio ? run[ratio.against]?.metrics[ratio.by] : undefined;
         const row = [
           k === 0 ? report.name : "",
           k === 0 ? run.index : "",
           b.metric,
-          b.value ?? "—",
+          ratio
+            ? `${b.value ?? "—"} (${round(run.metrics[ratio.of])} / ${round(against)})`
+            : b.value ?? "—",
           `${b.op} ${b.limit} ${b.unit}`.trim(),
           b.passed ? "pass" : "FAIL",
           k === 0 ? (run.load_avg_before?.[0] ?? "") : "",

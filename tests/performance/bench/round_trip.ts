@@ -15,13 +15,14 @@ import { type Bench, measured, round1, stats } from "./measure.ts";
 
 export const roundTrip: Bench<BenchUser[]> = {
   setup: (params) => createBenchUsers(params.users ?? 100),
-  run: (users, params) =>
+  run: (users, params, _index, url) =>
     measured(async () => {
       const rate = params.rate ?? 100;
       const { since, sent } = await warmUpThenSend(users, {
         rate,
         seconds: params.seconds ?? 30,
         warmupS: params.warmup_s ?? 3,
+        url,
       });
       const replies = await collectReplies(since, sent.shots.map((s) => s.token), {
         deadlineMs: 30_000,

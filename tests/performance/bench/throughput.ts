@@ -16,7 +16,7 @@ import { type Bench, measured, perSecond, round1, stats } from "./measure.ts";
 
 export const throughput: Bench<BenchUser[]> = {
   setup: (params) => createBenchUsers(params.users ?? 500),
-  run: (users, params) =>
+  run: (users, params, _index, url) =>
     measured(async () => {
       const rate = params.rate ?? 600;
       const seconds = params.seconds ?? 30;
@@ -29,6 +29,7 @@ export const throughput: Bench<BenchUser[]> = {
         count: Math.round(rate * seconds),
         runId: newRunId(),
         maxInFlight: 1024,
+        url,
       });
       const wallEnd = Date.now();
       const replies = await collectReplies(since, sent.shots.map((s) => s.token), {

@@ -14,13 +14,14 @@ import { type Bench, measured, round1, stats } from "./measure.ts";
 
 export const webhookAck: Bench<BenchUser[]> = {
   setup: (params) => createBenchUsers(params.users ?? 100),
-  run: (users, params) =>
+  run: (users, params, _index, url) =>
     measured(async () => {
       const rate = params.rate ?? 200;
       const { since, sent } = await warmUpThenSend(users, {
         rate,
         seconds: params.seconds ?? 30,
         warmupS: params.warmup_s ?? 3,
+        url,
       });
       const ok = sent.shots.filter((s) => s.status === 200);
       const ack = stats(ok.map((s) => s.ack));
