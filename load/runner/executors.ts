@@ -4,6 +4,7 @@
  * so the scheduling can be tested without a script.
  */
 
+import { ExecutionTuple } from "./segments.ts";
 import type {
   ConstantArrivalRate,
   ConstantVus,
@@ -12,6 +13,7 @@ import type {
   Scenario,
   SharedIterations,
 } from "./scenarios.ts";
+import { maxVus } from "./scenarios.ts";
 
 export interface ExecutorVu {
   id: number;
@@ -74,8 +76,16 @@ export async function runConstantVus<V extends ExecutorVu>(s: ConstantVus, h: Ex
   await drain(loops, vus, end + s.gracefulStopMs, h);
 }
 
-/** Target VU count of a ramping-vus scenario `t` ms after it started. */
+/**
+ * Target VU count of a ramping-vus scenario `t` ms after it started: the whole test's
+ * target, or this runner's share of it when the test is split into segments.
+ */
 export function rampTarget(s: RampingVus, t: number): number {
+  const global = globalRampTarget(s, t);
+  return s.share ? s.share.scale(global) : global;
+}
+
+function globalRampTarget(s: RampingVus, t: number): number {
   let from = s.startVUs;
   let at = 0;
   for (const stage of s.stages) {
@@ -90,8 +100,7 @@ export function rampTarget(s: RampingVus, t: number): number {
 }
 
 export async function runRampingVus<V extends ExecutorVu>(s: RampingVus, h: ExecutorHooks<V>) {
-  const max = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
-  const vus = await allocate(max, h);
+  const vus = await allocate(maxVus(s), h);
   const t0 = h.now();
   const total = s.stages.reduce((n, st) => n + st.durationMs, 0);
   let target = rampTarget(s, 0);
@@ -136,6 +145,25 @@ export async function runRampingVus<V extends ExecutorVu>(s: RampingVus, h: Exec
   await drain(loops, vus, h.now() + s.gracefulStopMs, h);
 }
 
+/**
+ * When each of this runner's arrivals is due (ms after the scenario started), with its
+ * global slot: slot i of the whole test is due at i × timeUnit / rate, and a split test
+ * gives each runner the slots of its stripe, so all runners together start exactly what one
+ * runner would have.
+ */
+export function arrivalSchedule(s: ConstantArrivalRate): { index: number; atMs: number }[] {
+  const tuple = s.iterationTuple ?? ExecutionTuple.of();
+  const interval = s.timeUnitMs / s.rate;
+  const out: { index: number; atMs: number }[] = [];
+  if (s.maxVUs === 0) return out;
+  for (let i = 0;; i++) {
+    const index = tuple.partial ? tuple.globalIndex(i) : i;
+    const atMs = index * interval;
+    if (atMs >= s.durationMs) return out;
+    out.push({ index, atMs });
+  }
+}
+
 export async function runConstantArrivalRate<V extends ExecutorVu>(
   s: ConstantArrivalRate,
   h: ExecutorHooks<V>,
@@ -146,13 +174,11 @@ export async function runConstantArrivalRate<V extends ExecutorVu>(
   // As in k6, every initialised VU of the scenario counts as active.
   h.setActive(pool.length);
   const inflight = new Set<Promise<void>>();
-  const interval = s.timeUnitMs / s.rate;
   const t0 = h.now();
   const end = t0 + s.durationMs;
-  for (let i = 0; !h.signal.aborted; i++) {
-    const due = t0 + i * interval;
-    if (due >= end) break;
-    await delay(due - h.now(), h.signal);
+  for (const slot of arrivalSchedule(s)) {
+    if (h.signal.aborted) break;
+    await delay(t0 + slot.atMs - h.now(), h.signal);
     if (h.signal.aborted) break;
     const vu = free.pop();
     if (!vu) {

@@ -5,6 +5,7 @@
  */
 
 import { formatDuration, parseDuration } from "./durations.ts";
+import { ExecutionTuple } from "./segments.ts";
 
 interface Common {
   name: string;
@@ -13,6 +14,11 @@ interface Common {
   exec: string;
   env: Record<string, string>;
   tags: Record<string, string>;
+  /**
+   * Whose iteration numbers this runner hands out (`exec.scenario.iterationInTest`): the
+   * runner's segment, or for arrival rates the segment re-split by maxVUs. Absent: the whole.
+   */
+  iterationTuple?: ExecutionTuple;
 }
 
 export interface ConstantVus extends Common {
@@ -26,6 +32,8 @@ export interface RampingVus extends Common {
   startVUs: number;
   stages: { durationMs: number; target: number }[];
   gracefulRampDownMs: number;
+  /** This runner's segment: its VUs at any moment are its share of the global target. */
+  share?: ExecutionTuple;
 }
 
 export interface ConstantArrivalRate extends Common {
@@ -181,8 +189,10 @@ export function plannedMs(s: Scenario): number {
 
 export function maxVus(s: Scenario): number {
   switch (s.executor) {
-    case "ramping-vus":
-      return Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+    case "ramping-vus": {
+      const max = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+      return s.share ? s.share.scale(max) : max;
+    }
     case "constant-arrival-rate":
       return s.maxVUs;
     default:
@@ -217,4 +227,39 @@ export function describeScenario(s: Scenario): string {
         formatDuration(s.maxDurationMs)
       }, ${gs}${exec}${start})`;
   }
+}
+
+/**
+ * The part of a scenario this runner runs, as k6 splits it between segments: VU counts and
+ * shared iterations are striped (`ExecutionTuple.scale`), per-VU iterations stay per VU, and
+ * arrival-rate iterations are striped by how maxVUs were split, so a runner without VUs gets
+ * no iterations. A scenario whose share is 0 VUs has no work here (see `hasWork`).
+ */
+export function scaleScenario(s: Scenario, tuple: ExecutionTuple): Scenario {
+  if (!tuple.partial) return s;
+  const scale = (n: number) => tuple.scale(n);
+  switch (s.executor) {
+    case "constant-vus":
+      return { ...s, vus: scale(s.vus), iterationTuple: tuple };
+    case "ramping-vus":
+      return { ...s, share: tuple, iterationTuple: tuple };
+    case "constant-arrival-rate": {
+      const resplit = tuple.resplit(s.maxVUs);
+      return {
+        ...s,
+        preAllocatedVUs: scale(s.preAllocatedVUs),
+        maxVUs: scale(s.maxVUs),
+        ...(resplit ? { iterationTuple: resplit } : {}),
+      };
+    }
+    case "shared-iterations":
+      return { ...s, vus: scale(s.vus), iterations: scale(s.iterations), iterationTuple: tuple };
+    case "per-vu-iterations":
+      return { ...s, vus: scale(s.vus), iterationTuple: tuple };
+  }
+}
+
+/** Whether this runner has anything to do for the scenario (k6's HasWork). */
+export function hasWork(s: Scenario): boolean {
+  return maxVus(s) > 0 && (s.executor !== "shared-iterations" || s.iterations > 0);
 }
