@@ -14,7 +14,19 @@ import { check } from "k6";
 import { Rate, Trend } from "k6/metrics";
 import exec from "k6/execution";
 import type { Options } from "k6/options";
-import { awaitSent, newRunId, phoneFor, replyRoundTrip, sendInbound, targets } from "./lib/zapa.ts";
+import {
+  awaitSent,
+  checkJournal,
+  journalEntries,
+  phoneFor,
+  replyRoundTrip,
+  type RunData,
+  runnerRunId,
+  sendInbound,
+  setupRun,
+  targets,
+} from "./lib/zapa.ts";
+import { parseMs } from "./lib/plan.ts";
 
 const PROFILE = __ENV.PROFILE ?? "ci";
 
@@ -52,22 +64,27 @@ export const options: Options = {
     http_req_failed: ["rate<0.01"],
     checks: ["rate>0.99"],
     dropped_iterations: [`count<${Math.ceil(profile.rate)}`],
+    bridge_journal_wrapped: ["count<1"],
   },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
 };
 
-export function setup(): { run: string } {
-  return { run: newRunId() };
+/** Every arrival is one message, and Zapa answers each one. */
+const plannedMessages = Math.ceil(profile.rate * parseMs(profile.duration) / 1000);
+
+export function setup(): Promise<RunData> {
+  return setupRun(journalEntries(plannedMessages, 0));
 }
 
-export default async function (data: { run: string }): Promise<void> {
+export default async function (data: RunData): Promise<void> {
   const t = targets();
+  // Unique across all runners of a split test, so samples and fresh phones never collide.
   const n = exec.scenario.iterationInTest;
   const sample = n % SAMPLE_EVERY === 0;
   const phone = sample
-    ? phoneFor("1557", data.run, n / SAMPLE_EVERY)
-    : phoneFor("1556", data.run, n % profile.pool);
-  const text = `burst ${data.run} #${n}`;
+    ? phoneFor("1557", data.digits, n / SAMPLE_EVERY)
+    : phoneFor("1556", data.digits, n % profile.pool);
+  const text = `burst ${runnerRunId(data)} #${n}`;
   const sentAt = Date.now();
   const inbound = await sendInbound(t, phone, text);
   webhookAccepted.add(inbound.ok);
@@ -88,4 +105,8 @@ export default async function (data: { run: string }): Promise<void> {
   if (check(reply, { "sampled message gets a reply": (r) => r !== null })) {
     replyRoundTrip.add(Date.now() - sentAt);
   }
+}
+
+export async function teardown(data: RunData): Promise<void> {
+  await checkJournal(targets(), data.journal);
 }

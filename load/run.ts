@@ -59,6 +59,13 @@ async function main(): Promise<number> {
         env: overrides,
         json: paths.json,
         html: paths.html,
+        extra: [
+          ...(args.segment ? ["--execution-segment", args.segment] : []),
+          ...(args.segmentSequence
+            ? ["--execution-segment-sequence", args.segmentSequence]
+            : []),
+          ...(args.jsonOut ? ["--out", `json=${args.jsonOut}`] : []),
+        ],
       });
     }
     if (engine === "k6") {
@@ -72,8 +79,18 @@ async function main(): Promise<number> {
     result = await runTest({
       scriptPath: args.script,
       env,
+      segment: args.segment,
+      segmentSequence: args.segmentSequence,
+      jsonOut: args.jsonOut,
       onStart: (scenarios) =>
-        console.log(banner(args.script, scenarios, `${paths.json}, ${paths.html}`)),
+        console.log(
+          banner(
+            args.script,
+            scenarios,
+            [paths.json, paths.html, ...(args.jsonOut ? [`json=${args.jsonOut}`] : [])].join(", "),
+            args.segment,
+          ),
+        ),
     });
   } catch (err) {
     if (err instanceof RunError) {

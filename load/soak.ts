@@ -7,7 +7,16 @@
  */
 
 import type { Options } from "k6/options";
-import { newRunId, userIteration, type VuState } from "./lib/zapa.ts";
+import {
+  checkJournal,
+  journalEntries,
+  type RunData,
+  setupRun,
+  targets,
+  userIteration,
+  type VuState,
+} from "./lib/zapa.ts";
+import { parseMs } from "./lib/plan.ts";
 
 const PROFILE = __ENV.PROFILE ?? "ci";
 
@@ -33,16 +42,24 @@ export const options: Options = {
     http_req_failed: ["rate<0.01"],
     checks: ["rate>0.99"],
     "http_req_duration{kind:api}": ["p(95)<2000"],
+    bridge_journal_wrapped: ["count<1"],
   },
   summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"],
 };
 
-export function setup(): { run: string } {
-  return { run: newRunId() };
+const plannedMessages = profile.vus *
+  Math.ceil(parseMs(profile.duration) / Math.max(1, profile.thinkMs[0]));
+
+export function setup(): Promise<RunData> {
+  return setupRun(journalEntries(plannedMessages, profile.vus));
 }
 
 const state: VuState = { session: null, signInFailures: 0 };
 
-export default async function (data: { run: string }): Promise<void> {
-  await userIteration(state, { run: data.run, thinkMs: profile.thinkMs, replyTimeoutMs: 30_000 });
+export default async function (data: RunData): Promise<void> {
+  await userIteration(state, { data, thinkMs: profile.thinkMs, replyTimeoutMs: 30_000 });
+}
+
+export async function teardown(data: RunData): Promise<void> {
+  await checkJournal(targets(), data.journal);
 }

@@ -8,6 +8,7 @@
 
 import http from "k6/http";
 import { check, fail } from "k6";
+import exec from "k6/execution";
 import { Counter, Rate, Trend } from "k6/metrics";
 import { setTimeout } from "k6/timers";
 
@@ -35,6 +36,8 @@ export const replyRoundTrip = new Trend("reply_round_trip", true);
 export const repliesReceived = new Counter("replies_received");
 export const replyMissing = new Rate("reply_missing");
 export const signInDuration = new Trend("sign_in_duration", true);
+/** 1 when a bridge journal dropped records of this run (see `checkJournal`); a threshold fails it. */
+export const journalWrapped = new Counter("bridge_journal_wrapped");
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
@@ -58,16 +61,126 @@ export function targets(): Targets {
   };
 }
 
-/** A three-digit id that keeps phones of different runs apart (`RUN_ID` pins it). */
-export function newRunId(): string {
-  const fixed = __ENV.RUN_ID;
-  if (fixed) return fixed.replace(/\D/g, "").padStart(3, "0").slice(-3);
-  return String(Math.floor(Math.random() * 1000)).padStart(3, "0");
+/**
+ * What every runner of one test agrees on (setup()'s data): the test's RUN_ID, the digits its
+ * phones carry, and where the bridge's journals stood, to tell at the end whether they wrapped.
+ * setup() may run on each runner or once for all (k6-operator); either way the data is the same.
+ */
+export interface RunData {
+  runId: string;
+  /** Four digits from RUN_ID, in every phone of the test. */
+  digits: string;
+  journal: JournalMark | null;
 }
 
-/** `+<prefix><run:3><n:4>`, a valid E.164 number unique per (run, n). */
+/** This runner's segment as k6 reports it (`0:1` when the test is not split). */
+export function segmentOf(): string {
+  return String(exec.test.options.executionSegment ?? "").trim() || "0:1";
+}
+
+/** Four digits derived from a run id: its last four when numeric, else a stable hash. */
+export function runDigits(runId: string): string {
+  if (/^\d+$/.test(runId)) return runId.slice(-4).padStart(4, "0");
+  let h = 0x811c9dc5;
+  for (let i = 0; i < runId.length; i++) h = Math.imul(h ^ runId.charCodeAt(i), 0x01000193) >>> 0;
+  return String(h % 10000).padStart(4, "0");
+}
+
+/**
+ * The test-wide run id: `-e RUN_ID`, shared by all runners. A single runner may go without
+ * one (a random id is drawn); a split test may not, or its runners could draw different ids.
+ */
+export function testRunId(): string {
+  const given = __ENV.RUN_ID?.trim();
+  if (given) {
+    if (!/^[\w.-]{1,40}$/.test(given)) fail(`RUN_ID must be 1–40 letters, digits, '.', '_' or '-'`);
+    return given;
+  }
+  if (segmentOf() !== "0:1") {
+    fail(`a split test (segment ${segmentOf()}) needs -e RUN_ID=<id>, the same on every runner`);
+  }
+  return `r${String(Math.floor(Math.random() * 10000)).padStart(4, "0")}`;
+}
+
+/**
+ * This runner's own run id: the test's RUN_ID plus its segment, so texts and keys of
+ * different runners (and of different tests) never collide.
+ */
+export function runnerRunId(data: RunData): string {
+  return `${data.runId}@${segmentOf()}`;
+}
+
+/** `+<prefix:4><run:4><n:6>`, a valid E.164 number unique per (run, n) for n < 1 000 000. */
 export function phoneFor(prefix: string, run: string, n: number): string {
-  return `+${prefix}${run}${String(n % 10000).padStart(4, "0")}`;
+  return `+${prefix}${run}${String(n % 1_000_000).padStart(6, "0")}`;
+}
+
+/** Where the bridge's journals (§7: sent, inbound, webhook attempts) stood at setup(). */
+export interface JournalMark {
+  limit: number;
+  seqs: Record<string, number>;
+}
+
+async function journalState(t: Targets): Promise<JournalMark | null> {
+  const res = await http.asyncRequest("GET", `${t.bridgeUrl}/__mock/state`, null, {
+    tags: { name: "mock_state", kind: "mock" },
+  });
+  if (res.status !== 200) return null;
+  const body = res.json() as { settings?: { journal_limit?: number }; seqs?: Record<string, number> };
+  if (typeof body.settings?.journal_limit !== "number" || !body.seqs) return null;
+  return { limit: body.settings.journal_limit, seqs: body.seqs };
+}
+
+/**
+ * setup()'s half of the journal guard: the bridge keeps only its newest MOCK_JOURNAL_LIMIT
+ * entries per journal, and the scripts read replies (and the segment test reads identities)
+ * from them. A run that may write more than that fails here, before any load, naming the
+ * setting and the size to give it.
+ */
+export async function markJournal(t: Targets, plannedEntries: number): Promise<JournalMark | null> {
+  const mark = await journalState(t);
+  if (mark && mark.limit < plannedEntries) {
+    fail(
+      `the bridge keeps ${mark.limit} entries per journal, but this test may write up to ` +
+        `${plannedEntries}: start the bridge with MOCK_JOURNAL_LIMIT=${plannedEntries} ` +
+        `(ZAPA_BRIDGE_JOURNAL_LIMIT=${plannedEntries} for deno task up / test)`,
+    );
+  }
+  return mark;
+}
+
+/**
+ * teardown()'s half: if any journal advanced by more than it holds since setup(), records of
+ * this run were overwritten. That is reported loudly and counted in `bridge_journal_wrapped`,
+ * whose threshold then fails the run (and the merged verdict of a split test).
+ */
+export async function checkJournal(t: Targets, mark: JournalMark | null): Promise<void> {
+  const now = mark ? await journalState(t) : null;
+  const wrapped = mark && now
+    ? Object.keys(mark.seqs).filter((j) => (now.seqs[j] ?? 0) - (mark.seqs[j] ?? 0) > now.limit)
+    : [];
+  if (wrapped.length) {
+    console.error(
+      `ERRO bridge journal wrapped during the run (${wrapped.join(", ")}): more than ` +
+        `${now?.limit} entries were written, so records of this run were lost; ` +
+        `raise MOCK_JOURNAL_LIMIT`,
+    );
+  }
+  journalWrapped.add(wrapped.length ? 1 : 0);
+}
+
+/** setup() of every script: the same data on every runner, no side effects. */
+export async function setupRun(plannedEntries: number): Promise<RunData> {
+  const runId = testRunId();
+  const journal = await markJournal(targets(), plannedEntries);
+  return { runId, digits: runDigits(runId), journal };
+}
+
+/** Journal entries a test of `messages` inbound messages from `users` new users may write. */
+export function journalEntries(messages: number, users: number): number {
+  // Inbound: one per message. Sent: a reply per message and a login code per user. Webhook
+  // attempts: the inbound one, and sent/delivered/read for every outbound message.
+  return Math.ceil(messages + 3 * (messages + users));
 }
 
 function digits(phone: string): string {
@@ -255,7 +368,7 @@ export async function readDashboard(t: Targets, s: Session): Promise<void> {
 }
 
 export interface UserJourney {
-  run: string;
+  data: RunData;
   thinkMs: [number, number];
   replyTimeoutMs: number;
 }
@@ -266,17 +379,21 @@ export interface UserJourney {
  */
 export async function userIteration(state: VuState, cfg: UserJourney): Promise<void> {
   const t = targets();
+  // exec.vu.idInTest, unlike __VU, is unique across all runners of a split test.
+  const user = exec.vu.idInTest;
+  const run = runnerRunId(cfg.data);
   if (!state.session) {
     if (state.signInFailures > 0) await pause(Math.min(10_000, 1000 * 2 ** state.signInFailures));
-    const session = await signIn(t, phoneFor("1555", cfg.run, __VU));
-    if (!session || !(await configureLlm(t, session, `load-${__VU}-${cfg.run}`))) {
+    const session = await signIn(t, phoneFor("1555", cfg.data.digits, user));
+    if (!session || !(await configureLlm(t, session, `load-${user}-${cfg.data.runId}`))) {
       state.signInFailures++;
       return;
     }
     state.session = session;
     state.signInFailures = 0;
   }
-  const text = `load ${cfg.run} vu ${__VU} message ${__ITER}: how is my day going?`;
+  const n = exec.scenario.iterationInTest;
+  const text = `load ${run} vu ${user} message ${n}: how is my day going?`;
   await messageRoundTrip(t, state.session, text, cfg.replyTimeoutMs);
   await readDashboard(t, state.session);
   await think(cfg.thinkMs[0], cfg.thinkMs[1]);

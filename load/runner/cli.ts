@@ -41,17 +41,28 @@ export interface CliArgs {
   outDir: string;
   env: Record<string, string>;
   engine: "auto" | "k6" | "deno";
+  /** `--execution-segment`, e.g. `1/3:2/3`: this runner's part of a split test. */
+  segment?: string;
+  /** `--execution-segment-sequence`, e.g. `0,1/3,2/3,1`: how the whole test is split. */
+  segmentSequence?: string;
+  /** `--out json=<file>`: raw samples as k6's JSON lines. */
+  jsonOut?: string;
 }
 
 export const USAGE =
   `usage: deno task load <script.ts> [--profile ci|full] [--out reports/load] [-e KEY=VALUE]... [--engine auto|k6|deno]
+         [--execution-segment 1/3:2/3 [--execution-segment-sequence 0,1/3,2/3,1]] [--out json=<file>]
 
 Runs a k6 script with k6 when a k6 binary is on PATH, otherwise with the built-in Deno runner.
+--out <dir> is where the summary, JSON and HTML reports go (default reports/load, or the folder
+of --out json=<file>); --out json=<file> also writes every sample as k6's JSON lines, which
+\`deno task load:merge\` merges across runners.
 Exit codes follow k6: 0 ok, 99 thresholds crossed, 103 reports not written, 104 invalid
 options, 105 interrupted, 107 script error, 108 aborted by the script, 110 marked failed.`;
 
 export function parseArgs(argv: string[]): CliArgs {
   const out: CliArgs = { script: "", outDir: "reports/load", env: {}, engine: "auto" };
+  let outDirGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.startsWith("--") && arg.includes("=")
@@ -67,7 +78,24 @@ export function parseArgs(argv: string[]): CliArgs {
         out.profile = value();
         break;
       case "--out":
-        out.outDir = value();
+      case "-o": {
+        const v = value();
+        if (v.startsWith("json=")) {
+          out.jsonOut = v.slice(5);
+          if (!out.jsonOut) throw new Error("--out json= needs a file name");
+        } else if (flag === "-o" || /^[a-z-]+=/.test(v)) {
+          throw new Error(`output ${JSON.stringify(v)} is not supported: use --out json=<file>`);
+        } else {
+          out.outDir = v;
+          outDirGiven = true;
+        }
+        break;
+      }
+      case "--execution-segment":
+        out.segment = value();
+        break;
+      case "--execution-segment-sequence":
+        out.segmentSequence = value();
         break;
       case "-e":
       case "--env": {
@@ -94,6 +122,10 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   if (!out.script) throw new Error("a script is required");
+  if (out.jsonOut && !outDirGiven) {
+    // One folder per runner: its raw samples and its own reports side by side.
+    out.outDir = out.jsonOut.split("/").slice(0, -1).join("/") || ".";
+  }
   return out;
 }
 

@@ -16,11 +16,15 @@ import {
 } from "./state.ts";
 import {
   describeScenario,
+  hasWork,
   maxVus,
   plannedMs,
+  scaleScenario,
   type Scenario,
   scenariosFromOptions,
 } from "./scenarios.ts";
+import { ExecutionTuple, parseSegment, SegmentedIndex, segmentString } from "./segments.ts";
+import { JsonOutput } from "./json_output.ts";
 import { delay, runScenario } from "./executors.ts";
 import {
   bindThresholds,
@@ -56,6 +60,11 @@ export interface EngineOptions {
   progressEveryMs?: number;
   /** Called once options are valid, before setup(): prints k6's banner. */
   onStart?: (scenarios: Scenario[]) => void;
+  /** `--execution-segment` / `--execution-segment-sequence`: this runner's part of the test. */
+  segment?: string;
+  segmentSequence?: string;
+  /** `--out json=<file>`: every sample as k6's JSON lines. */
+  jsonOut?: string;
 }
 
 export interface RunResult {
@@ -71,6 +80,8 @@ export interface RunResult {
   exitCode: number;
   abortReason?: string;
   vusMax: number;
+  /** This runner's segment, e.g. `1/3:2/3` (`0:1` when the test is not split). */
+  segment: string;
 }
 
 interface EngineVu extends Vu {
@@ -111,14 +122,38 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
       EXIT.script,
     );
   }
-  const options = (mod.options ?? {}) as Record<string, unknown>;
+  const scriptOptions = (mod.options ?? {}) as Record<string, unknown>;
+  // As in k6, the command line's segment wins over the script's options.
+  const segmentText = opts.segment ?? (scriptOptions.executionSegment as string | undefined);
+  const sequenceText = opts.segmentSequence ??
+    (scriptOptions.executionSegmentSequence as string | undefined);
+  const options: Record<string, unknown> = {
+    ...scriptOptions,
+    ...(segmentText ? { executionSegment: segmentText } : {}),
+    ...(sequenceText ? { executionSegmentSequence: sequenceText } : {}),
+  };
   run.options = options;
   run.globalTags = (options.tags as Record<string, string> | undefined) ?? {};
 
   let scenarios: Scenario[];
   let thresholds: Threshold[];
+  let tuple: ExecutionTuple;
   try {
-    scenarios = scenariosFromOptions(options);
+    tuple = ExecutionTuple.of(segmentText, sequenceText);
+    const all = scenariosFromOptions(options).map((sc) => scaleScenario(sc, tuple));
+    scenarios = all.filter(hasWork);
+    for (const idle of all.filter((sc) => !hasWork(sc))) {
+      log(
+        `WARN scenario ${idle.name} has no VUs in segment ${segmentString(tuple.segment)}; ` +
+          "the other runners run all of it",
+      );
+    }
+    if (scenarios.length === 0) {
+      throw new Error(
+        `segment ${segmentString(tuple.segment)} gets 0 VUs of every scenario: ` +
+          "each runner needs at least 1 VU, so use fewer runners or more VUs",
+      );
+    }
     for (const s of scenarios) {
       if (typeof mod[s.exec] !== "function") {
         throw new Error(`scenario ${s.name}: the script exports no function named ${s.exec}`);
@@ -131,6 +166,15 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
   }
 
   opts.onStart?.(scenarios);
+  let json: JsonOutput | undefined;
+  if (opts.jsonOut) {
+    try {
+      json = await JsonOutput.open(opts.jsonOut, run.registry, thresholds);
+    } catch (err) {
+      throw new RunError(`cannot write ${opts.jsonOut}: ${(err as Error).message}`, EXIT.engine);
+    }
+  }
+  const vuIds = new SegmentedIndex(tuple);
   const startedAtIso = new Date().toISOString();
   resetClock();
   let setupData: unknown = undefined;
@@ -138,6 +182,7 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
     try {
       setupData = await withSetupContext(() => (mod.setup as () => unknown)());
     } catch (err) {
+      await json?.close();
       throw new RunError(`setup() failed: ${(err as Error).message ?? err}`, EXIT.script);
     }
   }
@@ -186,6 +231,7 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
       progress: () => Math.min(1, (elapsedMs() - info.startTime) / Math.max(1, plannedMs(s))),
     };
     const vuData = new Map<number, unknown>();
+    const iterationIds = new SegmentedIndex(s.iterationTuple ?? ExecutionTuple.of());
     return delay(startedAt, testAbort.signal).then(() => {
       if (testAbort.signal.aborted) return;
       info.startTime = elapsedMs();
@@ -202,10 +248,13 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
         newVu: () => {
           const p = initChain.then(async () => {
             const id = nextVuId++;
+            const idInTest = vuIds.next() + 1;
             run.initVu = id;
+            run.initVuInTest = idInTest;
             const module = await import(`${url}?vu=${id}`) as Record<string, unknown>;
             const vu: EngineVu = {
               id,
+              idInTest,
               iterations: 0,
               module,
               controller: new AbortController(),
@@ -235,6 +284,7 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
             vu,
             iteration: vu.iterations++,
             iterationInScenario: info.iterations++,
+            iterationInTest: iterationIds.next(),
             scenario: info,
             group: "",
             vuTags: {},
@@ -285,6 +335,7 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
   }
 
   const durationMs = elapsedMs();
+  await json?.close();
   const thresholdsOk = evaluateThresholds(thresholds, durationMs);
   let exitCode: number = EXIT.ok;
   if (run.abortReason?.includes("abortOnFail") || !thresholdsOk) exitCode = EXIT.thresholds;
@@ -304,6 +355,7 @@ export async function runTest(opts: EngineOptions): Promise<RunResult> {
     exitCode,
     abortReason: run.abortReason,
     vusMax: allVus.length,
+    segment: segmentString(tuple.segment),
   };
 }
 
@@ -315,6 +367,7 @@ function resetClock(): void {
 function withSetupContext<T>(fn: () => T): T {
   const vu: Vu = {
     id: 0,
+    idInTest: 0,
     iterations: 0,
     module: {},
     controller: new AbortController(),
@@ -333,14 +386,26 @@ function withSetupContext<T>(fn: () => T): T {
     vu,
     iteration: 0,
     iterationInScenario: 0,
+    iterationInTest: 0,
     scenario: info,
     group: "",
     vuTags: {},
   }, fn);
 }
 
+/** The segment's share of the whole test, as k6's banner prints it (`33.33%`). */
+function share(segment: string | undefined): string {
+  const s = parseSegment(segment);
+  return `${((s.to.n / s.to.d - s.from.n / s.from.d) * 100).toFixed(2)}%`;
+}
+
 /** The banner k6 prints before a run. */
-export function banner(scriptPath: string, scenarios: Scenario[], output: string): string {
+export function banner(
+  scriptPath: string,
+  scenarios: Scenario[],
+  output: string,
+  segment?: string,
+): string {
   const maxDur = Math.max(...scenarios.map((s) => s.startTimeMs + plannedMs(s) + s.gracefulStopMs));
   const vus = scenarios.reduce((n, s) => n + maxVus(s), 0);
   const lines = [
@@ -348,8 +413,9 @@ export function banner(scriptPath: string, scenarios: Scenario[], output: string
     "     execution: local (zapa deno runner, k6-compatible)",
     `        script: ${scriptPath}`,
     `        output: ${output}`,
+    ...(segment ? [`       segment: ${segment}`] : []),
     "",
-    `     scenarios: (100.00%) ${scenarios.length} scenario${scenarios.length > 1 ? "s" : ""}, ` +
+    `     scenarios: (${share(segment)}) ${scenarios.length} scenario${scenarios.length > 1 ? "s" : ""}, ` +
     `${vus} max VUs, ${formatDuration(maxDur)} max duration (incl. graceful stop):`,
     ...scenarios.map((s) => `              * ${s.name}: ${describeScenario(s)}`),
     "",

@@ -26,10 +26,18 @@ export async function findK6(): Promise<K6Binary | null> {
 
 export async function runWithK6(
   k6: K6Binary,
-  opts: { script: string; env: Record<string, string>; json: string; html: string },
+  opts: {
+    script: string;
+    env: Record<string, string>;
+    json: string;
+    html: string;
+    /** Passed to k6 as they are: execution segment, `--out json=…`. */
+    extra?: string[];
+  },
 ): Promise<number> {
   const args = ["run", "--summary-export", opts.json];
   if (k6.needsEnhancedMode) args.push("--compatibility-mode=experimental_enhanced");
+  args.push(...(opts.extra ?? []));
   for (const [k, v] of Object.entries(opts.env)) args.push("-e", `${k}=${v}`);
   args.push(opts.script);
   const child = new Deno.Command("k6", {

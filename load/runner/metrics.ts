@@ -161,6 +161,8 @@ export class Registry {
   readonly metrics = new Map<string, Metric>();
   /** Clock of the run; samples are placed in time buckets relative to it. */
   now: () => number = () => 0;
+  /** Called with every sample (the `--out json` writer listens here). */
+  onSample?: (name: string, value: number, tags: Tags) => void;
 
   define(name: string, type: MetricType, contains: Contains = "default"): Metric {
     const existing = this.metrics.get(name);
@@ -199,6 +201,7 @@ export class Registry {
     const metric = this.metrics.get(name);
     if (!metric) throw new Error(`unknown metric ${name}`);
     addSample(metric, value, tags, this.now());
+    this.onSample?.(name, value, tags);
   }
 }
 

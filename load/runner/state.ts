@@ -10,8 +10,10 @@ import { defineBuiltins, Registry, type Tags } from "./metrics.ts";
 
 /** A virtual user: one module instance of the script, one iteration at a time. */
 export interface Vu {
-  /** `__VU` / `exec.vu.idInTest`, from 1. */
+  /** `__VU` / `exec.vu.idInInstance`, from 1 on every runner. */
   id: number;
+  /** `exec.vu.idInTest`: unique across all runners of a split test (k6's segmented VU ids). */
+  idInTest: number;
   /** Iterations this VU started (`__ITER` of the running one). */
   iterations: number;
   module: Record<string, unknown>;
@@ -35,6 +37,8 @@ export interface VuContext {
   vu: Vu;
   iteration: number;
   iterationInScenario: number;
+  /** `exec.scenario.iterationInTest`: unique across all runners of a split test. */
+  iterationInTest: number;
   scenario: ScenarioInfo;
   /** Group path as k6 writes it: `""` for root, `"::login::code"` nested. */
   group: string;
@@ -67,6 +71,7 @@ export const run = {
   rootGroup: newGroup("", ""),
   /** VU id visible while a VU's module instance is being initialised. */
   initVu: 0,
+  initVuInTest: 0,
   iterationsCompleted: 0,
   iterationsInterrupted: 0,
   vusActive: 0,

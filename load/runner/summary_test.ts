@@ -30,9 +30,17 @@ function fakeRun() {
     reg.add("vus", 5, {});
   }
   const ctx: VuContext = {
-    vu: { id: 1, iterations: 0, module: {}, controller: new AbortController(), busy: true },
+    vu: {
+      id: 1,
+      idInTest: 1,
+      iterations: 0,
+      module: {},
+      controller: new AbortController(),
+      busy: true,
+    },
     iteration: 0,
     iterationInScenario: 0,
+    iterationInTest: 0,
     scenario: {
       name: "default",
       executor: "constant-vus",

@@ -10,7 +10,7 @@ function ctx() {
 
 export const vu = {
   get idInTest(): number {
-    return contextStore.getStore()?.vu.id ?? run.initVu;
+    return contextStore.getStore()?.vu.idInTest ?? run.initVuInTest;
   },
   get idInInstance(): number {
     return contextStore.getStore()?.vu.id ?? run.initVu;
@@ -46,7 +46,7 @@ export const scenario = {
     return ctx().iterationInScenario;
   },
   get iterationInTest(): number {
-    return ctx().iterationInScenario;
+    return ctx().iterationInTest;
   },
 };
 

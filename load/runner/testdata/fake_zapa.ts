@@ -21,12 +21,15 @@ function digits(s: string): string {
   return s.replace(/\D/g, "");
 }
 
-export function startFakeZapa(opts: { replyDelayMs?: number } = {}): FakeZapa {
+export function startFakeZapa(
+  opts: { replyDelayMs?: number; journalLimit?: number } = {},
+): FakeZapa {
   const sent: Sent[] = [];
   const waiters = new Set<() => void>();
   const codes = new Map<string, string>();
   const messages = new Map<string, { id: number; direction: string; content: string }[]>();
   let seq = 0;
+  let inboundSeq = 0;
   let nextId = 1;
   let replies = 0;
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -77,6 +80,7 @@ export function startFakeZapa(opts: { replyDelayMs?: number } = {}): FakeZapa {
         return Response.json({ total_messages: (messages.get(phoneOf(req)) ?? []).length });
       case "POST /__mock/inbound": {
         const id = `MSG${nextId++}`;
+        inboundSeq++;
         const from = `+${digits(body.from)}`;
         const list = messages.get(from) ?? [];
         messages.set(from, list);
@@ -93,6 +97,11 @@ export function startFakeZapa(opts: { replyDelayMs?: number } = {}): FakeZapa {
           webhook: { status: 200, body: { status: "accepted", message_id: id } },
         });
       }
+      case "GET /__mock/state":
+        return Response.json({
+          settings: { journal_limit: opts.journalLimit ?? 10_000 },
+          seqs: { sent: seq, inbound: inboundSeq, webhooks: 0 },
+        });
       case "GET /__mock/webhooks":
         return Response.json({ items: [{ seq: 1, attempt: 1, status: 200, duration_ms: 2 }] });
       case "GET /__mock/sent": {
