@@ -14,6 +14,7 @@ import { htmlReport } from "./runner/report_html.ts";
 import { describeScenario } from "./runner/scenarios.ts";
 import { formatClock, formatDuration } from "./runner/durations.ts";
 import { run } from "./runner/state.ts";
+import type { RunMeta } from "./runner/merge.ts";
 
 async function writeOutputs(
   files: Record<string, string>,
@@ -61,9 +62,7 @@ async function main(): Promise<number> {
         html: paths.html,
         extra: [
           ...(args.segment ? ["--execution-segment", args.segment] : []),
-          ...(args.segmentSequence
-            ? ["--execution-segment-sequence", args.segmentSequence]
-            : []),
+          ...(args.segmentSequence ? ["--execution-segment-sequence", args.segmentSequence] : []),
           ...(args.jsonOut ? ["--out", `json=${args.jsonOut}`] : []),
         ],
       });
@@ -129,6 +128,23 @@ async function main(): Promise<number> {
       abortReason: result.abortReason,
     }),
   };
+
+  if (args.jsonOut) {
+    // Beside the raw samples: what `deno task load:merge` needs to decide on the whole test.
+    const meta: RunMeta = {
+      script: args.script,
+      profile,
+      runId: env.RUN_ID,
+      segment: result.segment,
+      segmentSequence: args.segmentSequence,
+      thresholds: (result.options.thresholds ?? {}) as Record<string, unknown>,
+      summaryTrendStats: trendStats,
+      startedAt: result.startedAtIso,
+      durationMs: result.durationMs,
+      exitCode: result.exitCode,
+    };
+    files[args.jsonOut.replace(/\.[a-z]+$/, ".meta.json")] = JSON.stringify(meta, null, 2);
+  }
 
   const handle = result.module.handleSummary;
   if (typeof handle === "function") {

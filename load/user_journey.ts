@@ -103,7 +103,8 @@ const plannedMessages = profile.iterations !== undefined
   ? peakUsers * profile.iterations
   : peakUsers *
     Math.ceil(
-      profile.stages.reduce((ms, s) => ms + parseMs(s.duration), 0) / Math.max(1, profile.thinkMs[0]),
+      profile.stages.reduce((ms, s) => ms + parseMs(s.duration), 0) /
+        Math.max(1, profile.thinkMs[0]),
     );
 
 export const options: Options = {

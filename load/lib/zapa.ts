@@ -126,7 +126,10 @@ async function journalState(t: Targets): Promise<JournalMark | null> {
     tags: { name: "mock_state", kind: "mock" },
   });
   if (res.status !== 200) return null;
-  const body = res.json() as { settings?: { journal_limit?: number }; seqs?: Record<string, number> };
+  const body = res.json() as {
+    settings?: { journal_limit?: number };
+    seqs?: Record<string, number>;
+  };
   if (typeof body.settings?.journal_limit !== "number" || !body.seqs) return null;
   return { limit: body.settings.journal_limit, seqs: body.seqs };
 }

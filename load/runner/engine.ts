@@ -415,7 +415,9 @@ export function banner(
     `        output: ${output}`,
     ...(segment ? [`       segment: ${segment}`] : []),
     "",
-    `     scenarios: (${share(segment)}) ${scenarios.length} scenario${scenarios.length > 1 ? "s" : ""}, ` +
+    `     scenarios: (${share(segment)}) ${scenarios.length} scenario${
+      scenarios.length > 1 ? "s" : ""
+    }, ` +
     `${vus} max VUs, ${formatDuration(maxDur)} max duration (incl. graceful stop):`,
     ...scenarios.map((s) => `              * ${s.name}: ${describeScenario(s)}`),
     "",

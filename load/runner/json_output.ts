@@ -77,9 +77,7 @@ export class JsonOutput {
         name,
         type: metric?.type ?? "counter",
         contains: metric?.contains ?? "default",
-        thresholds: this.thresholds.filter((t) => t.metricKey.trim() === name).map((t) =>
-          t.source
-        ),
+        thresholds: this.thresholds.filter((t) => t.metricKey.trim() === name).map((t) => t.source),
         submetrics: subs.length
           ? subs.map((s) => ({
             name: s.name,

@@ -60,7 +60,7 @@ export default async function (data: { started: number }): Promise<void> {
   group("checks", () => {
     check(res, {
       "status is 200": (r) => r.status === 200,
-      "body echoes the VU": (r) => (r.json("vu") as number) === exec.vu.idInTest,
+      "body echoes the VU": (r) => (r.json("vu") as number) === exec.vu.idInInstance,
     });
   });
   hits.add(1);

@@ -22,7 +22,12 @@ function digits(s: string): string {
 }
 
 export function startFakeZapa(
-  opts: { replyDelayMs?: number; journalLimit?: number } = {},
+  opts: {
+    replyDelayMs?: number;
+    journalLimit?: number;
+    /** Webhook journal entries each inbound message seems to write (to fake a wrap). */
+    webhookEntriesPerInbound?: number;
+  } = {},
 ): FakeZapa {
   const sent: Sent[] = [];
   const waiters = new Set<() => void>();
@@ -100,7 +105,11 @@ export function startFakeZapa(
       case "GET /__mock/state":
         return Response.json({
           settings: { journal_limit: opts.journalLimit ?? 10_000 },
-          seqs: { sent: seq, inbound: inboundSeq, webhooks: 0 },
+          seqs: {
+            sent: seq,
+            inbound: inboundSeq,
+            webhooks: inboundSeq * (opts.webhookEntriesPerInbound ?? 4),
+          },
         });
       case "GET /__mock/webhooks":
         return Response.json({ items: [{ seq: 1, attempt: 1, status: 200, duration_ms: 2 }] });
