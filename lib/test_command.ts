@@ -64,7 +64,10 @@ export function parseArgs(args: readonly string[]): { groups: GroupSpec[]; passt
 }
 
 async function plan(group: GroupSpec): Promise<Plan> {
-  if (group.kind === "load") return { group, files: await findLoadScripts() };
+  if (group.kind === "load") {
+    // The scripts' CI runs, then the load group's own tests (tests/load/) on the same stack.
+    return { group, files: [...await findLoadScripts(), ...await findTestFiles("tests/load")] };
+  }
   const files = (await Promise.all(group.dirs.map(findTestFiles))).flat();
   // live_*_test.ts files run in the live group only (lib/stack/live.ts).
   return { group, files: files.filter((f) => !isLiveTestFile(f)) };
@@ -183,11 +186,14 @@ async function main(args: string[]): Promise<number> {
         `\n=== ${group.name} (${files.length} ${group.kind === "load" ? "scripts" : "files"}) ===`,
       );
       if (group.kind === "load") {
-        const wanted = files.filter((f) => matchesFilter(`load: ${f} (ci profile)`, filter));
+        const tests = files.filter((f) => f.endsWith("_test.ts"));
+        const wanted = files.filter((f) =>
+          !tests.includes(f) && matchesFilter(`load: ${f} (ci profile)`, filter)
+        );
         results.push(
-          wanted.length === 0
+          wanted.length === 0 && tests.length === 0
             ? skippedGroup("load", "no load script matches the filter")
-            : await runLoadGroup(wanted, { env, reportsDir: reportsDir }),
+            : await runLoadGroup(wanted, { env, reportsDir, tests, passthrough }),
         );
         continue;
       }

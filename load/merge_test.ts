@@ -12,6 +12,7 @@ import { runnerArgs } from "./runner/testdata/runner_args.ts";
 let target: Deno.HttpServer<Deno.NetAddr>;
 let small: FakeZapa;
 let flooded: FakeZapa;
+let fake: FakeZapa;
 let base = "";
 let out = "";
 
@@ -19,6 +20,7 @@ Deno.test.beforeAll(async () => {
   target = startTarget();
   base = `http://127.0.0.1:${target.addr.port}`;
   small = startFakeZapa({ replyDelayMs: 10, journalLimit: 20 });
+  fake = startFakeZapa({ replyDelayMs: 10 });
   flooded = startFakeZapa({ replyDelayMs: 10, journalLimit: 1000, webhookEntriesPerInbound: 500 });
   out = await Deno.makeTempDir({ prefix: "zapa-merge-" });
 });
@@ -27,6 +29,7 @@ Deno.test.afterAll(async () => {
   await target?.shutdown();
   await small?.shutdown();
   await flooded?.shutdown();
+  await fake?.shutdown();
   if (out) await Deno.remove(out, { recursive: true }).catch(() => {});
 });
 
@@ -135,20 +138,25 @@ Deno.test("load merge: merging folders without runner output is refused with 104
   assert.match(r.stderr, /no k6 JSON output/);
 });
 
-Deno.test("load merge: a split run without RUN_ID fails in setup(), before any load", async () => {
+Deno.test("load merge: a split run without RUN_ID still runs, and warns that it should have one", async () => {
   const r = await runner([
     "load/user_journey.ts",
     "--profile",
     "smoke",
     "-e",
-    `PUBLIC_URL=${small.url}`,
+    "ITERATIONS=1",
     "-e",
-    `BRIDGE_URL=${small.url}`,
+    `PUBLIC_URL=${fake.url}`,
+    "-e",
+    `BRIDGE_URL=${fake.url}`,
     "--execution-segment",
-    "0:1/2",
+    "0:1/3",
+    "--out",
+    `json=${out}/no-run-id/metrics.json`,
   ]);
-  assert.equal(r.code, 107, r.stderr);
-  assert.match(r.stderr, /needs -e RUN_ID=<id>, the same on every runner/);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /segment 0:1\/3 without -e RUN_ID: this runner drew r\d{4}/);
+  assert.match(r.stdout, /segment: 0:1\/3/);
 });
 
 Deno.test("load merge: a bridge journal smaller than the run fails setup() naming MOCK_JOURNAL_LIMIT", async () => {

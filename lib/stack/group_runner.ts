@@ -107,10 +107,19 @@ export async function runDenoGroup(
   };
 }
 
-/** The CI profile of each load script, one test per script judged by its exit code. */
+/**
+ * The CI profile of each load script, one test per script judged by its exit code; then the
+ * load group's own test files (`tests/load/`, e.g. the execution-segment proof) as one
+ * `deno test -A` run against the same stack.
+ */
 export async function runLoadGroup(
   scripts: readonly string[],
-  options: { env: Record<string, string>; reportsDir: string },
+  options: {
+    env: Record<string, string>;
+    reportsDir: string;
+    tests?: readonly string[];
+    passthrough?: readonly string[];
+  },
 ): Promise<GroupResult> {
   const started = performance.now();
   const cases: { name: string; seconds: number; failure?: string }[] = [];
@@ -126,13 +135,34 @@ export async function runLoadGroup(
   const junit = `${options.reportsDir}/junit-load.xml`;
   await Deno.writeTextFile(junit, junitXml("load", cases));
   const failed = cases.filter((c) => c.failure !== undefined).length;
+  const counts = { passed: cases.length - failed, failed, ignored: 0, filtered: 0 };
+  const suites = await readSuites(junit);
+  if (options.tests?.length) {
+    const testsJunit = `${options.reportsDir}/junit-load-tests.xml`;
+    const { success, output } = await runDeno(
+      [
+        "test",
+        "-A",
+        `--junit-path=${testsJunit}`,
+        ...(options.passthrough ?? []),
+        ...options.tests,
+      ],
+      options.env,
+    );
+    const c = countsOf(output, success);
+    counts.passed += c.passed;
+    counts.failed += c.failed;
+    counts.ignored += c.ignored;
+    counts.filtered += c.filtered;
+    suites.push(...await readSuites(testsJunit));
+  }
   return {
     name: "load",
-    status: failed > 0 ? "failed" : "passed",
-    counts: { passed: cases.length - failed, failed, ignored: 0, filtered: 0 },
+    status: counts.failed > 0 ? "failed" : "passed",
+    counts,
     seconds: (performance.now() - started) / 1000,
     junit: "junit-load.xml",
-    suites: await readSuites(junit),
+    suites,
   };
 }
 

@@ -67,7 +67,8 @@ export const GROUPS: readonly GroupSpec[] = [
   },
   {
     name: "load",
-    dirs: ["load"],
+    // load/: the k6 scripts (their CI profiles); tests/load/: tests that drive them.
+    dirs: ["load", "tests/load"],
     stack: "shared",
     parallel: false,
     permissions: "all",
