@@ -107,6 +107,24 @@ export function zapaEnv(wiring: Wiring): Record<string, string> {
   };
 }
 
+/**
+ * `ZAPA_BRIDGE_JOURNAL_LIMIT` → the bridge's `MOCK_JOURNAL_LIMIT`: how many entries each of its
+ * journals keeps. Load runs size it from their plan (load/README.md) and fail when it is short.
+ */
+function bridgeJournalLimit(): Record<string, string> {
+  let value: string | undefined;
+  try {
+    value = Deno.env.get("ZAPA_BRIDGE_JOURNAL_LIMIT");
+  } catch {
+    return {}; // no env permission: the bridge's default
+  }
+  if (value === undefined || value === "") return {};
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new Error(`ZAPA_BRIDGE_JOURNAL_LIMIT must be a positive integer, got ${value}`);
+  }
+  return { MOCK_JOURNAL_LIMIT: value };
+}
+
 /** The URL the bridge posts webhooks to: private's webhook route, secret in the query. */
 export function webhookUrl(wiring: Wiring): string {
   return `http://127.0.0.1:${wiring.ports.private}/api/v1/webhooks/whatsapp?secret=` +
@@ -134,6 +152,7 @@ export const DENO_SERVICE_SPECS: Record<DenoServiceName, DenoServiceSpec> = {
       WEBHOOK_URL: webhookUrl(wiring),
       ENABLE_WEBHOOK: "true",
       MOCK_HOSTNAME: "127.0.0.1",
+      ...bridgeJournalLimit(),
     }),
   },
   llm: {

@@ -103,3 +103,18 @@ Deno.test("stack services: each service has a port with a standard value and a v
     assert.equal(spec.env(wiring)[spec.port_env], String(wiring.ports[spec.port]), name);
   }
 });
+
+Deno.test("stack services: ZAPA_BRIDGE_JOURNAL_LIMIT sizes the bridge's journals (MOCK_JOURNAL_LIMIT)", () => {
+  const before = Deno.env.get("ZAPA_BRIDGE_JOURNAL_LIMIT");
+  try {
+    Deno.env.delete("ZAPA_BRIDGE_JOURNAL_LIMIT");
+    assert.equal(DENO_SERVICE_SPECS.bridge.env(wiring).MOCK_JOURNAL_LIMIT, undefined);
+    Deno.env.set("ZAPA_BRIDGE_JOURNAL_LIMIT", "411000");
+    assert.equal(DENO_SERVICE_SPECS.bridge.env(wiring).MOCK_JOURNAL_LIMIT, "411000");
+    Deno.env.set("ZAPA_BRIDGE_JOURNAL_LIMIT", "lots");
+    assert.throws(() => DENO_SERVICE_SPECS.bridge.env(wiring), /must be a positive integer/);
+  } finally {
+    if (before === undefined) Deno.env.delete("ZAPA_BRIDGE_JOURNAL_LIMIT");
+    else Deno.env.set("ZAPA_BRIDGE_JOURNAL_LIMIT", before);
+  }
+});
