@@ -27,6 +27,26 @@ Deno.test("load cli: arguments parse as deno task load documents them", () => {
   assert.throws(() => parseArgs(["a.ts", "--engine", "jmeter"]), /auto, k6 or deno/);
 });
 
+Deno.test("load cli: k6's segment flags and --out json=<file> parse as k6 spells them", () => {
+  const a = parseArgs([
+    "load/x.ts",
+    "--execution-segment",
+    "1/3:2/3",
+    "--execution-segment-sequence=0,1/3,2/3,1",
+    "--out",
+    "json=reports/load/run-2/metrics.json",
+  ]);
+  assert.equal(a.segment, "1/3:2/3");
+  assert.equal(a.segmentSequence, "0,1/3,2/3,1");
+  assert.equal(a.jsonOut, "reports/load/run-2/metrics.json");
+  // One folder per runner: the reports go beside the raw samples unless --out <dir> says else.
+  assert.equal(a.outDir, "reports/load/run-2");
+  const b = parseArgs(["load/x.ts", "-o", "json=m.json", "--out", "reports/z"]);
+  assert.deepEqual([b.jsonOut, b.outDir], ["m.json", "reports/z"]);
+  assert.throws(() => parseArgs(["a.ts", "--out", "influxdb=http://x"]), /not supported/);
+  assert.throws(() => parseArgs(["a.ts", "--out", "json="]), /needs a file name/);
+});
+
 Deno.test("load cli: output files are named after the script", () => {
   assert.deepEqual(outputPaths("load/user_journey.ts", "reports/load/"), {
     json: "reports/load/user_journey.json",
