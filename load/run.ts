@@ -47,6 +47,15 @@ async function main(): Promise<number> {
     return EXIT.config;
   }
 
+  // The scripts read targets only from -e variables; say which ones the runner filled in from
+  // the local stack, so the same run can be repeated on any runner (k6, k6-operator).
+  const filled = ["PUBLIC_URL", "BRIDGE_URL", "SYSTEM_NUMBER"].filter((k) =>
+    env[k] !== undefined && args.env[k] === undefined && proc[k] === undefined
+  );
+  if (filled.length) {
+    console.error(`targets passed as ${filled.map((k) => `-e ${k}=${env[k]}`).join(" ")}`);
+  }
+
   if (engine !== "deno") {
     const k6 = await findK6();
     if (k6) {
