@@ -8,9 +8,10 @@
 import { EXIT } from "./runner/engine.ts";
 import {
   mergeRunners,
-  parseJsonLines,
+  readJsonLines,
   type RunMeta,
   type RunnerData,
+  scanRunners,
   thresholdsOf,
 } from "./runner/merge.ts";
 import { buildSummaryData, DEFAULT_TREND_STATS, legacyExport } from "./runner/summary.ts";
@@ -56,16 +57,11 @@ export function parseMergeArgs(argv: string[]): MergeArgs {
   return out;
 }
 
-async function firstLine(path: string): Promise<string> {
-  const text = await Deno.readTextFile(path);
-  return text.slice(0, text.indexOf("\n") >= 0 ? text.indexOf("\n") : undefined);
-}
-
 /** Whether the file is k6 JSON output: its first line is a Metric or Point line. */
 async function isJsonLines(path: string): Promise<boolean> {
   try {
-    const v = JSON.parse(await firstLine(path));
-    return v?.type === "Metric" || v?.type === "Point";
+    for await (const _ of readJsonLines(path)) return true;
+    return false;
   } catch {
     return false;
   }
@@ -95,7 +91,7 @@ export async function readRunners(inputs: string[]): Promise<RunnerData[]> {
     const meta = await Deno.readTextFile(file.replace(/\.[a-z]+$/, ".meta.json"))
       .then((t) => JSON.parse(t) as RunMeta)
       .catch(() => undefined);
-    runners.push({ name: file, lines: parseJsonLines(await Deno.readTextFile(file), file), meta });
+    runners.push({ name: file, lines: () => readJsonLines(file), meta });
   }
   return runners;
 }
@@ -114,18 +110,20 @@ async function main(argv: string[]): Promise<number> {
   let args: MergeArgs;
   let runners: RunnerData[];
   let thresholds: Record<string, unknown>;
+  let scan;
   try {
     args = parseMergeArgs(argv);
     runners = await readRunners(args.inputs);
+    scan = await scanRunners(runners);
     const fallback = args.script ? await scriptThresholds(args.script, args.env) : undefined;
-    thresholds = thresholdsOf(runners, fallback);
+    thresholds = thresholdsOf(runners, scan, fallback);
   } catch (err) {
     console.error(`ERRO ${(err as Error).message}\n\n${MERGE_USAGE}`);
     return EXIT.config;
   }
   let merged;
   try {
-    merged = mergeRunners(runners, thresholds);
+    merged = await mergeRunners(runners, scan, thresholds);
   } catch (err) {
     console.error(`ERRO ${(err as Error).message}`);
     return EXIT.config;

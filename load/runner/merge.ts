@@ -29,11 +29,18 @@ export interface RunMeta {
   exitCode: number;
 }
 
-/** One runner's raw output. */
+/** One runner's raw output, read as a stream: a full run has millions of samples. */
 export interface RunnerData {
   name: string;
-  lines: (MetricLine | PointLine)[];
+  lines: () => AsyncIterable<MetricLine | PointLine>;
   meta?: RunMeta;
+}
+
+/** What a first pass over all runners finds: metric declarations and the time span. */
+export interface Scan {
+  metrics: Map<string, MetricLine>;
+  t0: number;
+  t1: number;
 }
 
 export interface MergeResult {
@@ -45,29 +52,56 @@ export interface MergeResult {
   runners: { name: string; segment: string; points: number }[];
 }
 
-/** Parses k6 JSON lines; a line that is neither Metric nor Point is an error with its number. */
-export function parseJsonLines(text: string, name: string): (MetricLine | PointLine)[] {
-  const out: (MetricLine | PointLine)[] = [];
-  text.split("\n").forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    let value: { type?: string; metric?: string; data?: unknown };
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new Error(`${name}:${i + 1}: not JSON`);
+/** Parses one k6 JSON line; anything but a Metric or Point line is an error naming the line. */
+export function parseJsonLine(line: string, where: string): MetricLine | PointLine {
+  let value: { type?: string; metric?: string; data?: unknown };
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error(`${where}: not JSON`);
+  }
+  if ((value.type !== "Metric" && value.type !== "Point") || typeof value.metric !== "string") {
+    throw new Error(`${where}: not a k6 JSON output line (type Metric or Point)`);
+  }
+  return value as MetricLine | PointLine;
+}
+
+/** The lines of a k6 JSON output file, parsed one by one as they are read. */
+export async function* readJsonLines(path: string): AsyncIterable<MetricLine | PointLine> {
+  const file = await Deno.open(path);
+  let rest = "";
+  let n = 0;
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop() ?? "";
+    for (const line of parts) {
+      n++;
+      if (line.trim()) yield parseJsonLine(line, `${path}:${n}`);
     }
-    if ((value.type !== "Metric" && value.type !== "Point") || typeof value.metric !== "string") {
-      throw new Error(`${name}:${i + 1}: not a k6 JSON output line (type Metric or Point)`);
+  }
+  if (rest.trim()) yield parseJsonLine(rest, `${path}:${n + 1}`);
+}
+
+/** First pass: every metric declared, and the first and last sample time. */
+export async function scanRunners(runners: RunnerData[]): Promise<Scan> {
+  const scan: Scan = { metrics: new Map(), t0: Infinity, t1: -Infinity };
+  for (const r of runners) {
+    for await (const l of r.lines()) {
+      if (l.type === "Metric") scan.metrics.set(l.metric, l);
+      else {
+        const t = Date.parse(l.data.time);
+        if (t < scan.t0) scan.t0 = t;
+        if (t > scan.t1) scan.t1 = t;
+      }
     }
-    out.push(value as MetricLine | PointLine);
-  });
-  return out;
+  }
+  return scan;
 }
 
 /** Thresholds all runners share: their meta files must agree, or k6's Metric lines are used. */
 export function thresholdsOf(
   runners: RunnerData[],
+  scan: Scan,
   fallback?: Record<string, unknown>,
 ): Record<string, unknown> {
   const metas = runners.map((r) => r.meta).filter((m): m is RunMeta => m !== undefined);
@@ -85,42 +119,34 @@ export function thresholdsOf(
   // k6's own files: thresholds are listed on each metric's Metric line (sub-metric ones are
   // not written by k6; pass --script to read them from the script's options).
   const out: Record<string, string[]> = {};
-  for (const r of runners) {
-    for (const l of r.lines) {
-      if (l.type === "Metric" && l.data.thresholds?.length) out[l.metric] = l.data.thresholds;
-    }
+  for (const l of scan.metrics.values()) {
+    if (l.data.thresholds?.length) out[l.metric] = l.data.thresholds;
   }
   return out;
 }
 
 /** Replays every runner's samples into a fresh registry and evaluates the thresholds on it. */
-export function mergeRunners(
+export async function mergeRunners(
   runners: RunnerData[],
+  scan: Scan,
   rawThresholds: Record<string, unknown>,
-): MergeResult {
+): Promise<MergeResult> {
   if (runners.length === 0) throw new Error("nothing to merge: no runner output given");
   resetRun();
   const registry = run.registry;
-  for (const r of runners) {
-    for (const l of r.lines) {
-      if (l.type === "Metric") registry.define(l.metric, l.data.type as MetricType, contains(l));
-    }
+  for (const l of scan.metrics.values()) {
+    registry.define(l.metric, l.data.type as MetricType, contains(l));
   }
   const thresholds = parseThresholds(rawThresholds as never);
   bindThresholds(thresholds, registry);
-
-  const times = runners.flatMap((r) =>
-    r.lines.filter((l): l is PointLine => l.type === "Point").map((l) => Date.parse(l.data.time))
-  );
-  const t0 = Math.min(...times);
-  const t1 = Math.max(...times);
+  const { t0, t1 } = scan;
   // Gauges (vus, vus_max) are per runner: the whole test's value is the sum over runners.
   const gauges = new Map<string, { last: number; min: number; max: number; count: number }>();
   const summary: MergeResult["runners"] = [];
   for (const r of runners) {
     const perRunner = new Map<string, { last: number; min: number; max: number; count: number }>();
     let points = 0;
-    for (const l of r.lines) {
+    for await (const l of r.lines()) {
       if (l.type !== "Point") continue;
       const metric = registry.metrics.get(l.metric);
       if (!metric) throw new Error(`${r.name}: sample of undeclared metric ${l.metric}`);
