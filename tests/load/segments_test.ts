@@ -13,7 +13,8 @@ const SCRIPT = "load/user_journey.ts";
 const WORK = ["--profile", "smoke", "-e", "USERS=6", "-e", "ITERATIONS=2"];
 const THIRDS = ["0:1/3", "1/3:2/3", "2/3:1"];
 const SEQUENCE = "0,1/3,2/3,1";
-const OUT = "reports/load/segments";
+/** Per process, so repeated runs (deno task flaky) never share files; removed when green. */
+const OUT = `reports/load/segments-${Deno.pid}`;
 
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 if (!canRun) console.log("IGNORED load segments: needs --allow-run to start runner processes");
@@ -234,5 +235,6 @@ Deno.test({
       assert.ok(runnersOf.get(phone)?.has(m[1] as string), `reply to ${phone} names ${m[1]}`);
     }
     assert.equal(replies, 24);
+    await Deno.remove(OUT, { recursive: true });
   },
 });
