@@ -182,11 +182,15 @@ async function main(args: string[]): Promise<number> {
   async function runPlans(list: Plan[], env: Record<string, string>): Promise<void> {
     for (const { group, files } of list) {
       if (interrupted) return;
+      const tests = files.filter((f) => f.endsWith("_test.ts"));
       line(
-        `\n=== ${group.name} (${files.length} ${group.kind === "load" ? "scripts" : "files"}) ===`,
+        `\n=== ${group.name} (${
+          group.kind === "load"
+            ? `${files.length - tests.length} scripts, ${tests.length} test files`
+            : `${files.length} files`
+        }) ===`,
       );
       if (group.kind === "load") {
-        const tests = files.filter((f) => f.endsWith("_test.ts"));
         const wanted = files.filter((f) =>
           !tests.includes(f) && matchesFilter(`load: ${f} (ci profile)`, filter)
         );
