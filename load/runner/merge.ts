@@ -5,7 +5,14 @@
  * are summed over runners, checks are rebuilt from the `checks` samples.
  */
 
-import { addSample, type MetricType, type Registry, type Tags } from "./metrics.ts";
+import {
+  addSample,
+  BUCKET_MS,
+  type MetricType,
+  type Registry,
+  Series,
+  type Tags,
+} from "./metrics.ts";
 import { groupAt, resetRun, run } from "./state.ts";
 import {
   bindThresholds,
@@ -143,8 +150,11 @@ export async function mergeRunners(
   // Gauges (vus, vus_max) are per runner: the whole test's value is the sum over runners.
   const gauges = new Map<string, { last: number; min: number; max: number; count: number }>();
   const summary: MergeResult["runners"] = [];
+  // Per gauge and second: the sum over runners of each runner's mean (the charts' VUs).
+  const gaugeSeconds = new Map<string, number[]>();
   for (const r of runners) {
     const perRunner = new Map<string, { last: number; min: number; max: number; count: number }>();
+    const runnerSeries = new Map<string, Series>();
     let points = 0;
     for await (const l of r.lines()) {
       if (l.type !== "Point") continue;
@@ -159,13 +169,22 @@ export async function mergeRunners(
         g.max = Math.max(g.max, l.data.value);
         g.count++;
         perRunner.set(l.metric, g);
-        metric.series.add(Date.parse(l.data.time) - t0, l.data.value);
+        const series = runnerSeries.get(l.metric) ?? new Series(false);
+        series.add(Date.parse(l.data.time) - t0, l.data.value);
+        runnerSeries.set(l.metric, series);
         continue;
       }
       addSample(metric, l.data.value, tags, Date.parse(l.data.time) - t0);
       if (l.metric === "checks" && tags.check) {
         countCheck(tags.group ?? "", tags.check, l.data.value);
       }
+    }
+    for (const [name, series] of runnerSeries) {
+      const seconds = gaugeSeconds.get(name) ?? [];
+      series.buckets.forEach((b, i) =>
+        seconds[i] = (seconds[i] ?? 0) + (b.count ? b.sum / b.count : 0)
+      );
+      gaugeSeconds.set(name, seconds);
     }
     for (const [name, g] of perRunner) {
       const sum = gauges.get(name) ?? { last: 0, min: 0, max: 0, count: 0 };
@@ -179,9 +198,11 @@ export async function mergeRunners(
     summary.push({ name: r.name, segment: r.meta?.segment ?? "?", points });
   }
   for (const [name, g] of gauges) {
-    const sink = registry.metrics.get(name)?.sink;
-    if (!sink) continue;
-    Object.assign(sink, { last: g.last, min: g.min, max: g.max, count: g.count });
+    const metric = registry.metrics.get(name);
+    if (!metric) continue;
+    Object.assign(metric.sink, { last: g.last, min: g.min, max: g.max, count: g.count });
+    const seconds = gaugeSeconds.get(name) ?? [];
+    for (let i = 0; i < seconds.length; i++) metric.series.add(i * BUCKET_MS, seconds[i] ?? 0);
   }
   // The test lasted as long as its longest runner (they run side by side).
   const durations = runners.map((r) => r.meta?.durationMs ?? 0);
