@@ -1,0 +1,211 @@
+/**
+ * Conformance, webhook intake (contract §4.2–4.4, §13): fast-check generates zapw and legacy
+ * events — hostile text, odd JIDs, wrong types, huge values, duplicate keys — and posts each to
+ * the target's webhook. Every answer must be a 4xx or a 200, never a 5xx; every acknowledged
+ * message must then be stored (sanitised, §13) under its sender and, when §4.2 says so,
+ * answered exactly once; nothing acknowledged may end in a dead letter.
+ *
+ * Replay a failure with the seed (and path) it prints: `ZAPA_CONFORMANCE_SEED=… [ZAPA_CONFORMANCE_PATH=…]`.
+ * `ZAPA_CONFORMANCE_DEEP=1` runs many more cases; `ZAPA_CONFORMANCE_RUNS=n` sets the count.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { describe, eventually } from "../../lib/eventually.ts";
+import { admin, bridgeControl, privateApi } from "../../lib/fixtures.ts";
+import { logTail, suiteTest, target } from "../../lib/target.ts";
+import { query } from "../../lib/clients/http.ts";
+import type { MessageItem } from "../../lib/clients/zapa.ts";
+import { type EventModel, eventModel, type Expectation, render } from "./_events.ts";
+
+const DEEP = Deno.env.get("ZAPA_CONFORMANCE_DEEP") === "1";
+const SEED = Deno.env.get("ZAPA_CONFORMANCE_SEED");
+const PATH = Deno.env.get("ZAPA_CONFORMANCE_PATH");
+const RUNS = Number(Deno.env.get("ZAPA_CONFORMANCE_RUNS") ?? (DEEP ? 1500 : 120));
+/** The private entrypoint's body limit (1 MiB): larger bodies may be refused with 413. */
+const BODY_LIMIT = 1024 * 1024;
+const STORE_TIMEOUT_MS = DEEP ? 15_000 : 8_000;
+const REPLY_TIMEOUT_MS = 15_000;
+
+/** The minimal inputs found while developing this suite: always tried first. */
+const KNOWN: EventModel[] = [];
+
+interface Accepted {
+  waId: string;
+  phone: string;
+  due: boolean | "either";
+  body: string;
+}
+
+/** A fresh sender and id per execution, so shrinking and replays never meet old rows. */
+function fresh() {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+  const digits = `1555${
+    Array.from(bytes.slice(0, 4), (b) => String(b % 100).padStart(2, "0")).join("")
+  }`;
+  return { digits, id: `CF${hex}` };
+}
+
+function post(text: string) {
+  return privateApi.raw<Record<string, unknown>>(
+    "POST",
+    `/api/v1/webhooks/whatsapp${query({ secret: target.webhook_secret })}`,
+    { rawBody: text, headers: { "content-type": "application/json" }, token: null },
+  );
+}
+
+interface DeadLetter {
+  id: string;
+  queue: string;
+  message_id?: string | null;
+  last_error?: string;
+}
+
+async function inboundDeadLetters(): Promise<DeadLetter[]> {
+  const api = await admin();
+  const r = await api.raw<{ items: DeadLetter[] }>("GET", "/api/v1/admin/queue/failed");
+  assert.equal(r.status, 200, `queue/failed: ${r.text.slice(0, 300)}`);
+  return r.json.items.filter((i) => i.queue === "inbound");
+}
+
+/** A short rendering of a body for a failure message (1 MB strings are cut). */
+function show(text: string): string {
+  return describe(text, 1_500);
+}
+
+/** The inbound row with this WhatsApp id in the phone's conversation (admin API), or null. */
+async function storedRow(phone: string, waId: string): Promise<MessageItem | null> {
+  const api = await admin();
+  const users = await api.users({ search: phone, page_size: 5 });
+  const user = users.json.users?.find((u) => u.phone_number === phone);
+  if (!user) return null;
+  const r = await api.raw<{ messages: MessageItem[] }>(
+    "GET",
+    `/api/v1/admin/users/${user.id}/conversations?page_size=100`,
+  );
+  return r.json.messages?.find((m) =>
+    m.whatsapp_message_id === waId && m.direction === "inbound"
+  ) ??
+    null;
+}
+
+/** Waits until the acknowledged message is stored; fails at once if it is dead-lettered. */
+async function expectStored(waId: string, expect: Expectation, deadBefore: Set<string>) {
+  const phone = expect.phone!;
+  const found = await eventually(async () => {
+    const dead = (await inboundDeadLetters()).filter((d) =>
+      !deadBefore.has(d.id) && (d.message_id === waId || !d.message_id)
+    );
+    if (dead.length > 0) return { dead };
+    const row = await storedRow(phone, waId);
+    return row && { row };
+  }, {
+    timeoutMs: STORE_TIMEOUT_MS,
+    message: `acknowledged message ${JSON.stringify(waId)} stored under ${phone}`,
+  });
+  if ("dead" in found) throw new Error(`acknowledged, then dead-lettered: ${describe(found.dead)}`);
+  return found.row;
+}
+
+/** One generated event: post it and check what the contract promises for the answer. */
+async function check(model: EventModel, accepted: Accepted[]): Promise<void> {
+  const rendered = render(model, fresh());
+  const text = rendered.raw ?? JSON.stringify(rendered.body);
+  const size = new TextEncoder().encode(text).length;
+  const expect = rendered.expect;
+  const deadBefore = expect ? new Set((await inboundDeadLetters()).map((d) => d.id)) : new Set();
+  const since = expect ? await bridgeControl.lastSeq() : 0;
+  const r = await post(text);
+  const where = `posted ${show(text)} (${size} bytes) → HTTP ${r.status} ${r.text.slice(0, 300)}`;
+  assert.ok(r.status < 500, `a 5xx: ${where}`);
+  assert.ok(r.status === 200 || r.status >= 400, `neither 200 nor 4xx: ${where}`);
+  if (expect?.mustAccept && size <= BODY_LIMIT) {
+    assert.equal(r.status, 200, `a well-formed message was refused: ${where}`);
+    assert.equal(r.json?.status, "accepted", `a well-formed message was not accepted: ${where}`);
+  }
+  if (r.status !== 200 || r.json?.status !== "accepted" || !expect) return;
+  const waId = r.json.message_id;
+  assert.equal(typeof waId, "string", `accepted without a message_id: ${where}`);
+  assert.ok(expect.phone !== null, `acknowledged, but the sender is no phone number: ${where}`);
+  const row = await expectStored(waId as string, expect, deadBefore as Set<string>)
+    .catch((error) => {
+      throw new Error(`${(error as Error).message}; ${where}`);
+    });
+  if (expect.content !== undefined) {
+    assert.equal(row.content, expect.content, `stored content differs: ${where}`);
+  }
+  if (expect.caption !== undefined) {
+    assert.equal(row.caption, expect.caption, `stored caption differs: ${where}`);
+  }
+  const sanitized = (row.metadata as Record<string, unknown> | null)?.sanitized === true;
+  if (expect.sanitized !== "either") {
+    assert.equal(sanitized, expect.sanitized, `metadata.sanitized is ${sanitized}: ${where}`);
+  }
+  accepted.push({ waId: waId as string, phone: expect.phone!, due: expect.due, body: show(text) });
+  if (expect.due === true) {
+    await bridgeControl.waitForSent({ to: expect.phone!, since, timeoutMs: REPLY_TIMEOUT_MS })
+      .catch((error) => {
+        throw new Error(`acknowledged and stored, but never answered: ${where}\n${error.message}`);
+      });
+  }
+}
+
+/** After the run: each due message answered exactly once, the others never. */
+async function checkAnswers(accepted: Accepted[], since: number): Promise<string[]> {
+  const problems: string[] = [];
+  for (const a of accepted) {
+    const sent = (await bridgeControl.sent({ to: a.phone, since })).items;
+    const ok = a.due === true
+      ? sent.length === 1
+      : a.due === false
+      ? sent.length === 0
+      : sent.length <= 1;
+    if (!ok) {
+      problems.push(`${sent.length} answer(s) to ${a.phone} (due: ${a.due}) for ${a.body}`);
+    }
+  }
+  return problems;
+}
+
+suiteTest(
+  "conformance: every generated webhook event is refused with a 4xx or acknowledged, and every acknowledged message is stored and answered once",
+  { needs: ["webhook_secret"], sanitizeOps: false, sanitizeResources: false },
+  async () => {
+    const started = performance.now();
+    const runStart = await bridgeControl.lastSeq();
+    const deadAtStart = new Set((await inboundDeadLetters()).map((d) => d.id));
+    const accepted: Accepted[] = [];
+    let lastFailure = "";
+    const property = fc.asyncProperty(eventModel, async (model) => {
+      try {
+        await check(model, accepted);
+      } catch (error) {
+        lastFailure = (error as Error).message;
+        throw error;
+      }
+    });
+    const details = await fc.check(property, {
+      numRuns: RUNS,
+      seed: SEED === undefined ? undefined : Number(SEED),
+      path: PATH,
+      examples: KNOWN.map((m) => [m]),
+      endOnFailure: false,
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(
+      `webhook conformance: ${details.numRuns} cases, ${details.numShrinks} shrinks, ${seconds} s, seed ${details.seed}`,
+    );
+    if (details.failed) {
+      throw new Error(
+        `webhook conformance failed after ${details.numRuns} cases (${details.numShrinks} shrinks).\n` +
+          `replay: ZAPA_CONFORMANCE_SEED=${details.seed} ZAPA_CONFORMANCE_PATH=${details.counterexamplePath}\n` +
+          `minimal event model: ${describe(details.counterexample?.[0], 3_000)}\n` +
+          `minimal failure: ${lastFailure}\n${await logTail(["private"], 20)}`,
+      );
+    }
+    const problems = await checkAnswers(accepted, runStart);
+    const dead = (await inboundDeadLetters()).filter((d) => !deadAtStart.has(d.id));
+    for (const d of dead) problems.push(`an inbound dead letter appeared: ${describe(d)}`);
+    assert.deepEqual(problems, [], `seed ${details.seed}:\n${problems.join("\n")}`);
+  },
+);
