@@ -107,6 +107,12 @@ async function expectStored(waId: string, expect: Expectation, deadBefore: Set<s
   return found.row;
 }
 
+/** How the generated events were answered, for the run's summary line. */
+const tally = new Map<string, number>();
+function count(outcome: string): void {
+  tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+}
+
 /** One generated event: post it and check what the contract promises for the answer. */
 async function check(model: EventModel, accepted: Accepted[]): Promise<void> {
   const rendered = render(model, fresh());
@@ -119,6 +125,7 @@ async function check(model: EventModel, accepted: Accepted[]): Promise<void> {
   const where = `posted ${show(text)} (${size} bytes) → HTTP ${r.status} ${r.text.slice(0, 300)}`;
   assert.ok(r.status < 500, `a 5xx: ${where}`);
   assert.ok(r.status === 200 || r.status >= 400, `neither 200 nor 4xx: ${where}`);
+  count(`${model.kind} ${r.status}${r.status === 200 ? ` ${r.json?.status}` : ""}`);
   if (expect?.mustAccept && size <= BODY_LIMIT) {
     assert.equal(r.status, 200, `a well-formed message was refused: ${where}`);
     assert.equal(r.json?.status, "accepted", `a well-formed message was not accepted: ${where}`);
@@ -142,11 +149,14 @@ async function check(model: EventModel, accepted: Accepted[]): Promise<void> {
     assert.equal(sanitized, expect.sanitized, `metadata.sanitized is ${sanitized}: ${where}`);
   }
   accepted.push({ waId: waId as string, phone: expect.phone!, due: expect.due, body: show(text) });
+  if (sanitized) count("stored sanitized");
+  if (expect.mustAccept) count("well-formed, stored");
   if (expect.due === true) {
     await bridgeControl.waitForSent({ to: expect.phone!, since, timeoutMs: REPLY_TIMEOUT_MS })
       .catch((error) => {
         throw new Error(`acknowledged and stored, but never answered: ${where}\n${error.message}`);
       });
+    count("answered");
   }
 }
 
@@ -195,6 +205,7 @@ suiteTest(
     console.log(
       `webhook conformance: ${details.numRuns} cases, ${details.numShrinks} shrinks, ${seconds} s, seed ${details.seed}`,
     );
+    console.log(`  outcomes: ${[...tally].sort().map(([k, n]) => `${k}: ${n}`).join(", ")}`);
     if (details.failed) {
       throw new Error(
         `webhook conformance failed after ${details.numRuns} cases (${details.numShrinks} shrinks).\n` +

@@ -31,7 +31,29 @@ export interface FailedItem {
   queue: "inbound" | "outbound";
   kind: string;
   attempts: number;
+  /** Why it was dead-lettered: the last error, for the operator. */
   last_error: string;
+  /** Inbound: the event's WhatsApp id; outbound: the reply's `messages` row id. */
+  message_id: string | null;
+  /** When it was dead-lettered (ISO 8601), null if not recorded. */
+  failed_at: string | null;
+  /** Who wrote it (inbound) or whom it was for (outbound), E.164, when known. */
+  recipient: string | null;
+  /** The first 100 characters of the text, when there is one. */
+  excerpt: string | null;
+}
+
+const EXCERPT = 100;
+
+function isoOrNull(ms: unknown): string | null {
+  const n = Number(ms);
+  return ms !== null && ms !== undefined && ms !== "" && Number.isFinite(n)
+    ? new Date(n).toISOString()
+    : null;
+}
+
+function excerptOf(text: unknown): string | null {
+  return typeof text === "string" && text !== "" ? text.slice(0, EXCERPT) : null;
 }
 
 export async function queueCounts(deps: QueueDeps): Promise<QueueCounts> {
@@ -114,29 +136,61 @@ export async function failedItems(deps: QueueDeps): Promise<{ items: FailedItem[
   const items: FailedItem[] = [];
   const dead = await deps.redis.hgetall(INBOUND_DEAD);
   for (const [id, raw] of Object.entries(dead)) {
-    const d = safeJson(raw) as { event?: string; attempts?: number; last_error?: string };
-    const event = safeJson(d.event ?? "") as { kind?: string } | null;
+    const d = safeJson(raw) as {
+      event?: string;
+      attempts?: number;
+      last_error?: string;
+      failed_at?: number;
+    };
+    const event = safeJson(d.event ?? "") as {
+      kind?: string;
+      waId?: string;
+      from?: string;
+      content?: string | null;
+      caption?: string | null;
+    } | null;
     items.push({
       id,
       queue: "inbound",
       kind: event?.kind ?? "unknown",
       attempts: Number(d.attempts ?? 0),
       last_error: String(d.last_error ?? ""),
+      message_id: typeof event?.waId === "string" ? event.waId : null,
+      failed_at: isoOrNull(d.failed_at),
+      recipient: typeof event?.from === "string" ? event.from : null,
+      excerpt: excerptOf(event?.content ?? event?.caption),
     });
   }
   const ids = await deps.redis.zrange(OUT.failed, 0, "999");
   if (ids.length > 0) {
     const pipe = deps.redis.pipeline();
-    for (const id of ids) pipe.hmget(OUT.job(id), "kind", "attempts", "last_error");
+    for (const id of ids) {
+      pipe.hmget(
+        OUT.job(id),
+        "kind",
+        "attempts",
+        "last_error",
+        "message_id",
+        "failed_at",
+        "to",
+        "text",
+      );
+    }
     const rows = (await pipe.exec()) ?? [];
     ids.forEach((id, i) => {
-      const [kind, attempts, lastError] = (rows[i]?.[1] ?? []) as (string | null)[];
+      const [kind, attempts, lastError, messageId, failedAt, to, text] =
+        (rows[i]?.[1] ?? []) as (string | null)[];
       items.push({
         id,
         queue: "outbound",
         kind: kind ?? "reply",
         attempts: Number(attempts ?? 0),
         last_error: lastError ?? "",
+        message_id: messageId || null,
+        failed_at: isoOrNull(failedAt),
+        recipient: to || null,
+        // An auth code's text is the code itself: never shown.
+        excerpt: kind === "auth_code" ? null : excerptOf(text),
       });
     });
   }
@@ -217,7 +271,13 @@ const FailedSchema = z.object({
     queue: z.enum(["inbound", "outbound"]),
     kind: z.string(),
     attempts: z.number(),
-    last_error: z.string(),
+    last_error: z.string().describe("Why it was dead-lettered (the last error)"),
+    message_id: z.string().nullable().describe(
+      "Inbound: the event's WhatsApp id; outbound: the reply's messages row id",
+    ),
+    failed_at: z.string().nullable().describe("When it was dead-lettered (ISO 8601)"),
+    recipient: z.string().nullable().describe("Sender (inbound) or recipient (outbound), E.164"),
+    excerpt: z.string().nullable().describe("The first 100 characters of the text"),
   })),
 }).openapi("QueueFailed");
 const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -330,11 +330,14 @@ export class DeliveryWorker {
   }
 
   async #deadLetter(job: LeasedJob, error: string): Promise<void> {
+    // Never silent (§13): the message id and the reason, here and in the admin queue view.
     log.error("delivery: job dead-lettered", {
       job: job.id,
+      kind: job.kind,
+      message_id: job.messageId,
       to: maskPhone(job.to),
       attempts: job.attempts,
-      error,
+      reason: error,
     });
     this.deps.metrics.inc("zapa_outbound_dead_letters_total", "Outbound jobs dead-lettered");
     if (job.kind === "reply" && job.messageId !== null) {

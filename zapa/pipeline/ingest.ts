@@ -236,16 +236,28 @@ export class IngestWorker {
   async #failed(id: string, fields: string[], error: unknown): Promise<Outcome> {
     const { redis } = this.deps;
     const failures = await redis.hincrby(INBOUND_FAILURES, id, 1);
-    log.error("ingest: event failed", { entry: id, failures, error: errorText(error) });
+    const event = fieldValue(fields, "e");
+    const about = describeEvent(event);
+    log.warn("ingest: event failed", { entry: id, ...about, failures, error: errorText(error) });
     this.#ownPending = true;
     if (failures < MAX_FAILURES) return "skip";
+    // Never silent (§13): the operator sees the message id and the reason, here and in the
+    // admin queue view.
+    const reason = errorText(error);
+    log.error("ingest: event dead-lettered", {
+      entry: id,
+      ...about,
+      attempts: failures,
+      reason,
+    });
     await redis.hset(
       INBOUND_DEAD,
       id,
       JSON.stringify({
-        event: fieldValue(fields, "e"),
+        event,
+        ...about,
         attempts: failures,
-        last_error: errorText(error),
+        last_error: reason,
         failed_at: Date.now(),
       }),
     );
@@ -304,6 +316,19 @@ function readEntries(reply: unknown): Entry[] {
 function fieldValue(fields: string[], name: string): string | null {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
   return null;
+}
+
+/** The kind and WhatsApp id of a stored intake event, for logs and dead letters. */
+function describeEvent(raw: string | null): { kind: string; message_id: string | null } {
+  try {
+    const event = JSON.parse(raw ?? "null") as Partial<InboundMessage | StatusEvent> | null;
+    return {
+      kind: typeof event?.kind === "string" ? event.kind : "unknown",
+      message_id: typeof event?.waId === "string" ? event.waId : null,
+    };
+  } catch {
+    return { kind: "unknown", message_id: null };
+  }
 }
 
 function parseEntry(fields: string[]): InboundMessage | StatusEvent {

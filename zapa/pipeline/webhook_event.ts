@@ -78,6 +78,10 @@ const STATUS_EVENTS: Record<string, DeliveryStatus> = {
 /** zapw's numeric receipt codes (Baileys WAMessageStatus). */
 const STATUS_CODES: Record<number, DeliveryStatus> = { 2: "sent", 3: "delivered", 4: "read" };
 const INVALID = { ok: false, reason: "invalid_payload" } as const;
+/** `sessions.bridge_session_id` is varchar(100). */
+const MAX_SESSION_ID = 100;
+/** How deep a message's `location` or `contact` may nest (zapw sends flat objects). */
+const MAX_DEPTH = 8;
 const UNKNOWN = { ok: false, reason: "unknown_event_type" } as const;
 
 export function parseWebhook(body: unknown, receivedAt = Date.now()): ParseResult {
@@ -88,6 +92,7 @@ export function parseWebhook(body: unknown, receivedAt = Date.now()): ParseResul
   const data = body.data ?? {};
   if (!isObject(data)) return INVALID;
   const sessionId = legacy ? null : text(body.sessionId);
+  if (sessionId !== null && !storable(sessionId)) return INVALID;
 
   if (eventType === "message.received") {
     return parseMessage(data, { legacy, sessionId, envelopeTime: body.timestamp, receivedAt });
@@ -95,16 +100,17 @@ export function parseWebhook(body: unknown, receivedAt = Date.now()): ParseResul
   if (eventType in STATUS_EVENTS) {
     if (!legacy && eventType === "message.failed") return UNKNOWN;
     const waId = text(legacy ? data.message_id ?? data.messageId : data.messageId);
-    if (!waId || waId.length > 255) return INVALID;
+    if (!waId || waId.length > 255 || !storable(waId)) return INVALID;
     return { ok: true, event: { kind: "status", waId, status: STATUS_EVENTS[eventType]! } };
   }
   if (eventType === "message.status" && !legacy) {
     const waId = text(data.messageId);
     const status = typeof data.status === "number" ? STATUS_CODES[data.status] : undefined;
-    if (!waId || !status) return INVALID;
+    if (!waId || waId.length > 255 || !storable(waId) || !status) return INVALID;
     return { ok: true, event: { kind: "status", waId, status } };
   }
   if (eventType === "session.connected" || eventType === "session.disconnected") {
+    if (sessionId !== null && sessionId.length > MAX_SESSION_ID) return INVALID;
     const connected = eventType === "session.connected";
     return { ok: true, event: sessionEvent(eventType, sessionId, data, connected) };
   }
@@ -127,8 +133,8 @@ function sessionEvent(
     sessionId,
     connected,
     phoneNumber: text(data.phoneNumber ?? data.phone_number),
-    name: text(data.name),
-    reason: text(data.reason),
+    name: sanitiseText(text(data.name)).value,
+    reason: sanitiseText(text(data.reason)).value,
   };
 }
 
@@ -145,12 +151,22 @@ function parseMessage(
   if (!from) return INVALID;
   const toJid = text(d.to);
   if (toJid !== null && toJid.length > 100) return INVALID;
+  // Ids and JIDs are matched and indexed as given: one PostgreSQL cannot hold is refused here
+  // (400, so the bridge knows) rather than acknowledged and lost at ingest.
+  if (![waId, fromJid, toJid, groupJid].every((v) => v === null || storable(v))) return INVALID;
   const to = toJid === null ? null : jidToPhone(toJid);
   const isGroup = d.isGroup === true || groupJid !== null || (toJid !== null && isGroupJid(toJid));
 
+  // What people wrote is kept even when PostgreSQL cannot hold it as is (§13): U+FFFD instead.
+  let sanitized = false;
+  const clean = <T>(value: T): T => {
+    const r = sanitiseValue(value);
+    sanitized ||= r.changed;
+    return r.value as T;
+  };
   const rawType = text(d.type);
-  const content = typeof d.text === "string" ? d.text : null;
-  const caption = typeof d.caption === "string" ? d.caption : null;
+  const content = typeof d.text === "string" ? clean(d.text) : null;
+  const caption = typeof d.caption === "string" ? clean(d.caption) : null;
   const type: MessageType = rawType === null
     ? (content !== null ? "text" : "unknown")
     : MESSAGE_TYPES.has(rawType)
@@ -159,10 +175,14 @@ function parseMessage(
 
   const metadata: Record<string, unknown> = { is_group: isGroup };
   if (groupJid) metadata.group_id = groupJid;
-  if (typeof d.fileName === "string") metadata.file_name = d.fileName;
-  if (d.location !== undefined && d.location !== null) metadata.location = d.location;
-  if (d.contact !== undefined && d.contact !== null) metadata.contact = d.contact;
-  if (typeof d.mediaUrl === "string") metadata.media_url = d.mediaUrl;
+  if (typeof d.fileName === "string") metadata.file_name = clean(d.fileName);
+  for (const key of ["location", "contact"] as const) {
+    if (d[key] === undefined || d[key] === null) continue;
+    if (depth(d[key]) > MAX_DEPTH) return INVALID;
+    metadata[key] = clean(d[key]);
+  }
+  if (typeof d.mediaUrl === "string") metadata.media_url = clean(d.mediaUrl);
+  if (sanitized) metadata.sanitized = true;
 
   return {
     ok: true,
@@ -237,6 +257,43 @@ export function answerDue(
   const hasCaption = m.caption !== null && m.caption.trim() !== "";
   const media = m.type !== "text" && m.type !== "unknown";
   return media ? hasText || hasCaption : hasText;
+}
+
+/** PostgreSQL text holds neither U+0000 nor ill-formed UTF-16 (a lone surrogate). */
+export function storable(value: string): boolean {
+  return value.isWellFormed() && !value.includes("\u0000");
+}
+
+/** §13: each U+0000 and each lone surrogate becomes U+FFFD. */
+export function sanitiseText<T extends string | null>(value: T): { value: T; changed: boolean } {
+  if (value === null || storable(value)) return { value, changed: false };
+  return { value: value.toWellFormed().replaceAll("\u0000", "\ufffd") as T, changed: true };
+}
+
+/** `sanitiseText` over every string and key of a JSON value. */
+function sanitiseValue(value: unknown): { value: unknown; changed: boolean } {
+  if (typeof value === "string") return sanitiseText(value);
+  if (typeof value !== "object" || value === null) return { value, changed: false };
+  let changed = false;
+  const take = (v: unknown) => {
+    const r = sanitiseValue(v);
+    changed ||= r.changed;
+    return r.value;
+  };
+  if (Array.isArray(value)) {
+    const list = value.map(take);
+    return { value: list, changed };
+  }
+  const entries = Object.entries(value).map(([k, v]) => [take(k) as string, take(v)] as const);
+  return { value: Object.fromEntries(entries), changed };
+}
+
+/** Nesting depth of a JSON value (a scalar is 0), stopping early once past the limit. */
+function depth(value: unknown, level = 0): number {
+  if (typeof value !== "object" || value === null || level > MAX_DEPTH) return level;
+  let deepest = level + 1;
+  for (const v of Object.values(value)) deepest = Math.max(deepest, depth(v, level + 1));
+  return deepest;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

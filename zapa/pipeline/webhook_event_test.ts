@@ -172,3 +172,87 @@ Deno.test("webhook event: message time accepts ms, seconds and ISO, else the rec
   assert.equal(messageTime(NOW + 10 * 86_400_000, undefined, NOW), NOW);
   assert.equal(messageTime("garbage", null, NOW), NOW);
 });
+
+const FROM = "15551234567@s.whatsapp.net";
+const TO = "1234567890:12@s.whatsapp.net";
+
+Deno.test("webhook event: NUL and lone surrogates in text, caption and names become U+FFFD, flagged sanitized", () => {
+  const m = message(zapw({
+    from: FROM,
+    to: TO,
+    messageId: "S1",
+    type: "image",
+    text: "a\u0000b\ud800c",
+    caption: "\udfffcap\u0000",
+    fileName: "f\u0000.png",
+    location: { latitude: 1, longitude: 2, name: "n\ud83d", address: ["x\u0000"] },
+    contact: { "na\u0000me": "c\u0000" },
+  }));
+  assert.equal(m.content, "a\ufffdb\ufffdc");
+  assert.equal(m.caption, "\ufffdcap\ufffd");
+  assert.equal(m.metadata.file_name, "f\ufffd.png");
+  assert.deepEqual(m.metadata.location, {
+    latitude: 1,
+    longitude: 2,
+    name: "n\ufffd",
+    address: ["x\ufffd"],
+  });
+  assert.deepEqual(m.metadata.contact, { "na\ufffdme": "c\ufffd" });
+  assert.equal(m.metadata.sanitized, true);
+  // Still answered: the replacement characters are text.
+  assert.ok(answerDue(m, settings));
+  // Well-formed text, emoji and right-to-left marks are kept as they are, and not flagged.
+  const clean = message(zapw({ from: FROM, to: TO, messageId: "S2", text: "\u{1F600}\u200f x" }));
+  assert.equal(clean.content, "\u{1F600}\u200f x");
+  assert.equal(clean.metadata.sanitized, undefined);
+});
+
+Deno.test("webhook event: ids, JIDs and session ids PostgreSQL cannot hold are invalid_payload", async (t) => {
+  const cases: [string, unknown][] = [
+    ["NUL in messageId", zapw({ from: FROM, to: TO, messageId: "A\u0000", text: "x" })],
+    ["lone surrogate in messageId", zapw({ from: FROM, to: TO, messageId: "A\ud800", text: "x" })],
+    ["NUL in from", zapw({ from: `15551234567\u0000@s.whatsapp.net`, messageId: "A" })],
+    ["NUL in to", zapw({ from: FROM, to: "1\u0000@s.whatsapp.net", messageId: "A" })],
+    ["lone surrogate in groupId", zapw({ from: FROM, messageId: "A", groupId: "1\udc00@g.us" })],
+    ["NUL in sessionId", zapw({ from: FROM, messageId: "A" }, { sessionId: "main\u0000" })],
+    ["NUL in a receipt id", { eventType: "message.read", data: { messageId: "A\u0000" } }],
+    ["lone surrogate in a legacy receipt id", {
+      event_type: "message.failed",
+      data: { message_id: "\ud800" },
+    }],
+    ["NUL in a session event's id", {
+      sessionId: "x\u0000",
+      eventType: "session.connected",
+      data: {},
+    }],
+    ["a session id longer than 100", {
+      sessionId: "s".repeat(101),
+      eventType: "session.disconnected",
+      data: {},
+    }],
+    [
+      "location nested too deep",
+      zapw({
+        from: FROM,
+        messageId: "A",
+        location: JSON.parse(`${"[".repeat(40)}${"]".repeat(40)}`),
+      }),
+    ],
+  ];
+  for (const [name, body] of cases) {
+    await t.step(
+      name,
+      () => assert.deepEqual(parseWebhook(body), { ok: false, reason: "invalid_payload" }),
+    );
+  }
+});
+
+Deno.test("webhook event: session names and reasons are sanitised too", () => {
+  const r = parseWebhook({
+    sessionId: "main",
+    eventType: "session.connected",
+    data: { phoneNumber: "1234567890", name: "Zapa\u0000\ud800" },
+  });
+  assert.ok(r.ok && r.event.kind === "session");
+  assert.equal(r.event.name, "Zapa\ufffd\ufffd");
+});

@@ -1,0 +1,193 @@
+/**
+ * Hostile webhook input against a real PostgreSQL 15 and Redis (contract §4.2, §4.3, §13): what
+ * the webhook acknowledges must be storable — text PostgreSQL cannot hold is stored as U+FFFD and
+ * flagged, and the message answered — and when something still cannot be stored or sent, its
+ * dead letter carries the message id and the reason, in the log and in the admin queue view.
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { eventually } from "../../lib/eventually.ts";
+import type { Deps } from "../deps.ts";
+import type { Sql } from "../db/mod.ts";
+import { createApp } from "../http/app.ts";
+import { failedItems } from "../admin/queue.ts";
+import { Pipeline } from "./mod.ts";
+import { storeInbound, storeInboundMany } from "./inbound_store.ts";
+import { ensureIntakeGroup } from "./ingest.ts";
+import { INTAKE_STREAM } from "./intake.ts";
+import { type InboundMessage, parseWebhook } from "./webhook_event.ts";
+import {
+  echoReply,
+  FakeBridge,
+  postWebhook,
+  testConfig,
+  testDeps,
+  testPhone,
+  TestPostgres,
+  TestRedis,
+  zapwMessage,
+} from "./testing.ts";
+
+let pg: TestPostgres;
+let rd: TestRedis;
+let bridge: FakeBridge;
+let deps: Deps & { sql: Sql };
+let pipeline: Pipeline;
+let fetchApp: (req: Request) => Response | Promise<Response>;
+
+Deno.test.beforeAll(async () => {
+  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
+  bridge = new FakeBridge();
+  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
+  pipeline = new Pipeline(deps, { owner: "hostile", generateReply: echoReply });
+  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  app.route("/", pipeline.webhook);
+  fetchApp = app.fetch;
+  await pipeline.start();
+});
+
+Deno.test.afterAll(async () => {
+  await pipeline?.stop();
+  await deps?.sql.end({ timeout: 1 });
+  deps?.redis.disconnect();
+  await bridge?.close();
+  await rd?.destroy();
+  await pg?.destroy();
+});
+
+/** Runs `fn` while collecting the JSON log lines written meanwhile. */
+async function withLogLines<T>(fn: (lines: Record<string, unknown>[]) => Promise<T>): Promise<T> {
+  const lines: Record<string, unknown>[] = [];
+  const original = console.log;
+  console.log = (text: unknown) => {
+    try {
+      lines.push(JSON.parse(String(text)));
+    } catch {
+      original(text);
+    }
+  };
+  try {
+    return await fn(lines);
+  } finally {
+    console.log = original;
+  }
+}
+
+const hostileUnit = fc.oneof(
+  fc.constantFrom("\u0000", "\ud800", "\udfff", "\u{1F600}", "\u200f", "a", " ", '"', "\\"),
+  fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+);
+const hostile = fc.string({ unit: hostileUnit, maxLength: 12 });
+const anyValue = fc.oneof(hostile, fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined));
+
+Deno.test("hostile input: every message the webhook parser accepts can be stored in PostgreSQL", async () => {
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        messageId: fc.oneof(hostile, fc.constant("plain")),
+        to: anyValue,
+        groupId: anyValue,
+        type: anyValue,
+        text: anyValue,
+        caption: anyValue,
+        fileName: anyValue,
+        location: fc.oneof(anyValue, fc.record({ name: hostile, address: hostile })),
+        contact: fc.oneof(anyValue, fc.dictionary(hostile, hostile, { maxKeys: 2 })),
+        sessionId: fc.oneof(hostile, fc.constant("main")),
+      }),
+      async ({ sessionId, messageId, ...data }) => {
+        const from = testPhone();
+        const parsed = parseWebhook({
+          sessionId,
+          eventType: "message.received",
+          data: {
+            ...data,
+            from: `${from.slice(1)}@s.whatsapp.net`,
+            messageId: `${++n}${messageId}`,
+          },
+        });
+        if (!parsed.ok) return;
+        const event = parsed.event as InboundMessage;
+        // Both statements ingest uses: the batch one and the one-by-one fallback.
+        const [batch] = await storeInboundMany(deps.sql, deps.config, [event]);
+        assert.ok(batch, "stored by the batch statement");
+        await deps.sql`DELETE FROM messages WHERE id = ${batch.id}`;
+        assert.ok(await storeInbound(deps.sql, deps.config, event), "stored one by one");
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("hostile input: NUL and lone surrogates in text, caption and names are stored as U+FFFD, flagged and answered", async () => {
+  const from = testPhone();
+  const body = zapwMessage({ from, text: "hi\u0000 there\ud800", messageId: `H-${from}` });
+  const data = body.data as Record<string, unknown>;
+  Object.assign(data, {
+    type: "image",
+    caption: "cap\udc00",
+    fileName: "a\u0000.png",
+    location: { name: "\u0000" },
+    contact: { name: "\ud800" },
+  });
+  const res = await postWebhook(fetchApp, body);
+  assert.deepEqual(await res.json(), { status: "accepted", message_id: `H-${from}` });
+  const row = await eventually(async () => {
+    const [r] = await deps.sql<
+      { content: string; caption: string; metadata: Record<string, unknown> }[]
+    >`SELECT content, caption, metadata FROM messages WHERE whatsapp_message_id = ${`H-${from}`}`;
+    return r;
+  }, { message: "the sanitised row stored" });
+  assert.equal(row.content, "hi\ufffd there\ufffd");
+  assert.equal(row.caption, "cap\ufffd");
+  assert.equal(row.metadata.sanitized, true);
+  assert.equal(row.metadata.file_name, "a\ufffd.png");
+  await eventually(() => bridge.sent.some((s) => s.to === from), { message: "the reply sent" });
+});
+
+Deno.test("hostile input: an intake event ingest cannot store is dead-lettered with its message id and reason, logged at error level", async () => {
+  const from = testPhone();
+  const waId = `DL-${from}`;
+  const parsed = parseWebhook(zapwMessage({ from, text: "fine", messageId: waId }));
+  assert.ok(parsed.ok);
+  // Written by an older version, before the webhook sanitised text: PostgreSQL refuses it.
+  const event = { ...parsed.event, content: "bad\u0000" };
+  await ensureIntakeGroup(deps.redis);
+  await withLogLines(async (lines) => {
+    await deps.redis.xadd(INTAKE_STREAM, "*", "e", JSON.stringify(event));
+    const item = await eventually(async () => {
+      const { items } = await failedItems(deps);
+      return items.find((i) => i.queue === "inbound" && i.message_id === waId);
+    }, { message: `a dead letter for ${waId}` });
+    assert.equal(item.kind, "message");
+    assert.match(item.last_error, /0x00|invalid byte sequence/);
+    assert.ok(item.failed_at && !Number.isNaN(Date.parse(item.failed_at)), "failed_at is a time");
+    const logged = lines.find((l) => l.level === "error" && l.message_id === waId);
+    assert.ok(logged, `an error log line with the message id; saw ${JSON.stringify(lines)}`);
+    assert.match(String(logged.reason), /0x00|invalid byte sequence/);
+  });
+});
+
+Deno.test("hostile input: an outbound reply dead-lettered after permanent failures is logged and listed with its message id and reason", async () => {
+  const from = testPhone();
+  bridge.failNext.push(422, 422, 422);
+  await withLogLines(async (lines) => {
+    await postWebhook(fetchApp, zapwMessage({ from, text: "fail me", messageId: `OF-${from}` }));
+    const [reply] = await eventually(() =>
+      deps.sql<{ id: number }[]>`
+        SELECT r.id FROM messages r JOIN messages i ON i.id = r.reply_to_id
+        WHERE i.whatsapp_message_id = ${`OF-${from}`} AND r.status = 'failed'`
+        .then((rows) => rows.length ? rows : null), { message: "the reply marked failed" });
+    const { items } = await failedItems(deps);
+    const item = items.find((i) => i.queue === "outbound" && i.message_id === String(reply!.id));
+    assert.ok(item, `an outbound dead letter for reply ${reply!.id}: ${JSON.stringify(items)}`);
+    assert.match(item.last_error, /422/);
+    assert.ok(item.failed_at && !Number.isNaN(Date.parse(item.failed_at)));
+    const logged = lines.find((l) =>
+      l.level === "error" && String(l.message_id) === String(reply!.id)
+    );
+    assert.ok(logged, `an error log line with the message id; saw ${JSON.stringify(lines)}`);
+    assert.match(String(logged.reason), /422/);
+  });
+});
