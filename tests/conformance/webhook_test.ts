@@ -20,7 +20,7 @@ import { type EventModel, eventModel, type Expectation, render } from "./_events
 const DEEP = Deno.env.get("ZAPA_CONFORMANCE_DEEP") === "1";
 const SEED = Deno.env.get("ZAPA_CONFORMANCE_SEED");
 const PATH = Deno.env.get("ZAPA_CONFORMANCE_PATH");
-const RUNS = Number(Deno.env.get("ZAPA_CONFORMANCE_RUNS") ?? (DEEP ? 1500 : 120));
+const RUNS = Number(Deno.env.get("ZAPA_CONFORMANCE_RUNS") ?? (DEEP ? 1500 : 80));
 /** The private entrypoint's body limit (1 MiB): larger bodies may be refused with 413. */
 const BODY_LIMIT = 1024 * 1024;
 const STORE_TIMEOUT_MS = DEEP ? 15_000 : 8_000;
@@ -61,10 +61,16 @@ interface DeadLetter {
   last_error?: string;
 }
 
+/**
+ * The inbound dead letters (admin API). An overloaded stack may answer a read 503 for a moment
+ * (a dependency outage, §3): that is the observer's problem, not the webhook's, so retry.
+ */
 async function inboundDeadLetters(): Promise<DeadLetter[]> {
   const api = await admin();
-  const r = await api.raw<{ items: DeadLetter[] }>("GET", "/api/v1/admin/queue/failed");
-  assert.equal(r.status, 200, `queue/failed: ${r.text.slice(0, 300)}`);
+  const r = await eventually(async () => {
+    const r = await api.raw<{ items: DeadLetter[] }>("GET", "/api/v1/admin/queue/failed");
+    return r.status === 200 ? r : null;
+  }, { timeoutMs: 15_000, message: "the admin dead-letter list (HTTP 200)" });
   return r.json.items.filter((i) => i.queue === "inbound");
 }
 

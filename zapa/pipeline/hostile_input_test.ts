@@ -191,3 +191,24 @@ Deno.test("hostile input: an outbound reply dead-lettered after permanent failur
     assert.match(String(logged.reason), /422/);
   });
 });
+
+Deno.test("hostile input: one receipt ingest cannot store fails alone; the others of its batch are recorded", async () => {
+  const good = `RG-${testPhone()}`;
+  const bad = `RB-${testPhone()}\u0000`;
+  await ensureIntakeGroup(deps.redis);
+  // Both in one batch (one transaction, so ingest cannot read between them); the bad one first,
+  // as written by an older version that did not refuse a NUL in an id.
+  await deps.redis.multi()
+    .xadd(INTAKE_STREAM, "*", "e", JSON.stringify({ kind: "status", waId: bad, status: "read" }))
+    .xadd(INTAKE_STREAM, "*", "e", JSON.stringify({ kind: "status", waId: good, status: "read" }))
+    .exec();
+  const item = await eventually(async () => {
+    const { items } = await failedItems(deps);
+    return items.find((i) => i.queue === "inbound" && i.message_id === bad);
+  }, { message: "the bad receipt dead-lettered under its own id" });
+  assert.equal(item.kind, "status");
+  // The good one was parked for its (not yet recorded) id, not dropped with the bad one.
+  assert.equal(await deps.redis.get(`zapa:parked:${good}`), "3:read");
+  const { items } = await failedItems(deps);
+  assert.ok(!items.some((i) => i.message_id === good), "the good receipt is no dead letter");
+});

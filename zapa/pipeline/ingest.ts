@@ -139,11 +139,8 @@ export class IngestWorker {
       messages.forEach(([id], i) => outcomes.push(stored.then((o) => [id, o[i]!])));
     }
     if (receipts.length > 0) {
-      const batch = receipts.map(([id, e]) => [id, ["e", JSON.stringify(e)]] as Entry);
-      const outcome = this.#guard(batch, async () => {
-        await this.options.parking.recordMany(receipts.map(([, e]) => e));
-      });
-      for (const [id] of receipts) outcomes.push(outcome.then((o) => [id, o]));
+      const stored = this.#storeReceipts(receipts);
+      receipts.forEach(([id], i) => outcomes.push(stored.then((o) => [id, o[i]!])));
     }
     const results = await Promise.all(outcomes);
     const done = results.filter(([, o]) => o === "done").map(([id]) => id);
@@ -200,13 +197,42 @@ export class IngestWorker {
       }
       await Promise.all(round.map(async (i) => {
         const [id, fields, message] = messages[i]!;
-        outcomes[i] = await this.#guard([[id, fields]], async () => {
+        outcomes[i] = await this.#guard([id, fields], async () => {
           const row = await storeInbound(this.deps.sql, this.deps.config, message);
           if (row?.pending) this.options.onPending(row.userId);
         });
       }));
     }
     return outcomes;
+  }
+
+  /**
+   * Records a batch's receipts in one statement. A batch that fails for another reason than an
+   * outage is recorded receipt by receipt, so a bad one fails (and is dead-lettered) alone
+   * instead of taking the others of its batch with it.
+   */
+  async #storeReceipts(receipts: [string, StatusEvent][]): Promise<Outcome[]> {
+    const { parking } = this.options;
+    try {
+      await parking.recordMany(receipts.map(([, e]) => e));
+      this.#pgFailures = 0;
+      return receipts.map(() => "done");
+    } catch (error) {
+      if (isConnectionError(error) || isDependencyError(error)) {
+        return receipts.map(() => this.#outage(error));
+      }
+      log.warn("ingest: receipt batch failed, recording one by one", {
+        receipts: receipts.length,
+        error: errorText(error),
+      });
+    }
+    return await Promise.all(
+      receipts.map(([id, e]) =>
+        this.#guard([id, ["e", JSON.stringify(e)]], async () => {
+          await parking.record(e.waId, e.status);
+        })
+      ),
+    );
   }
 
   /** PostgreSQL is unreachable: the entries stay in Redis and are read again after a backoff. */
@@ -221,15 +247,14 @@ export class IngestWorker {
   }
 
   /** Runs a store step: "done", "retry" (PostgreSQL unreachable) or a counted failure. */
-  async #guard(entries: Entry[], fn: () => Promise<void>): Promise<Outcome> {
+  async #guard([id, fields]: Entry, fn: () => Promise<void>): Promise<Outcome> {
     try {
       await fn();
       this.#pgFailures = 0;
       return "done";
     } catch (error) {
       if (isConnectionError(error) || isDependencyError(error)) return this.#outage(error);
-      // A batch of receipts fails as one; count it against the first entry only.
-      return await this.#failed(entries[0]![0], entries[0]![1], error);
+      return await this.#failed(id, fields, error);
     }
   }
 
