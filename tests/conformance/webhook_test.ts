@@ -15,7 +15,13 @@ import { admin, bridgeControl, privateApi } from "../../lib/fixtures.ts";
 import { logTail, suiteTest, target } from "../../lib/target.ts";
 import { query } from "../../lib/clients/http.ts";
 import type { MessageItem } from "../../lib/clients/zapa.ts";
-import { type EventModel, eventModel, type Expectation, render } from "./_events.ts";
+import {
+  type EventModel,
+  eventModel,
+  type Expectation,
+  type MessageModel,
+  render,
+} from "./_events.ts";
 
 const DEEP = Deno.env.get("ZAPA_CONFORMANCE_DEEP") === "1";
 const SEED = Deno.env.get("ZAPA_CONFORMANCE_SEED");
@@ -26,8 +32,42 @@ const BODY_LIMIT = 1024 * 1024;
 const STORE_TIMEOUT_MS = DEEP ? 15_000 : 8_000;
 const REPLY_TIMEOUT_MS = 15_000;
 
-/** The minimal inputs found while developing this suite: always tried first. */
-const KNOWN: EventModel[] = [];
+/** A plain zapw text message to the system number; the known cases change one part of it. */
+const PLAIN: MessageModel = {
+  kind: "message",
+  envelope: "zapw",
+  sender: "jid",
+  recipient: "system-device",
+  session: "main",
+  id: "plain",
+  idSuffix: "",
+  type: "text",
+  text: { value: "hello" },
+  caption: null,
+  fileName: null,
+  location: null,
+  contact: null,
+  isGroup: false,
+  groupId: false,
+  time: "ms",
+  extra: {},
+  duplicateKey: false,
+};
+
+/** The minimal inputs this suite found in Zapa (acknowledged, then lost): always tried first. */
+const KNOWN: EventModel[] = [
+  // Dead-lettered "unsupported Unicode escape sequence" (jsonb metadata).
+  { ...PLAIN, text: null, location: { name: "\u0000", address: "", depth: 0 } },
+  // Dead-lettered "invalid byte sequence for encoding UTF8: 0x00" (text column).
+  { ...PLAIN, text: { value: "a\u0000b" } },
+  // A lone surrogate in a caption and a contact name (jsonb refuses the escape).
+  { ...PLAIN, type: "image", text: null, caption: "\ud800", contact: "\udfff" },
+  // A NUL in the WhatsApp id: must be refused, not acknowledged and dead-lettered.
+  { ...PLAIN, id: "hostile", idSuffix: "\u0000" },
+  // location nested 100 000 deep: 503 (JSON.stringify overflowed, then jsonb "stack depth
+  // limit exceeded" on the PostgreSQL fallback).
+  { ...PLAIN, location: { name: "n", address: "a", depth: 100_000 } },
+];
 
 interface Accepted {
   waId: string;

@@ -47,7 +47,10 @@ const route = createRoute({
   },
   responses: {
     200: json("accepted, duplicate or ignored"),
-    400: json("invalid_payload"),
+    400: json(
+      "invalid_payload: not JSON, no event type, no message id or sender, or an id, JID or " +
+        "session id holding U+0000 or a lone surrogate (text with them is stored as U+FFFD)",
+    ),
     401: json("unauthorized"),
     503: json("storage_unavailable (Retry-After: 1)"),
   },
