@@ -114,6 +114,8 @@ export interface MessageModel {
   time: typeof times[number];
   extra: Record<string, unknown>;
   duplicateKey: boolean;
+  /** The sender has an LLM configured (the mock echoes the text) rather than none. */
+  llm: boolean;
 }
 
 export interface OtherModel {
@@ -174,6 +176,7 @@ const messageModel: fc.Arbitrary<MessageModel> = fc.record({
     { maxKeys: 2 },
   ),
   duplicateKey: mostly(false, [true]),
+  llm: mostly(false, [true]),
 });
 
 const otherModel: fc.Arbitrary<OtherModel> = fc.record({

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describe, eventually } from "../../lib/eventually.ts";
-import { admin, bridgeControl, privateApi } from "../../lib/fixtures.ts";
+import { admin, bridgeControl, privateApi, uniqueKey } from "../../lib/fixtures.ts";
 import { logTail, suiteTest, target } from "../../lib/target.ts";
 import { query } from "../../lib/clients/http.ts";
 import type { MessageItem } from "../../lib/clients/zapa.ts";
@@ -52,6 +52,7 @@ const PLAIN: MessageModel = {
   time: "ms",
   extra: {},
   duplicateKey: false,
+  llm: false,
 };
 
 /** The minimal inputs this suite found in Zapa (acknowledged, then lost): always tried first. */
@@ -153,6 +154,22 @@ async function expectStored(waId: string, expect: Expectation, deadBefore: Set<s
   return found.row;
 }
 
+/**
+ * Creates the sender with an OpenAI config on the mock LLM (admin API), so its answer comes
+ * from the LLM path — the mock echoes the text — rather than the "not configured" reply.
+ */
+async function configureLlm(phone: string): Promise<void> {
+  const api = await admin();
+  const user = await api.raw<{ id: number }>("POST", "/api/v1/admin/users", {
+    body: { phone_number: phone },
+  });
+  assert.equal(user.status, 201, `create ${phone}: ${user.text.slice(0, 300)}`);
+  const config = await api.raw("POST", `/api/v1/admin/llm-config/${user.json.id}`, {
+    body: { provider: "openai", api_key: uniqueKey("conformance"), model_settings: { model: "gpt-4o-mini" } },
+  });
+  assert.equal(config.status, 200, `configure ${phone}: ${config.text.slice(0, 300)}`);
+}
+
 /** How the generated events were answered, for the run's summary line. */
 const tally = new Map<string, number>();
 function count(outcome: string): void {
@@ -161,7 +178,9 @@ function count(outcome: string): void {
 
 /** One generated event: post it and check what the contract promises for the answer. */
 async function check(model: EventModel, accepted: Accepted[]): Promise<void> {
-  const rendered = render(model, fresh());
+  const ids = fresh();
+  const rendered = render(model, ids);
+  if (model.kind === "message" && model.llm) await configureLlm(`+${ids.digits}`);
   const text = rendered.raw ?? JSON.stringify(rendered.body);
   const size = new TextEncoder().encode(text).length;
   const expect = rendered.expect;
