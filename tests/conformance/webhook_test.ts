@@ -165,7 +165,11 @@ async function configureLlm(phone: string): Promise<void> {
   });
   assert.equal(user.status, 201, `create ${phone}: ${user.text.slice(0, 300)}`);
   const config = await api.raw("POST", `/api/v1/admin/llm-config/${user.json.id}`, {
-    body: { provider: "openai", api_key: uniqueKey("conformance"), model_settings: { model: "gpt-4o-mini" } },
+    body: {
+      provider: "openai",
+      api_key: uniqueKey("conformance"),
+      model_settings: { model: "gpt-4o-mini" },
+    },
   });
   assert.equal(config.status, 200, `configure ${phone}: ${config.text.slice(0, 300)}`);
 }
