@@ -98,6 +98,10 @@ Deno.test("hostile input: every message the webhook parser accepts can be stored
       }),
       async ({ sessionId, messageId, ...data }) => {
         const from = testPhone();
+        // An inactive sender: its rows are never pending, so the running pipeline does not
+        // answer them (which would use up the bridge failures a later test sets up).
+        await deps.sql`INSERT INTO users (phone_number, is_active) VALUES (${from}, false)
+          ON CONFLICT (phone_number) DO UPDATE SET is_active = false`;
         const parsed = parseWebhook({
           sessionId,
           eventType: "message.received",
