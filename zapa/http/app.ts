@@ -1,7 +1,8 @@
 /**
  * Builds the Hono app both entrypoints start from, with the shared middleware registered once:
- * request id, access log and metrics, body limit (1 MB → 413), security headers, the §3 JSON
- * escaping, `{detail}` errors (422 for validation, 503 for dependency outages, never a stack).
+ * request id, access log and metrics, body limit (1 MB → 413), 405 and the §13 input rules
+ * (`input_guard.ts`), security headers, the §3 JSON escaping, `{detail}` errors (422 for
+ * validation, 404/409 for writes that lost a race, 503 for dependency outages, never a stack).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -11,6 +12,9 @@ import { ApiError, isDependencyError, SERVICE_UNAVAILABLE } from "./errors.ts";
 import { escapeJsonText, isMarkedEscaped, JSON_CONTENT_TYPE, safeStringify } from "./json.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { validatingHono, validationDetail } from "./router.ts";
+import { ApiSurface } from "./surface.ts";
+import { inputGuard } from "./input_guard.ts";
+import { postgresErrorResponse } from "./postgres_errors.ts";
 import { errorText, log } from "../log.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -88,6 +92,9 @@ export function createApp(options: AppOptions): App {
     }),
   );
 
+  // 405 and the input rules of §13, derived from the app's own routes and document.
+  app.use("*", inputGuard(new ApiSurface(app), errorResponse));
+
   app.notFound((c) => errorResponseFor(c, 404, "Not Found"));
 
   app.onError((error, c) => {
@@ -102,6 +109,16 @@ export function createApp(options: AppOptions): App {
     if (isDependencyError(error)) {
       log.warn("dependency unavailable", { path: c.req.path, error: errorText(error) });
       return errorResponse(503, SERVICE_UNAVAILABLE, { "Retry-After": "1" });
+    }
+    const mapped = postgresErrorResponse(error);
+    if (mapped) {
+      log.info("request refused by a database constraint", {
+        path: c.req.path,
+        method: c.req.method,
+        status: mapped.status,
+        error: errorText(error),
+      });
+      return errorResponse(mapped.status, mapped.detail, mapped.headers);
     }
     log.error("unhandled error", {
       path: c.req.path,
