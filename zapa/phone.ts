@@ -4,6 +4,12 @@
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+/**
+ * What `normalisePhone` accepts, as a JSON Schema pattern for the published documents: E.164
+ * once spaces, dashes, dots and parentheses are removed (at most 64 characters in all).
+ */
+export const PHONE_PATTERN = "^[\\s().-]*\\+[\\s().-]*[1-9](?:[\\s().-]*[0-9]){6,14}[\\s().-]*$";
+
 /** Removes spaces, dashes, dots and parentheses; returns E.164 or null. */
 export function normalisePhone(input: string): string | null {
   if (input.length > 64) return null;

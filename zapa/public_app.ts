@@ -35,11 +35,6 @@ export function createPublicApp(deps: Deps, options: PublicAppOptions = {}): App
       }),
     );
   }
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-  });
   registerOps(app, {
     service: "zapa-public",
     config: deps.config,

@@ -2,10 +2,19 @@
  * Shared pieces of the admin routers: the API sub-router (zapa/http/router.ts) and the paging
  * arithmetic every list uses.
  */
-export { newRouter } from "../http/router.ts";
+import { ADMIN_SECURITY, Detail, json } from "../http/openapi.ts";
+import { idParam, intParam, MAX_INT4 } from "../http/params.ts";
 
-/** PostgreSQL `integer` upper bound: larger ids cannot exist, so they are simply unknown. */
-export const MAX_INT4 = 2_147_483_647;
+export { newRouter } from "../http/router.ts";
+export { ADMIN_SECURITY, Detail, idParam, intParam, json, MAX_INT4 };
+
+/** `?page&page_size` of the admin lists. */
+export function pageQuery(defaultSize: number) {
+  return {
+    page: intParam("page", 1, 1_000_000).optional(),
+    page_size: intParam("page_size", 1, 100).optional().openapi({ default: defaultSize }),
+  };
+}
 
 export interface Paging {
   page: number;

@@ -12,14 +12,7 @@ import { type AdminEnv, requireAdmin } from "../auth/guards.ts";
 import { issueAdminToken, revokeToken } from "../auth/tokens.ts";
 import { ApiError } from "../http/errors.ts";
 import { log } from "../log.ts";
-import { newRouter } from "./_router.ts";
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
-
-const Detail = z.object({ detail: z.string() });
+import { ADMIN_SECURITY, Detail, json, newRouter } from "./_router.ts";
 
 const loginRoute = createRoute({
   method: "post",
@@ -38,7 +31,11 @@ const loginRoute = createRoute({
   },
   responses: {
     200: json(
-      z.object({ access_token: z.string(), token_type: z.string(), expires_in: z.number() }),
+      z.object({
+        access_token: z.string(),
+        token_type: z.literal("bearer"),
+        expires_in: z.number().int(),
+      }),
       "An admin token",
     ),
     401: json(Detail, "Invalid credentials"),
@@ -50,6 +47,7 @@ const meRoute = createRoute({
   path: "/auth/me",
   tags: ["admin auth"],
   summary: "The signed-in administrator",
+  security: ADMIN_SECURITY,
   responses: { 200: json(z.object({ username: z.string(), role: z.string() }), "Who") },
 });
 
@@ -58,6 +56,7 @@ const logoutRoute = createRoute({
   path: "/auth/logout",
   tags: ["admin auth"],
   summary: "Revoke the admin token",
+  security: ADMIN_SECURITY,
   responses: {
     200: json(z.object({ success: z.boolean(), message: z.string() }), "Revoked"),
   },
@@ -105,7 +104,7 @@ export function adminAuthRoutes(deps: Deps) {
     const ttl = deps.config.auth.adminTokenTtlSeconds;
     const token = await issueAdminToken(deps.config.adminJwtSecret, username, ttl);
     log.info("admin signed in", {});
-    return c.json({ access_token: token, token_type: "bearer", expires_in: ttl }, 200);
+    return c.json({ access_token: token, token_type: "bearer" as const, expires_in: ttl }, 200);
   });
 
   app.use("/auth/me", guard);

@@ -7,14 +7,27 @@ import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import type { AdminEnv } from "../auth/guards.ts";
 import { notFound } from "../http/errors.ts";
-import { MAX_INT4, newRouter, paging, totalPages } from "./_router.ts";
+import { itemColumns, type MessageRow, toItem } from "../messages/item.ts";
+import { MessageItemSchema } from "../messages/schema.ts";
+import {
+  ADMIN_SECURITY,
+  Detail,
+  json,
+  MAX_INT4,
+  newRouter,
+  pageQuery,
+  paging,
+  totalPages,
+} from "./_router.ts";
 import { UserId } from "./users.ts";
 
-const Any = z.record(z.string(), z.unknown());
-const ok = (description: string) => ({
-  content: { "application/json": { schema: Any } },
-  description,
-});
+const Conversation = z.object({
+  messages: z.array(MessageItemSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  total_pages: z.number().int(),
+}).openapi("Conversation");
 
 /** MessageItem of §5.2, column for column. */
 export const MESSAGE_ITEM_COLUMNS = [
@@ -41,17 +54,11 @@ const listRoute = createRoute({
   path: "/users/{id}/conversations",
   tags: ["admin users"],
   summary: "A user's messages, newest first",
-  request: {
-    params: UserId,
-    query: z.object({
-      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-      page_size: z.coerce.number().int().min(1).max(100).default(50),
-    }),
-  },
+  security: ADMIN_SECURITY,
+  request: { params: UserId, query: z.object(pageQuery(50)) },
   responses: {
-    200: ok("{messages, total, page, page_size, total_pages}"),
-    404: ok("Unknown user"),
-    422: ok("Invalid"),
+    200: json(Conversation, "A page of messages"),
+    404: json(Detail, "Unknown user"),
   },
 });
 
@@ -60,8 +67,12 @@ const deleteRoute = createRoute({
   path: "/users/{id}/conversations",
   tags: ["admin users"],
   summary: "Delete all of a user's messages",
+  security: ADMIN_SECURITY,
   request: { params: UserId },
-  responses: { 200: ok("{deleted}"), 404: ok("Unknown user"), 422: ok("Invalid") },
+  responses: {
+    200: json(z.object({ deleted: z.number().int() }), "Deleted"),
+    404: json(Detail, "Unknown user"),
+  },
 });
 
 export function conversationRoutes(deps: Deps) {
@@ -72,16 +83,16 @@ export function conversationRoutes(deps: Deps) {
     const id = c.req.valid("param").id;
     const q = c.req.valid("query");
     if (!(await userExists(sql, id))) throw notFound("User not found");
-    const { page, page_size, offset } = paging(q.page, q.page_size);
+    const { page, page_size, offset } = paging(q.page ?? 1, q.page_size ?? 50);
     const [count] = await sql<{ total: number }[]>`
       SELECT count(*)::int AS total FROM messages WHERE user_id = ${id}`;
-    const messages = await sql`
-      SELECT ${sql(MESSAGE_ITEM_COLUMNS as unknown as string[])} FROM messages
+    const messages = await sql<MessageRow[]>`
+      SELECT ${itemColumns(sql)} FROM messages
       WHERE user_id = ${id} ORDER BY created_at DESC, id DESC
       LIMIT ${page_size} OFFSET ${offset}`;
     const total = count?.total ?? 0;
     return c.json({
-      messages: [...messages],
+      messages: messages.map(toItem),
       total,
       page,
       page_size,

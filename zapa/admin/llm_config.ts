@@ -7,8 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import type { AdminEnv } from "../auth/guards.ts";
-import { ApiError, notFound } from "../http/errors.ts";
-import { validationDetail } from "../http/app.ts";
+import { notFound } from "../http/errors.ts";
 import { KeyDecryptionError } from "../crypto/api_keys.ts";
 import {
   FALLBACK,
@@ -17,20 +16,23 @@ import {
   PRIMARY,
   saveLlmConfig,
 } from "../llm_config/store.ts";
-import {
-  LlmConfigBodySchema,
-  LlmConfigsSchema,
-  ProviderConfigSchema,
-} from "../llm_config/schema.ts";
+import { LlmConfigBodySchema, LlmConfigsSchema } from "../llm_config/schema.ts";
 import { testLlmConfig } from "../agent/test_call.ts";
-import { MAX_INT4, newRouter } from "./_router.ts";
+import { OPTIONAL_TEST_BODY, optionalTestBody } from "../public/llm_config.ts";
+import { ADMIN_SECURITY, Detail, idParam, MAX_INT4, newRouter } from "./_router.ts";
 
-const Any = z.record(z.string(), z.unknown());
 const ok = <T extends z.ZodType>(description: string, schema: T) => ({
   content: { "application/json": { schema } },
   description,
 });
-const Params = z.object({ user_id: z.coerce.number().int().min(1) });
+const Params = z.object({ user_id: idParam("user_id") });
+const TestResult = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  response_time_ms: z.number(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+}).openapi("AdminLlmTestResult");
 
 async function requireUserRow(sql: Sql, id: number): Promise<void> {
   if (id > MAX_INT4 || (await sql`SELECT 1 FROM users WHERE id = ${id}`).length === 0) {
@@ -43,10 +45,11 @@ const getRoute = createRoute({
   path: "/llm-config/{user_id}",
   tags: ["admin llm"],
   summary: "A user's primary and fallback LLM settings",
+  security: ADMIN_SECURITY,
   request: { params: Params },
   responses: {
     200: ok("{primary, fallback}", LlmConfigsSchema),
-    404: ok("Unknown user", Any),
+    404: ok("Unknown user", Detail),
   },
 });
 
@@ -55,14 +58,15 @@ const postRoute = createRoute({
   path: "/llm-config/{user_id}",
   tags: ["admin llm"],
   summary: "Set a user's LLM settings (as POST /api/v1/llm-config)",
+  security: ADMIN_SECURITY,
   request: {
     params: Params,
     body: { content: { "application/json": { schema: LlmConfigBodySchema } }, required: true },
   },
   responses: {
     200: ok("{primary, fallback}", LlmConfigsSchema),
-    404: ok("Unknown user", Any),
-    422: ok("Invalid settings", Any),
+    404: ok("Unknown user (also when deleted while the settings were written)", Detail),
+    422: ok("Invalid settings", Detail),
   },
 });
 
@@ -71,31 +75,18 @@ const testRoute = createRoute({
   path: "/llm-config/{user_id}/test",
   tags: ["admin llm"],
   summary: "Test a config: the body if given, else the saved primary (?target=fallback)",
+  security: ADMIN_SECURITY,
   request: {
     params: Params,
     query: z.object({ target: z.enum(["primary", "fallback"]).default("primary") }),
+    body: OPTIONAL_TEST_BODY,
   },
   responses: {
-    200: ok("{success, message, response_time_ms, provider, model}", Any),
-    404: ok("Unknown user or nothing to test", Any),
-    422: ok("Invalid body", Any),
+    200: ok("The outcome (provider errors are success:false)", TestResult),
+    404: ok("Unknown user or nothing to test", Detail),
+    422: ok("Invalid body", Detail),
   },
 });
-
-/** The optional body of a test: absent or empty means "test what is saved". */
-function optionalBody(text: string) {
-  if (text.trim() === "") return null;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new ApiError(422, "Request body must be valid JSON");
-  }
-  if (body === null || (typeof body === "object" && Object.keys(body).length === 0)) return null;
-  const parsed = ProviderConfigSchema.safeParse(body);
-  if (!parsed.success) throw new ApiError(422, validationDetail(parsed.error.issues));
-  return parsed.data;
-}
 
 export function adminLlmConfigRoutes(deps: Deps) {
   const app = newRouter<AdminEnv>();
@@ -117,7 +108,7 @@ export function adminLlmConfigRoutes(deps: Deps) {
     const userId = c.req.valid("param").user_id;
     const { target } = c.req.valid("query");
     await requireUserRow(deps.sql, userId);
-    const body = optionalBody(await c.req.text());
+    const body = await optionalTestBody(c);
     if (body) {
       const { provider, api_key: apiKey, model_settings: settings } = body;
       const modelSettings = {

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import { type AdminEnv, requireAdmin } from "../auth/guards.ts";
-import { newRouter } from "./_router.ts";
+import { ADMIN_SECURITY, newRouter } from "./_router.ts";
 import { INTAKE_GROUP, INTAKE_STREAM } from "../pipeline/intake.ts";
 import { INBOUND_DEAD, INBOUND_FAILURES } from "../pipeline/ingest.ts";
 import { OUT } from "../pipeline/outbound_queue.ts";
@@ -290,6 +290,7 @@ const routes = {
     method: "get",
     path: "/queue",
     tags: ["admin queue"],
+    security: ADMIN_SECURITY,
     summary: "Queue counts, inbound and outbound",
     responses: { 200: jsonOf(QueueCountsSchema, "Counts") },
   }),
@@ -297,6 +298,7 @@ const routes = {
     method: "get",
     path: "/queue/failed",
     tags: ["admin queue"],
+    security: ADMIN_SECURITY,
     summary: "Dead letters",
     responses: { 200: jsonOf(FailedSchema, "Dead letters") },
   }),
@@ -304,6 +306,7 @@ const routes = {
     method: "post",
     path: "/queue/requeue-failed",
     tags: ["admin queue"],
+    security: ADMIN_SECURITY,
     summary: "Requeue every dead letter (attempts and age reset)",
     responses: { 200: jsonOf(z.object({ requeued: z.number() }), "Requeued") },
   }),
@@ -311,6 +314,7 @@ const routes = {
     method: "post",
     path: "/queue/clear-failed",
     tags: ["admin queue"],
+    security: ADMIN_SECURITY,
     summary: "Delete every dead letter",
     responses: { 200: jsonOf(z.object({ cleared: z.number() }), "Cleared") },
   }),

@@ -9,7 +9,7 @@ import type { Deps } from "../deps.ts";
 import { type AdminEnv, requireAdmin } from "../auth/guards.ts";
 import { ApiError } from "../http/errors.ts";
 import { errorText, log } from "../log.ts";
-import { newRouter } from "./_router.ts";
+import { ADMIN_SECURITY, Detail, newRouter } from "./_router.ts";
 import { bodyError, bridgeFetch, type BridgeResponse } from "../pipeline/bridge_client.ts";
 import { mirrorSession, type SessionStatus } from "../pipeline/session_events.ts";
 
@@ -153,7 +153,8 @@ export async function deleteSession(deps: SessionDeps, id: string): Promise<void
   }
 }
 
-const SessionId = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "invalid session id");
+const SESSION_ID_PATTERN = "^[A-Za-z0-9_.-]{1,100}$";
+const SessionId = z.string().regex(new RegExp(SESSION_ID_PATTERN), "invalid session id");
 const Item = z.object({
   id: z.string(),
   status: z.string(),
@@ -164,7 +165,6 @@ const Item = z.object({
   qr_expires_at: z.string().nullable(),
   is_main: z.boolean(),
 }).openapi("Session");
-const Detail = z.object({ detail: z.string() });
 const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
   description,
@@ -181,6 +181,7 @@ const routes = {
     method: "get",
     path: "/sessions",
     tags,
+    security: ADMIN_SECURITY,
     summary: "WhatsApp sessions (from the bridge)",
     responses: { 200: jsonOf(z.object({ sessions: z.array(Item) }), "Sessions"), 502: errors[502] },
   }),
@@ -188,11 +189,27 @@ const routes = {
     method: "post",
     path: "/sessions",
     tags,
+    security: ADMIN_SECURITY,
     summary: "Create a session (body `{session_id?}`, default WHATSAPP_SESSION_ID); " +
       "the response carries the QR code as a PNG data URL",
+    // Documented here, read by hand: an absent or empty body means the default session.
+    request: {
+      body: {
+        content: {
+          "application/json": {
+            schema: {
+              type: "object" as const,
+              properties: { session_id: { type: "string" as const, pattern: SESSION_ID_PATTERN } },
+            },
+          },
+        },
+        required: false,
+      },
+    },
     responses: {
       201: jsonOf(Item, "Created"),
       409: jsonOf(Detail, "Session exists"),
+      422: jsonOf(Detail, "Invalid session_id"),
       502: errors[502],
     },
   }),
@@ -200,6 +217,7 @@ const routes = {
     method: "get",
     path: "/sessions/{id}",
     tags,
+    security: ADMIN_SECURITY,
     summary: "One session (an expired QR is refreshed)",
     request: { params },
     responses: { 200: jsonOf(Item, "Session"), ...errors },
@@ -208,6 +226,7 @@ const routes = {
     method: "delete",
     path: "/sessions/{id}",
     tags,
+    security: ADMIN_SECURITY,
     summary: "Delete a session",
     request: { params },
     responses: { 204: { description: "Deleted" }, ...errors },

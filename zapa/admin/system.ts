@@ -15,7 +15,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import type { AdminEnv } from "../auth/guards.ts";
 import { type CheckResult, type ReadinessCheck, runChecks } from "../http/ops.ts";
-import { newRouter } from "./_router.ts";
+import { ADMIN_SECURITY, json, newRouter } from "./_router.ts";
 
 /** Resolves with figures when the bridge answers (e.g. `{session: "connected"}`); throws when down. */
 export type BridgeHealth = ReadinessCheck;
@@ -33,11 +33,25 @@ export interface SystemParts {
 const STARTED_AT = Date.now();
 const OLDEST_QUEUED_LIMIT_S = 60;
 
-const Any = z.record(z.string(), z.unknown());
-const ok = (description: string) => ({
-  content: { "application/json": { schema: Any } },
-  description,
-});
+const Check = z.object({
+  status: z.enum(["up", "down"]),
+  latency_ms: z.number(),
+  error: z.string().optional(),
+}).catchall(z.unknown());
+const SystemHealth = z.object({
+  status: z.enum(["healthy", "degraded", "unhealthy"]),
+  checks: z.record(z.string(), Check),
+  uptime_seconds: z.number().int(),
+  version: z.string(),
+}).openapi("SystemHealth");
+const SystemStats = z.object({
+  total_users: z.number().int(),
+  active_users: z.number().int(),
+  total_messages: z.number().int(),
+  messages_today: z.number().int(),
+  average_response_time_ms: z.number(),
+  llm_provider_usage: z.record(z.string(), z.number().int()),
+}).openapi("SystemStats");
 
 /** The session state a bridge check reported, as a plain status string (or null). */
 function sessionStatus(check: CheckResult | undefined): string | null {
@@ -130,7 +144,8 @@ const healthRoute = createRoute({
   path: "/system/health",
   tags: ["admin system"],
   summary: "Health of every dependency, with an overall status",
-  responses: { 200: ok("{status, checks, uptime_seconds, version}") },
+  security: ADMIN_SECURITY,
+  responses: { 200: json(SystemHealth, "Health (always 200; the status says how healthy)") },
 });
 
 const statsRoute = createRoute({
@@ -138,7 +153,8 @@ const statsRoute = createRoute({
   path: "/system/stats",
   tags: ["admin system"],
   summary: "User and message counts, measured response time, provider usage",
-  responses: { 200: ok("Stats") },
+  security: ADMIN_SECURITY,
+  responses: { 200: json(SystemStats, "Stats") },
 });
 
 export function systemRoutes(deps: Deps, parts: SystemParts = {}) {

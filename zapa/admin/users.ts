@@ -8,16 +8,54 @@ import type { Sql } from "../db/mod.ts";
 import type { AdminEnv } from "../auth/guards.ts";
 import { ApiError, notFound } from "../http/errors.ts";
 import { normalisePhone } from "../phone.ts";
-import { likePattern, MAX_INT4, newRouter, paging, totalPages } from "./_router.ts";
+import { PHONE_PATTERN } from "../phone.ts";
+import { LlmConfigsSchema } from "../llm_config/schema.ts";
+import { getLlmConfigs } from "../llm_config/store.ts";
+import {
+  ADMIN_SECURITY,
+  Detail,
+  idParam,
+  json,
+  likePattern,
+  MAX_INT4,
+  newRouter,
+  pageQuery,
+  paging,
+  totalPages,
+} from "./_router.ts";
 
-const Any = z.record(z.string(), z.unknown());
-const ok = (description: string) => ({
-  content: { "application/json": { schema: Any } },
-  description,
-});
-const errors = { 404: ok("Unknown user"), 422: ok("Invalid input") };
+const errors = { 404: json(Detail, "Unknown user"), 422: json(Detail, "Invalid input") };
 
-export const UserId = z.object({ id: z.coerce.number().int().min(1) });
+export const UserId = z.object({ id: idParam("id") });
+
+const UserSummary = z.object({
+  id: z.number().int(),
+  phone_number: z.string(),
+  display_name: z.string().nullable(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  is_active: z.boolean(),
+  created_at: z.string(),
+  last_active: z.string().nullable(),
+  last_message_at: z.string().nullable(),
+  total_messages: z.number().int(),
+  llm_provider: z.string().nullable(),
+}).openapi("UserSummary");
+
+const UserDetail = UserSummary.extend({
+  user_metadata: z.record(z.string(), z.unknown()),
+  messages_sent: z.number().int(),
+  messages_received: z.number().int(),
+  llm_config: LlmConfigsSchema,
+}).openapi("UserDetail");
+
+const UserList = z.object({
+  users: z.array(UserSummary),
+  total: z.number().int(),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  total_pages: z.number().int(),
+}).openapi("UserList");
 
 const Editable = z.object({
   display_name: z.string().max(255).nullable().optional(),
@@ -29,8 +67,7 @@ const Editable = z.object({
 type EditableFields = z.infer<typeof Editable>;
 
 const ListQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(20),
+  ...pageQuery(20),
   search: z.string().max(200).optional(),
   status: z.enum(["all", "active", "inactive"]).default("all"),
 });
@@ -73,31 +110,12 @@ function toSummary(r: SummaryRow) {
     first_name: r.first_name,
     last_name: r.last_name,
     is_active: r.is_active,
-    created_at: r.created_at,
-    last_active: r.last_active,
-    last_message_at: r.last_message_at,
+    created_at: r.created_at.toISOString(),
+    last_active: r.last_active?.toISOString() ?? null,
+    last_message_at: r.last_message_at?.toISOString() ?? null,
     total_messages: r.total_messages,
     llm_provider: r.llm_provider,
   };
-}
-
-/** The §5.3 Config shape, read without touching the encrypted key. */
-async function llmConfigOf(sql: Sql, userId: number) {
-  const rows = await sql<
-    {
-      id: number;
-      provider: string;
-      model_settings: unknown;
-      key_hint: string | null;
-      is_active: boolean;
-      priority: number;
-      created_at: Date;
-      updated_at: Date | null;
-    }[]
-  >`SELECT id, provider, model_settings, key_hint, is_active, priority, created_at, updated_at
-    FROM llm_configs WHERE user_id = ${userId} AND is_active ORDER BY priority`;
-  const pick = (p: number) => rows.find((r) => r.priority === p) ?? null;
-  return { primary: pick(0), fallback: pick(1) };
 }
 
 /** UserDetail of one user, or null when the id is unknown. */
@@ -112,10 +130,10 @@ export async function userDetail(sql: Sql, id: number) {
     FROM messages WHERE user_id = ${id}`;
   return {
     ...toSummary(row),
-    user_metadata: row.user_metadata ?? {},
+    user_metadata: (row.user_metadata ?? {}) as Record<string, unknown>,
     messages_sent: counts?.sent ?? 0,
     messages_received: counts?.received ?? 0,
-    llm_config: await llmConfigOf(sql, id),
+    llm_config: await getLlmConfigs({ sql }, id),
   };
 }
 
@@ -142,8 +160,9 @@ const listRoute = createRoute({
   path: "/users",
   tags: ["admin users"],
   summary: "List users (paged, searchable, filterable by status)",
+  security: ADMIN_SECURITY,
   request: { query: ListQuery },
-  responses: { 200: ok("{users, total, page, page_size, total_pages}"), 422: ok("Invalid") },
+  responses: { 200: json(UserList, "A page of users"), 422: errors[422] },
 });
 
 const getRoute = createRoute({
@@ -151,8 +170,9 @@ const getRoute = createRoute({
   path: "/users/{id}",
   tags: ["admin users"],
   summary: "One user (UserDetail)",
+  security: ADMIN_SECURITY,
   request: { params: UserId },
-  responses: { 200: ok("UserDetail"), ...errors },
+  responses: { 200: json(UserDetail, "The user"), ...errors },
 });
 
 const body = <T extends z.ZodType>(schema: T) => ({
@@ -164,8 +184,9 @@ const putRoute = createRoute({
   path: "/users/{id}",
   tags: ["admin users"],
   summary: "Edit a user",
+  security: ADMIN_SECURITY,
   request: { params: UserId, ...body(Editable) },
-  responses: { 200: ok("UserDetail"), ...errors },
+  responses: { 200: json(UserDetail, "The edited user"), ...errors },
 });
 
 const patchRoute = createRoute({ ...putRoute, method: "patch", summary: "Edit some fields" });
@@ -175,6 +196,7 @@ const deleteRoute = createRoute({
   path: "/users/{id}",
   tags: ["admin users"],
   summary: "Delete a user and everything they own",
+  security: ADMIN_SECURITY,
   request: { params: UserId },
   responses: { 204: { description: "Deleted" }, ...errors },
 });
@@ -184,8 +206,15 @@ const createUserRoute = createRoute({
   path: "/users",
   tags: ["admin users"],
   summary: "Create a user",
-  request: body(Editable.extend({ phone_number: z.string().max(64) })),
-  responses: { 201: ok("UserDetail"), 409: ok("Phone already registered"), 422: ok("Invalid") },
+  security: ADMIN_SECURITY,
+  request: body(
+    Editable.extend({ phone_number: z.string().max(64).openapi({ pattern: PHONE_PATTERN }) }),
+  ),
+  responses: {
+    201: json(UserDetail, "Created"),
+    409: json(Detail, "Phone already registered"),
+    422: errors[422],
+  },
 });
 
 export function userRoutes(deps: Deps) {
@@ -194,7 +223,7 @@ export function userRoutes(deps: Deps) {
 
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const { page, page_size, offset } = paging(q.page, q.page_size);
+    const { page, page_size, offset } = paging(q.page ?? 1, q.page_size ?? 20);
     const term = q.search?.trim();
     const where = sql`WHERE true
       ${q.status === "active" ? sql`AND u.is_active` : sql``}

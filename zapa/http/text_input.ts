@@ -11,6 +11,10 @@
  */
 export const SAFE_TEXT_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$";
 
+/** SAFE_TEXT_PATTERN with at least one character that is not white space (trimmed, not empty). */
+export const NONBLANK_TEXT_PATTERN =
+  "^[^\\u0000\\ud800-\\udfff]*[^\\s\\u0000\\ud800-\\udfff][^\\u0000\\ud800-\\udfff]*$";
+
 /** Nesting deeper than this is refused: nothing the API stores needs it, stringifying it may overflow. */
 export const MAX_JSON_DEPTH = 64;
 

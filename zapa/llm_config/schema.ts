@@ -4,11 +4,13 @@
  * 1–8192 (1000), `custom_instructions` ≤ 2000. Unknown fields are refused (422).
  */
 import { z } from "@hono/zod-openapi";
+import { NONBLANK_TEXT_PATTERN } from "../http/text_input.ts";
 
 export const ProviderSchema = z.enum(["openai", "anthropic", "google"]);
 
 export const ModelSettingsSchema = z.strictObject({
-  model: z.string().trim().min(1, "model is required").max(100),
+  model: z.string().trim().min(1, "model is required").max(100)
+    .openapi({ pattern: NONBLANK_TEXT_PATTERN }),
   temperature: z.number().min(0).max(2).default(0.7),
   max_tokens: z.number().int().min(1).max(8192).default(1000),
   custom_instructions: z.string().max(2000).nullish(),
@@ -16,7 +18,8 @@ export const ModelSettingsSchema = z.strictObject({
 
 export const ProviderConfigSchema = z.strictObject({
   provider: ProviderSchema,
-  api_key: z.string().min(1).max(500).refine((v) => v.trim().length > 0, "api_key is empty"),
+  api_key: z.string().min(1).max(500).refine((v) => v.trim().length > 0, "api_key is empty")
+    .openapi({ pattern: NONBLANK_TEXT_PATTERN }),
   model_settings: ModelSettingsSchema,
 });
 

@@ -1,18 +1,14 @@
 /**
  * Shared pieces of the public routers: the API sub-router (zapa/http/router.ts) and response
- * helpers for the OpenAPI descriptions.
+ * helpers for the OpenAPI descriptions (zapa/http/openapi.ts adds the answers every route
+ * shares: 401, 405, 413, 422, 503).
  */
-import { z } from "@hono/zod-openapi";
+import { Detail, json, USER_SECURITY } from "../http/openapi.ts";
 
 export { newRouter } from "../http/router.ts";
+export { Detail, json };
 
-export const Detail = z.object({ detail: z.string() }).openapi("Detail");
-
-export function json<T extends z.ZodType>(schema: T, description: string) {
-  return { content: { "application/json": { schema } }, description };
-}
-
-export const BEARER = [{ bearerAuth: [] }];
+export const BEARER = USER_SECURITY;
 
 /** 401 + 503 documented on every Bearer route. */
 export const AUTH_RESPONSES = {

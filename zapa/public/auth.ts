@@ -9,7 +9,7 @@ import { requireUser, type UserEnv } from "../auth/guards.ts";
 import { issueUserToken, revokeToken } from "../auth/tokens.ts";
 import { codeRequestLimits, consumeRateLimits } from "../auth/rate_limit.ts";
 import { issueCode, verifyCode } from "../auth/codes.ts";
-import { normalisePhone } from "../phone.ts";
+import { normalisePhone, PHONE_PATTERN } from "../phone.ts";
 import { clientIp } from "../http/client_ip.ts";
 import { ApiError, unauthorized } from "../http/errors.ts";
 import { log, maskPhone } from "../log.ts";
@@ -29,7 +29,14 @@ const requestCodeRoute = createRoute({
   path: "/auth/request-code",
   tags: ["auth"],
   summary: "Send a login code over WhatsApp",
-  request: { body: body(z.strictObject({ phone_number: z.string() })) },
+  request: {
+    body: body(z.strictObject({
+      phone_number: z.string().max(64).openapi({
+        pattern: PHONE_PATTERN,
+        description: "E.164 once spaces, dashes, dots and parentheses are removed",
+      }),
+    })),
+  },
   responses: {
     200: json(
       z.object({ success: z.boolean(), message: z.string(), phone_number: z.string() }),
@@ -67,6 +74,7 @@ const verifyRoute = createRoute({
     ),
     401: json(Detail, "Invalid or expired code"),
     422: json(Detail, "Unparsable body"),
+    503: json(Detail, "Redis or PostgreSQL unavailable"),
   },
 });
 

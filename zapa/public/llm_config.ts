@@ -65,6 +65,7 @@ const saveRoutes = ["/llm-config", "/llm/configure"].map((path) =>
     },
     responses: {
       200: json(LlmConfigsSchema, "Saved"),
+      404: json(Detail, "The user was deleted while the settings were written"),
       422: json(Detail, "Invalid settings"),
       ...AUTH_RESPONSES,
     },
@@ -79,6 +80,24 @@ const TestResult = z.object({
   model: z.string(),
 }).openapi("LlmTestResult");
 
+/**
+ * The optional body of a test call, documented but read by hand (`optionalTestBody`): absent,
+ * empty or `{}` means "test what is saved".
+ */
+export const OPTIONAL_TEST_BODY = {
+  content: {
+    "application/json": {
+      schema: {
+        anyOf: [
+          { $ref: "#/components/schemas/ProviderConfig" },
+          { type: "object" as const, maxProperties: 0 },
+        ],
+      },
+    },
+  },
+  required: false,
+};
+
 const testRoute = createRoute({
   method: "post",
   path: "/llm-config/test",
@@ -87,6 +106,7 @@ const testRoute = createRoute({
   security: BEARER,
   request: {
     query: z.object({ target: z.enum(["primary", "fallback"]).optional() }),
+    body: OPTIONAL_TEST_BODY,
   },
   description: "Optional body `{provider, api_key, model_settings}`; without one (or `{}`) the " +
     "saved primary is tested, or the fallback with `?target=fallback`.",
@@ -133,7 +153,7 @@ const providersRoute = createRoute({
 });
 
 /** The test body is optional: absent, empty or `{}` means "test what is saved". */
-async function optionalTestBody(c: Context) {
+export async function optionalTestBody(c: Context) {
   const text = await c.req.text();
   if (!text.trim()) return null;
   let raw: unknown;
@@ -154,6 +174,7 @@ async function optionalTestBody(c: Context) {
 export function llmConfigRoutes(deps: Deps, options: LlmConfigRouteOptions) {
   const app = newRouter<UserEnv>();
   const guard = requireUser(deps);
+  app.openAPIRegistry.register("ProviderConfig", ProviderConfigSchema);
 
   app.openapi(
     providersRoute,

@@ -16,30 +16,16 @@ import {
   messageStats,
   prefetched,
 } from "../messages/mod.ts";
+import { MessageItemSchema } from "../messages/schema.ts";
+import { intParam } from "../http/params.ts";
+import { NONBLANK_TEXT_PATTERN, textProblem } from "../http/text_input.ts";
 import { AUTH_RESPONSES, BEARER, Detail, json, newRouter } from "./_router.ts";
 
 const MAX_OFFSET = 10_000_000;
 const MAX_QUERY = 500;
+const EMPTY_QUERY = "Search query must not be empty";
 
-/** A query integer: digits only (no `1e3`, no `-1`), else a 422 naming the field. */
-const queryInt = (name: string, min: number, max: number) =>
-  z.string().regex(/^\d{1,10}$/, `${name} must be an integer`).transform(Number).pipe(
-    z.number().int().min(min, `${name} must be ≥ ${min}`).max(max, `${name} must be ≤ ${max}`),
-  );
-
-const MessageItem = z.object({
-  id: z.number(),
-  user_id: z.number(),
-  direction: z.string(),
-  message_type: z.string(),
-  content: z.string().nullable(),
-  caption: z.string().nullable(),
-  status: z.string().nullable(),
-  whatsapp_message_id: z.string().nullable(),
-  metadata: z.record(z.string(), z.unknown()),
-  created_at: z.string(),
-  timestamp: z.string(),
-}).openapi("MessageItem");
+const MessageItem = MessageItemSchema;
 
 const listRoute = createRoute({
   method: "get",
@@ -49,11 +35,10 @@ const listRoute = createRoute({
   security: BEARER,
   request: {
     query: z.object({
-      limit: queryInt("limit", 1, 100).optional(),
-      offset: queryInt("offset", 0, MAX_OFFSET).optional(),
-      skip: queryInt("skip", 0, MAX_OFFSET).optional(),
-      before_id: z.string().regex(/^\d{1,19}$/, "before_id must be a message id").transform(Number)
-        .optional(),
+      limit: intParam("limit", 1, 100).optional(),
+      offset: intParam("offset", 0, MAX_OFFSET).optional(),
+      skip: intParam("skip", 0, MAX_OFFSET).optional(),
+      before_id: intParam("before_id", 1, Number.MAX_SAFE_INTEGER).optional(),
       direction: z.enum(["inbound", "outbound", "system"]).optional().or(z.literal("")),
       search: z.string().max(MAX_QUERY).optional(),
     }),
@@ -82,11 +67,14 @@ const searchRoute = createRoute({
   security: BEARER,
   request: {
     query: z.object({
-      q: z.string().max(MAX_QUERY).optional(),
-      query: z.string().max(MAX_QUERY).optional(),
-      limit: queryInt("limit", 1, 100).optional(),
-      offset: queryInt("offset", 0, MAX_OFFSET).optional(),
-      skip: queryInt("skip", 0, MAX_OFFSET).optional(),
+      // Blank is the contract's 400, so the pattern is published but checked by the handler.
+      q: z.string().max(MAX_QUERY).openapi({
+        pattern: NONBLANK_TEXT_PATTERN,
+        description: "Search text (not blank; `query` is accepted as an alias)",
+      }),
+      limit: intParam("limit", 1, 100).optional(),
+      offset: intParam("offset", 0, MAX_OFFSET).optional(),
+      skip: intParam("skip", 0, MAX_OFFSET).optional(),
     }),
   },
   responses: {
@@ -94,7 +82,7 @@ const searchRoute = createRoute({
       z.object({ items: z.array(MessageItem), total: z.number(), query: z.string() }),
       "Matching messages, newest first",
     ),
-    400: json(Detail, "Empty query"),
+    400: json(Detail, "Blank query"),
     422: json(Detail, "Bad query parameter"),
     ...AUTH_RESPONSES,
   },
@@ -167,10 +155,25 @@ export function messageRoutes(deps: Deps) {
     }, 200);
   });
 
+  // `?query=` is the alias of `?q=`: rewritten before validation, so both meet the same rules.
+  app.use(searchRoute.path, async (c, next) => {
+    const url = new URL(c.req.url);
+    const alias = url.searchParams.get("query");
+    // No query at all is the contract's 400 too, like a blank one.
+    if (!url.searchParams.has("q") && alias === null) throw new ApiError(400, EMPTY_QUERY);
+    if (!url.searchParams.has("q") && alias !== null) {
+      const problem = textProblem(alias);
+      if (problem) throw new ApiError(422, `query: ${problem}`);
+      url.searchParams.set("q", alias);
+      c.req.raw = new Request(url, c.req.raw);
+    }
+    await next();
+  });
+
   app.openapi(searchRoute, async (c) => {
     const q = c.req.valid("query");
-    const text = (q.q ?? q.query ?? "").trim();
-    if (!text) throw new ApiError(400, "Search query must not be empty");
+    const text = q.q.trim();
+    if (!text) throw new ApiError(400, EMPTY_QUERY);
     const limit = q.limit ?? 20;
     const offset = q.offset ?? q.skip ?? 0;
     const page = await listMessages(deps.sql, c.get("user").user_id, {

@@ -25,8 +25,16 @@ export interface BothApps extends PublicTestEnv {
 
 /** Starts PostgreSQL + Redis and builds both apps; the bridge URL points at a closed port. */
 export async function startBothApps(): Promise<BothApps> {
+  // Nothing listens on these: the bridge is down, LLM test calls fail fast (success:false).
+  const closed = `http://127.0.0.1:${freePort()}`;
   const env = await startPublicEnv({
-    env: { WHATSAPP_API_URL: `http://127.0.0.1:${freePort()}`, WEBHOOK_SECRET: "hook-secret" },
+    env: {
+      WHATSAPP_API_URL: closed,
+      WEBHOOK_SECRET: "hook-secret",
+      OPENAI_BASE_URL: `${closed}/v1`,
+      ANTHROPIC_BASE_URL: closed,
+      GOOGLE_BASE_URL: closed,
+    },
   });
   const deps = env.deps;
   const webhook = createWebhook(deps, {
