@@ -2,13 +2,18 @@
  * Phone numbers and WhatsApp JIDs (contract §4.2, §5.1): one normaliser for both entrypoints.
  */
 
+import { JS_WHITESPACE } from "./http/text_input.ts";
+
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** The separators `normalisePhone` removes: JS white space, dashes, dots and parentheses. */
+const SEP = `${JS_WHITESPACE}().-`;
 
 /**
  * What `normalisePhone` accepts, as a JSON Schema pattern for the published documents: E.164
  * once spaces, dashes, dots and parentheses are removed (at most 64 characters in all).
  */
-export const PHONE_PATTERN = "^[\\s().-]*\\+[\\s().-]*[1-9](?:[\\s().-]*[0-9]){6,14}[\\s().-]*$";
+export const PHONE_PATTERN = `^[${SEP}]*\\+[${SEP}]*[1-9](?:[${SEP}]*[0-9]){6,14}[${SEP}]*$`;
 
 /** Removes spaces, dashes, dots and parentheses; returns E.164 or null. */
 export function normalisePhone(input: string): string | null {

@@ -16,7 +16,11 @@ import {
   PRIMARY,
   saveLlmConfig,
 } from "../llm_config/store.ts";
-import { LlmConfigBodySchema, LlmConfigsSchema } from "../llm_config/schema.ts";
+import {
+  LlmConfigBodySchema,
+  LlmConfigsSchema,
+  ProviderConfigSchema,
+} from "../llm_config/schema.ts";
 import { testLlmConfig } from "../agent/test_call.ts";
 import { OPTIONAL_TEST_BODY, optionalTestBody } from "../public/llm_config.ts";
 import { ADMIN_SECURITY, Detail, idParam, MAX_INT4, newRouter } from "./_router.ts";
@@ -90,6 +94,8 @@ const testRoute = createRoute({
 
 export function adminLlmConfigRoutes(deps: Deps) {
   const app = newRouter<AdminEnv>();
+  // OPTIONAL_TEST_BODY refers to it by name.
+  app.openAPIRegistry.register("ProviderConfig", ProviderConfigSchema);
 
   app.openapi(getRoute, async (c) => {
     const userId = c.req.valid("param").user_id;

@@ -153,7 +153,8 @@ export async function deleteSession(deps: SessionDeps, id: string): Promise<void
   }
 }
 
-const SESSION_ID_PATTERN = "^[A-Za-z0-9_.-]{1,100}$";
+// "." and ".." are not ids: as path segments they would name another resource.
+const SESSION_ID_PATTERN = "^(?!\\.{1,2}$)[A-Za-z0-9_.-]{1,100}$";
 const SessionId = z.string().regex(new RegExp(SESSION_ID_PATTERN), "invalid session id");
 const Item = z.object({
   id: z.string(),

@@ -145,6 +145,14 @@ Deno.test("api input: hostile JSON shapes (deep nesting, huge numbers, non-UTF-8
   });
   assert.equal(nested.status, 422, (await nested.clone().text()).slice(0, 200));
   await nested.body?.cancel();
+  for (const body of ["[".repeat(900_000), `{"user_metadata": ${'{"a":'.repeat(100_000)}1`]) {
+    const res = await env!.callPrivate("PATCH", `/api/v1/admin/users/${id}`, {
+      body,
+      token: admin,
+    });
+    assert.equal(res.status, 422, `${body.slice(0, 20)}…: ${res.status}`);
+    await res.body?.cancel();
+  }
   const huge = await env!.callPrivate("PATCH", `/api/v1/admin/users/${id}`, {
     body: '{"user_metadata": {"n": 1e400}}',
     token: admin,

@@ -11,9 +11,16 @@
  */
 export const SAFE_TEXT_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$";
 
+/**
+ * ECMAScript's white space and line terminators (what `\s` and `trim()` mean in JS), spelt
+ * out: other regex dialects (Python's, used by schema-driven generators) read `\s` differently.
+ */
+export const JS_WHITESPACE =
+  "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
+
 /** SAFE_TEXT_PATTERN with at least one character that is not white space (trimmed, not empty). */
 export const NONBLANK_TEXT_PATTERN =
-  "^[^\\u0000\\ud800-\\udfff]*[^\\s\\u0000\\ud800-\\udfff][^\\u0000\\ud800-\\udfff]*$";
+  `^[^\\u0000\\ud800-\\udfff]*[^${JS_WHITESPACE}\\u0000\\ud800-\\udfff][^\\u0000\\ud800-\\udfff]*$`;
 
 /** Nesting deeper than this is refused: nothing the API stores needs it, stringifying it may overflow. */
 export const MAX_JSON_DEPTH = 64;

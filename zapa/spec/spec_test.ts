@@ -16,3 +16,14 @@ Deno.test("spec: spec/openapi/*.json equal what both entrypoints serve at /opena
     );
   }
 });
+
+Deno.test("spec: every $ref in the published documents resolves", async () => {
+  const served = await servedDocuments();
+  for (const name of ["public", "private"] as const) {
+    const doc = JSON.parse(served[name]);
+    const refs = [...served[name].matchAll(/"\$ref": "#\/components\/schemas\/([^"]+)"/g)]
+      .map((m) => m[1]!);
+    const dangling = [...new Set(refs)].filter((r) => !doc.components?.schemas?.[r]);
+    assert.deepEqual(dangling, [], `${name}: $refs to schemas it does not define`);
+  }
+});
