@@ -173,6 +173,29 @@ Deno.test("api input: hostile JSON shapes (deep nesting, huge numbers, non-UTF-8
   await bad.body?.cancel();
 });
 
+Deno.test("api input: content types and duplicate keys never make a 500", async () => {
+  const cases: [string, string, number][] = [
+    ["text/plain", JSON.stringify(LLM_BODY), 200],
+    ["application/x-www-form-urlencoded", "provider=openai&api_key=x", 422],
+    ["multipart/form-data; boundary=x", "--x\r\n\r\n--x--", 422],
+    [
+      "application/json",
+      '{"provider":"google","provider":"openai","api_key":"k","model_settings":{"model":"m"}}',
+      200,
+    ],
+  ];
+  for (const [type, body, status] of cases) {
+    const res = await env!.call("POST", "/api/v1/llm-config", {
+      body,
+      token,
+      headers: { "content-type": type },
+    });
+    assert.equal(res.status, status, `${type}: ${await res.clone().text()}`);
+    if (status === 200) assert.equal((await res.json()).primary.provider, "openai");
+    else await res.body?.cancel();
+  }
+});
+
 Deno.test("api methods: a known path with another method is a 405 with Allow, before auth", async () => {
   const cases: [BothApps["call"], string, string, string][] = [
     [env!.call, "PUT", "/api/v1/messages", "GET, HEAD"],
