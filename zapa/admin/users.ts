@@ -212,6 +212,7 @@ const createUserRoute = createRoute({
   ),
   responses: {
     201: json(UserDetail, "Created"),
+    404: json(Detail, "Deleted again before it could be read back"),
     409: json(Detail, "Phone already registered"),
     422: errors[422],
   },
@@ -259,7 +260,10 @@ export function userRoutes(deps: Deps) {
 
   const edit = async (id: number, fields: EditableFields) => {
     if (!(await updateUser(sql, id, fields))) throw notFound("User not found");
-    return (await userDetail(sql, id))!;
+    // Deleted between the write and the read: as gone as if it had been deleted before.
+    const detail = await userDetail(sql, id);
+    if (!detail) throw notFound("User not found");
+    return detail;
   };
   app.openapi(putRoute, async (c) => {
     return c.json(await edit(c.req.valid("param").id, c.req.valid("json")), 200);
@@ -288,7 +292,9 @@ export function userRoutes(deps: Deps) {
         ${sql.json((input.user_metadata ?? {}) as never)})
       ON CONFLICT (phone_number) DO NOTHING RETURNING id`;
     if (!row) throw new ApiError(409, "A user with this phone number already exists");
-    return c.json((await userDetail(sql, row.id))!, 201);
+    const detail = await userDetail(sql, row.id);
+    if (!detail) throw notFound("User not found");
+    return c.json(detail, 201);
   });
 
   return app;

@@ -263,3 +263,24 @@ Deno.test("api races: an admin LLM config write for a user deleted meanwhile is 
     reserved.release();
   }
 });
+
+Deno.test("api races: an admin edit whose user is deleted before it is read back is a 404", async () => {
+  const { sql } = env!.pg;
+  const id = await createUser(sql, "+15557000106");
+  // A trigger deletes the row right after the edit commits, before the route reads it back.
+  await sql.unsafe(`CREATE FUNCTION vanish() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN DELETE FROM users WHERE id = NEW.id; RETURN NULL; END $$`);
+  await sql.unsafe(`CREATE TRIGGER vanish AFTER UPDATE ON users FOR EACH ROW
+    WHEN (NEW.display_name = 'vanish') EXECUTE FUNCTION vanish()`);
+  try {
+    const res = await env!.callPrivate("PATCH", `/api/v1/admin/users/${id}`, {
+      body: { display_name: "vanish" },
+      token: env!.adminToken,
+    });
+    const text = await res.text();
+    assert.equal(res.status, 404, text);
+    assert.equal(typeof JSON.parse(text).detail, "string");
+  } finally {
+    await sql.unsafe("DROP TRIGGER vanish ON users; DROP FUNCTION vanish()");
+  }
+});
