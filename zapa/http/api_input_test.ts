@@ -284,3 +284,31 @@ Deno.test("api races: an admin edit whose user is deleted before it is read back
     await sql.unsafe("DROP TRIGGER vanish ON users; DROP FUNCTION vanish()");
   }
 });
+
+Deno.test("api input: length limits count characters as the documents do, not UTF-16 units", async () => {
+  // maxLength in JSON Schema counts code points; 200 emoji are 200 characters (400 UTF-16 units).
+  const name = "😀".repeat(200);
+  const me = await env!.call("PATCH", "/api/v1/auth/me", { body: { display_name: name }, token });
+  assert.equal(me.status, 200, (await me.clone().text()).slice(0, 200));
+  assert.equal((await me.json()).display_name, name);
+  const tooLong = await env!.call("PATCH", "/api/v1/auth/me", {
+    body: { display_name: "😀".repeat(256) },
+    token,
+  });
+  await expect422(tooLong, "display_name");
+  const created = await env!.callPrivate("POST", "/api/v1/admin/users", {
+    body: { phone_number: "+15557000107", first_name: "🌟".repeat(100) },
+    token: env!.adminToken,
+  });
+  assert.equal(created.status, 201, (await created.clone().text()).slice(0, 200));
+  await created.body?.cancel();
+  const saved = await env!.call("POST", "/api/v1/llm-config", {
+    body: {
+      ...LLM_BODY,
+      model_settings: { model: "m", custom_instructions: "🙂".repeat(2000) },
+    },
+    token,
+  });
+  assert.equal(saved.status, 200, (await saved.clone().text()).slice(0, 200));
+  await saved.body?.cancel();
+});
