@@ -12,11 +12,8 @@
  * a CORS preflight where CORS is configured; any other OPTIONS is a 405 like other methods.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { ApiSurface } from "./surface.ts";
+import { type ApiSurface, isBridgeFacing } from "./surface.ts";
 import { jsonProblem, queryProblem, textProblem } from "./text_input.ts";
-
-/** Paths whose input rules belong to the bridge, not the API. */
-const BRIDGE_FACING = /^\/api\/v1\/webhooks\//;
 
 type Reply = (status: number, detail: string, headers?: Record<string, string>) => Response;
 
@@ -34,7 +31,7 @@ export function inputGuard(surface: ApiSurface, reply: Reply): MiddlewareHandler
       return;
     }
     const found = surface.operation(method, path);
-    if (found && !BRIDGE_FACING.test(found.operation.path)) {
+    if (found && !isBridgeFacing(found.operation.path)) {
       const problem = paramProblem(found.params) ??
         queryProblem(new URL(c.req.url).search, found.operation.query) ??
         (found.operation.hasBody ? await bodyProblem(c.req.raw) : null);

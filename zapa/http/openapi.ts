@@ -8,6 +8,7 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { SAFE_TEXT_PATTERN } from "./text_input.ts";
+import { isBridgeFacing } from "./surface.ts";
 
 /** `{detail}`: every API error (contract §3). */
 export const Detail = z.object({ detail: z.string() }).openapi("Detail");
@@ -120,9 +121,6 @@ export interface DocumentInfo {
   version: string;
 }
 
-/** Paths whose operations belong to the bridge: their own errors and text rules. */
-const BRIDGE_FACING = /^\/api\/v1\/webhooks\//;
-
 /** The finished OpenAPI 3.1 document of an app. */
 export function publishedDocument(app: AnyOpenApiHono, info: DocumentInfo): Json {
   const doc = app.getOpenAPI31Document({
@@ -150,7 +148,7 @@ function finishOperation(
   schemas: Json,
   requestComponents: Set<string>,
 ): void {
-  const bridgeFacing = BRIDGE_FACING.test(path);
+  const bridgeFacing = isBridgeFacing(path);
   if (bridgeFacing && !op.security) op.security = WEBHOOK_SECURITY;
   const schemes = ((op.security ?? []) as Json[]).flatMap((s) => Object.keys(s));
   const responses = (op.responses ??= {}) as Json;

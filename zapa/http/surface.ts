@@ -7,6 +7,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { TrieRouter } from "hono/router/trie-router";
 
+/**
+ * Operations that belong to the bridge, not the API: the webhook keeps its own errors and text
+ * rules (its text is stored sanitised, never refused), so only the method rule applies there.
+ */
+export function isBridgeFacing(path: string): boolean {
+  return path.startsWith("/api/v1/webhooks/");
+}
+
 export interface Operation {
   /** The documented path template, e.g. `/api/v1/admin/users/{id}`. */
   path: string;
