@@ -15,6 +15,12 @@ export interface Config {
   version: string;
   privatePort: number;
   publicPort: number;
+  /**
+   * SHUTDOWN_DRAIN_MS (0): after SIGTERM, how long an instance keeps serving while `/ready`
+   * answers 503, so that a proxy's health checks move traffic away before the port closes.
+   * Behind a proxy, set it above the proxy's detection time (checks × interval).
+   */
+  shutdownDrainMs: number;
   databaseUrl: string;
   redisUrl: string;
   whatsapp: { apiUrl: string; apiKey: string | null; sessionId: string; systemNumber: string };
@@ -121,6 +127,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     version: VERSION,
     privatePort: read.int("PRIVATE_PORT", 8001, { min: 0, max: 65535 }),
     publicPort: read.int("PUBLIC_PORT", 8002, { min: 0, max: 65535 }),
+    shutdownDrainMs: read.int("SHUTDOWN_DRAIN_MS", 0, { min: 0, max: 60_000 }),
     databaseUrl: read.required("DATABASE_URL"),
     redisUrl: read.required("REDIS_URL"),
     whatsapp: {

@@ -42,9 +42,21 @@ export async function startService(
   };
 }
 
+/** The readiness answer of an instance that is shutting down (contract §13). */
+function drainingAnswer(service: string): Response {
+  return Response.json({ status: "not_ready", service, failed: ["shutting_down"] }, {
+    status: 503,
+  });
+}
+
+const READY_PATHS = new Set(["/ready", "/api/v1/ready"]);
+
 /**
- * Serves `fetch` on `port`; on SIGTERM or SIGINT stops taking requests, runs `beforeClose`
- * (the private entrypoint stops its workers there), closes the stores' clients and exits 0.
+ * Serves `fetch` on `port`; on SIGTERM or SIGINT drains (contract §13): `/ready` answers 503
+ * at once while everything else is still served for `SHUTDOWN_DRAIN_MS`, so a proxy moves
+ * traffic away before the port closes; then stops taking requests and finishes the accepted
+ * ones, runs `beforeClose` (the private entrypoint stops its workers and hands back its
+ * leases there), closes the stores' clients and exits 0.
  */
 export function serveUntilSignal(
   deps: Deps,
@@ -55,19 +67,31 @@ export function serveUntilSignal(
   ) => Response | Promise<Response>,
   hooks: { onStop?: () => void; beforeClose?: () => Promise<void> } = {},
 ): void {
+  let stopping = false;
+  const service = port === deps.config.privatePort ? "zapa-private" : "zapa-public";
   const server = Deno.serve({
     port,
     onListen: ({ hostname, port }) =>
       log.info("listening", { hostname, port, environment: deps.config.env }),
-  }, fetch);
-  let stopping = false;
+  }, (request, info) => {
+    if (stopping && READY_PATHS.has(new URL(request.url).pathname)) {
+      return drainingAnswer(service);
+    }
+    return fetch(request, info);
+  });
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     hooks.onStop?.();
-    log.info("shutting down", { signal });
-    const hardStop = setTimeout(() => Deno.exit(0), 8_000);
+    const drainMs = deps.config.shutdownDrainMs;
+    log.info("shutting down", { signal, drain_ms: drainMs });
+    const hardStop = setTimeout(() => Deno.exit(0), drainMs + 8_000);
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+    const closing = performance.now();
     await server.shutdown().catch(() => {});
+    log.info("stopped taking requests; accepted ones answered", {
+      finish_ms: Math.round(performance.now() - closing),
+    });
     await hooks.beforeClose?.().catch(() => {});
     await deps.sql.end({ timeout: 2 }).catch(() => {});
     deps.redis.disconnect();

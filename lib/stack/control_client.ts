@@ -3,7 +3,17 @@
  * start and restart a service of the stack over loopback HTTP.
  */
 
-export type ControlledService = "postgres" | "redis" | "bridge" | "llm" | "private" | "public";
+export type ControlledService =
+  | "postgres"
+  | "redis"
+  | "bridge"
+  | "llm"
+  | "private"
+  | "public"
+  /** One instance of a replicated entrypoint (contract §13); `private` alone means all. */
+  | `private#${number}`
+  | `public#${number}`
+  | "proxy";
 
 export interface ServiceStatus {
   name: ControlledService;

@@ -38,6 +38,7 @@ function sameToken(presented: string, expected: string): boolean {
 
 export function controlApp(options: ControlServerOptions): Hono {
   const { controller } = options;
+  const known = (name: string) => controller.knows?.(name) ?? isServiceName(name);
   const app = new Hono();
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization") ?? "";
@@ -52,7 +53,7 @@ export function controlApp(options: ControlServerOptions): Hono {
   app.get("/services", async (c) => c.json({ services: await controller.list() }));
   app.get("/services/:name/logs", async (c) => {
     const name = c.req.param("name");
-    if (!isServiceName(name)) return c.json({ detail: `unknown service ${name}` }, 404);
+    if (!known(name)) return c.json({ detail: `unknown service ${name}` }, 404);
     const requested = Number(c.req.query("lines") ?? 100);
     const lines = Number.isInteger(requested) && requested > 0 ? Math.min(requested, 10_000) : 100;
     return c.text(await controller.logs(name, lines));
@@ -60,7 +61,7 @@ export function controlApp(options: ControlServerOptions): Hono {
   app.post("/services/:name/:action", async (c) => {
     const name = c.req.param("name");
     const action = c.req.param("action") as Action;
-    if (!isServiceName(name)) return c.json({ detail: `unknown service ${name}` }, 404);
+    if (!known(name)) return c.json({ detail: `unknown service ${name}` }, 404);
     if (!ACTIONS.includes(action)) return c.json({ detail: `unknown action ${action}` }, 404);
     try {
       await controller[action](name);

@@ -7,20 +7,27 @@
 import type { ServiceName } from "./services.ts";
 
 export interface ServiceState {
-  name: ServiceName;
+  /** A service, an instance of a replicated entrypoint (`private#2`) or `proxy`. */
+  name: ServiceName | string;
   state: "running" | "stopped";
   pid: number | null;
   port: number;
 }
 
+/**
+ * Names are services (`private` means every instance of it), instances (`private#2`) or the
+ * proxy; an unknown name throws (the control API answers 404 first, through `knows`).
+ */
 export interface ServiceController {
   list(): Promise<ServiceState[]>;
+  /** Whether `name` means anything in this stack (default: one of the six services). */
+  knows?(name: string): boolean;
   /** Graceful stop; resolves once the port is closed. */
-  stop(name: ServiceName): Promise<void>;
+  stop(name: string): Promise<void>;
   /** SIGKILL at once; resolves once the process is gone. */
-  kill(name: ServiceName): Promise<void>;
+  kill(name: string): Promise<void>;
   /** Starts on the same port with the same data; resolves once healthy, else throws ServiceStartError. */
-  start(name: ServiceName): Promise<void>;
-  restart(name: ServiceName): Promise<void>;
-  logs(name: ServiceName, lines: number): Promise<string>;
+  start(name: string): Promise<void>;
+  restart(name: string): Promise<void>;
+  logs(name: string, lines: number): Promise<string>;
 }

@@ -8,6 +8,8 @@ import { spawnPostgres } from "./postgres.ts";
 import { logEvent, type RunningProcess, spawnLogged } from "./process.ts";
 import { httpProbe, postgresProbe, type Probe, redisProbe } from "./readiness.ts";
 import { spawnRedis } from "./redis.ts";
+import { type ProxiedEntrypoint, proxyLaunch } from "./haproxy.ts";
+import { type Instance, logStem, type ReplicatedService } from "./replicas.ts";
 import {
   DENO_SERVICE_SPECS,
   DENO_SERVICES,
@@ -18,7 +20,8 @@ import {
 } from "./services.ts";
 
 export interface LaunchPlan {
-  name: ServiceName;
+  /** A service, an instance of a replicated one (`private#2`) or `proxy`. */
+  name: string;
   port: number;
   logFile: string;
   stopSignal: Deno.Signal;
@@ -26,6 +29,8 @@ export interface LaunchPlan {
   probe: Probe;
   /** PostgreSQL may refuse to start while a killed predecessor's backends still exit. */
   retryEarlyExit: boolean;
+  /** How long a graceful stop may take before SIGKILL (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export interface PlanContext {
@@ -41,7 +46,19 @@ export interface PlanContext {
   /** The complete environment of a child: the base environment plus `extra`. */
   env: (extra?: Record<string, string>) => Record<string, string>;
   onEvent?: (line: string) => void;
+  /** The instances of each entrypoint (default: one, on the entrypoint's port). */
+  instances?: Partial<Record<ReplicatedService, Instance[]>>;
+  /** Entrypoints behind the reverse proxy (none: no proxy). */
+  proxied?: readonly ProxiedEntrypoint[];
 }
+
+/**
+ * A Zapa instance drains before it exits (readiness 503, then the proxy moves away, then its
+ * accepted webhooks and workers finish): give it longer than the other services.
+ */
+const ZAPA_STOP_GRACE_MS = 10_000;
+/** How long a Zapa instance keeps serving after SIGTERM while /ready says 503 (test profile). */
+const ZAPA_DRAIN_MS = "1000";
 
 function entryExists(path: string): boolean {
   try {
@@ -101,23 +118,54 @@ export function planLaunches(ctx: PlanContext): { plans: LaunchPlan[]; skipped: 
       skipped.push(name);
       continue;
     }
-    const port = ports[spec.port];
+    const instances = (name === "private" || name === "public") && ctx.instances?.[name]
+      ? ctx.instances[name]!
+      : [{ name, port: ports[spec.port] }];
+    const zapa = name === "private" || name === "public";
+    for (const instance of instances) {
+      const port = instance.port;
+      const file = logFile(logStem(instance.name));
+      const env = {
+        ...spec.env(wiring),
+        [spec.port_env]: String(port),
+        // Only behind the proxy is there anyone to notice readiness going 503 first.
+        ...(zapa && instances.length > 1 ? { SHUTDOWN_DRAIN_MS: ZAPA_DRAIN_MS } : {}),
+      };
+      plans.push({
+        name: instance.name,
+        port,
+        logFile: file,
+        stopSignal: "SIGTERM",
+        spawn: async () => {
+          await logEvent(file, { msg: `starting ${instance.name}`, port });
+          return await spawnLogged({
+            command: Deno.execPath(),
+            args: ["run", ...spec.flags, spec.entry],
+            env: ctx.env(env),
+            cwd: ctx.root,
+            logFile: file,
+          });
+        },
+        probe: httpProbe(`http://127.0.0.1:${port}${spec.health_path}`),
+        retryEarlyExit: false,
+        stopGraceMs: zapa ? ZAPA_STOP_GRACE_MS : undefined,
+      });
+    }
+  }
+  if (ctx.proxied && ctx.proxied.length > 0) {
+    const launch = proxyLaunch({
+      dir,
+      logFile: logFile("proxy"),
+      entrypoints: ctx.proxied,
+      env: ctx.env(),
+    });
     plans.push({
-      name,
-      port,
-      logFile: logFile(name),
+      name: "proxy",
+      port: ctx.proxied[0]!.port,
+      logFile: logFile("proxy"),
       stopSignal: "SIGTERM",
-      spawn: async () => {
-        await logEvent(logFile(name), { msg: `starting ${name}`, port });
-        return await spawnLogged({
-          command: Deno.execPath(),
-          args: ["run", ...spec.flags, spec.entry],
-          env: ctx.env(spec.env(wiring)),
-          cwd: ctx.root,
-          logFile: logFile(name),
-        });
-      },
-      probe: httpProbe(`http://127.0.0.1:${port}${spec.health_path}`),
+      spawn: launch.spawn,
+      probe: launch.probe,
       retryEarlyExit: false,
     });
   }

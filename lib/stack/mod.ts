@@ -25,6 +25,8 @@ import {
   TEST_ADMIN,
 } from "./services.ts";
 import { type HarnessSettings, readSettings } from "./settings.ts";
+import { PROXY_HEALTH_PATH, PROXY_STATS_PATH } from "./haproxy.ts";
+import type { ReplicaCounts } from "./replicas.ts";
 import { removeStackFile, type StackInfo, writeStackFile } from "./stack_file.ts";
 
 export { NativeStack } from "./native_stack.ts";
@@ -47,6 +49,8 @@ export interface LaunchOptions {
   onEvent?: (line: string) => void;
   /** Called when POST /shutdown arrives (deno task down). */
   onShutdownRequest?: () => void;
+  /** Instances per entrypoint; overrides the settings' ZAPA_*_REPLICAS. */
+  replicas?: ReplicaCounts;
 }
 
 export interface RunningStack {
@@ -71,6 +75,7 @@ export async function launchStack(options: LaunchOptions): Promise<RunningStack>
     waitReady: options.waitReady,
     onEvent: options.onEvent,
     baseEnv: settings.base_env,
+    replicas: options.replicas ?? settings.replicas,
   });
   const token = randomToken(24);
   const control = startControlServer({
@@ -131,6 +136,25 @@ export function stackInfo(
     webhook_secret: secrets.webhook_secret,
     secrets: { jwt: secrets.jwt, admin_jwt: secrets.admin_jwt },
     boot_ms: stack.boot_ms,
+    instances: Object.fromEntries(
+      Object.entries(stack.instances).map(([service, list]) => [
+        service,
+        list.map((i) => ({ name: i.name, url: url(i.port), port: i.port })),
+      ]),
+    ),
+    proxy: stack.proxied ? proxyInfo(stack, url) : null,
+  };
+}
+
+/** Where the proxy listens per replicated entrypoint, and its liveness and stats pages. */
+function proxyInfo(stack: NativeStack, url: (port: number) => string): StackInfo["proxy"] {
+  const fronted = (["private", "public"] as const).filter((n) => stack.instances[n].length > 1);
+  return {
+    urls: Object.fromEntries(fronted.map((n) => [n, url(stack.ports[n])])),
+    stats: Object.fromEntries(
+      fronted.map((n) => [n, `${url(stack.ports[n])}${PROXY_STATS_PATH};csv`]),
+    ),
+    health_path: PROXY_HEALTH_PATH,
   };
 }
 

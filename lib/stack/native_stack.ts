@@ -9,7 +9,15 @@
 import type { ServiceController, ServiceState } from "./controller.ts";
 import { type LaunchPlan, planLaunches } from "./launch_plans.ts";
 import { initCluster, postgresUrl, templateName } from "./postgres.ts";
-import { portClosed } from "./ports.ts";
+import { freePort, portClosed } from "./ports.ts";
+import {
+  type Instance,
+  layoutInstances,
+  needsProxy,
+  type ReplicaCounts,
+  resolveInstances,
+  SINGLE,
+} from "./replicas.ts";
 import { logEvent, type RunningProcess, stopProcess, tailFile } from "./process.ts";
 import { START_DEADLINE_MS, waitHealthy, waitReady } from "./readiness.ts";
 import { redisUrl } from "./redis.ts";
@@ -47,6 +55,13 @@ export interface NativeStackOptions {
   cacheDir?: string | null;
   /** Environment passed to every child besides the wiring (PATH, HOME, DENO_DIR…). */
   baseEnv?: Record<string, string>;
+  /** Instances per Zapa entrypoint (default 1 each: no proxy). */
+  replicas?: ReplicaCounts;
+}
+
+/** Thrown for a service-control name that matches no service or instance of the stack. */
+export class UnknownServiceError extends Error {
+  override name = "UnknownServiceError";
 }
 
 interface Slot extends LaunchPlan {
@@ -64,7 +79,10 @@ export class NativeStack implements ServiceController {
   readonly skipped: ServiceName[] = [];
   #temp: StackTempDir | null = null;
   boot_ms = 0;
-  readonly #slots = new Map<ServiceName, Slot>();
+  readonly #slots = new Map<string, Slot>();
+  /** Instances of each Zapa entrypoint; with replicas the proxy holds the entrypoint's port. */
+  readonly instances: Record<"private" | "public", Instance[]>;
+  readonly replicas: ReplicaCounts;
   readonly #options: NativeStackOptions;
   #tornDown = false;
   #teardown: Promise<void> | null = null;
@@ -75,6 +93,13 @@ export class NativeStack implements ServiceController {
     this.database_url = postgresUrl(options.ports.postgres);
     this.redis_url = redisUrl(options.ports.redis);
     this.services = [...(options.services ?? SERVICE_NAMES)];
+    this.replicas = options.replicas ?? SINGLE;
+    this.instances = layoutInstances(this.replicas, options.ports, freePort);
+  }
+
+  /** Whether a reverse proxy fronts the replicated entrypoints. */
+  get proxied(): boolean {
+    return needsProxy(this.replicas);
   }
 
   get wiring(): Wiring {
@@ -113,11 +138,13 @@ export class NativeStack implements ServiceController {
       await Deno.mkdir(this.logsDir, { recursive: true });
       this.#planSlots(dir);
       const deadline = this.#deadline();
-      const start = (name: ServiceName) => this.#startSlot(this.#slots.get(name)!, deadline);
-      const present = (names: readonly ServiceName[]) => names.filter((n) => this.#slots.has(n));
+      const start = (name: string) => this.#startSlot(this.#slots.get(name)!, deadline);
+      const present = (names: readonly string[]) => names.filter((n) => this.#slots.has(n));
+      const zapaInstances = [...this.instances.private, ...this.instances.public]
+        .map((i) => i.name).filter((n) => this.#slots.has(n));
       // The doubles depend on nothing: they start while PostgreSQL is being created. Zapa
       // starts once the stores answer, so its first connection attempts succeed.
-      const doubles = Promise.all(present(["bridge", "llm"]).map(start));
+      const doubles = Promise.all(present(["bridge", "llm", "proxy"]).map(start));
       const stores = (async () => {
         if (this.#slots.has("postgres")) {
           const slot = this.#slots.get("postgres")!;
@@ -129,7 +156,7 @@ export class NativeStack implements ServiceController {
         }
         await Promise.all(present(["postgres", "redis"]).map(start));
       })();
-      const zapa = stores.then(() => Promise.all(present(["private", "public"]).map(start)));
+      const zapa = stores.then(() => Promise.all(zapaInstances.map(start)));
       const results = await Promise.allSettled([doubles, stores, zapa]);
       const failure = results.find((r) => r.status === "rejected");
       if (failure) throw (failure as PromiseRejectedResult).reason;
@@ -159,9 +186,23 @@ export class NativeStack implements ServiceController {
       allowMissing: this.#options.allowMissing ?? false,
       env: (extra) => this.#env(extra),
       onEvent: this.#options.onEvent,
+      instances: this.instances,
+      proxied: this.#proxied(),
     });
     for (const plan of plans) this.#addSlot(plan);
     this.skipped.push(...skipped);
+  }
+
+  /** The entrypoints the proxy fronts: those with more than one instance. */
+  #proxied() {
+    return (["private", "public"] as const)
+      .filter((name) => this.services.includes(name) && this.instances[name].length > 1)
+      .map((name) => ({
+        name,
+        port: this.ports[name],
+        instances: this.instances[name],
+        replayable: name === "private" ? ["/api/v1/webhooks/"] : [],
+      }));
   }
 
   #addSlot(slot: LaunchPlan): void {
@@ -173,10 +214,21 @@ export class NativeStack implements ServiceController {
     });
   }
 
-  #slot(name: ServiceName): Slot {
+  #slot(name: string): Slot {
     const slot = this.#slots.get(name);
-    if (!slot) throw new Error(`${name} is not part of this stack`);
+    if (!slot) throw new UnknownServiceError(`${name} is not part of this stack`);
     return slot;
+  }
+
+  /** The slots a service-control name means: one, or every instance of an entrypoint. */
+  #targets(name: string): Slot[] {
+    const names = resolveInstances(name, [...this.#slots.keys()]);
+    if (names.length === 0) throw new UnknownServiceError(`unknown service ${name}`);
+    return names.map((n) => this.#slot(n));
+  }
+
+  knows(name: string): boolean {
+    return resolveInstances(name, [...this.#slots.keys()]).length > 0;
   }
 
   /** Runs operations on one service one at a time. */
@@ -238,23 +290,38 @@ export class NativeStack implements ServiceController {
     }
   }
 
+  /** Every Zapa instance is ready, and so is each entrypoint as seen through the proxy. */
   #waitReady(deadline: number): Promise<void> {
-    const entrypoints = (["private", "public"] as const).filter((n) => this.#slots.has(n));
+    const instances = [...this.instances.private, ...this.instances.public]
+      .filter((i) => this.#slots.has(i.name));
+    const throughProxy = this.#proxied().map((e) => ({
+      service: `proxy (${e.name})`,
+      url: `http://127.0.0.1:${e.port}/ready`,
+      logFile: this.#slot("proxy").logFile,
+    }));
     return waitReady(
-      entrypoints.map((name) => ({
-        service: name,
-        url: `http://127.0.0.1:${this.#slot(name).port}/ready`,
-        logFile: this.#slot(name).logFile,
-      })),
+      [
+        ...instances.map((i) => ({
+          service: i.name,
+          url: `http://127.0.0.1:${i.port}/ready`,
+          logFile: this.#slot(i.name).logFile,
+        })),
+        ...throughProxy,
+      ],
       deadline,
     );
   }
 
+  /** Every service, each Zapa instance on its own, and the proxy when there is one. */
   list(): Promise<ServiceState[]> {
-    return Promise.resolve(SERVICE_NAMES.map((name) => {
+    const names: string[] = SERVICE_NAMES.flatMap((name) =>
+      name === "private" || name === "public" ? this.instances[name].map((i) => i.name) : [name]
+    );
+    if (this.#slots.has("proxy")) names.push("proxy");
+    return Promise.resolve(names.map((name) => {
       const slot = this.#slots.get(name);
       const running = !!slot?.proc && !slot.proc.status;
-      const port = slot?.port ?? this.ports[name];
+      const port = slot?.port ?? this.ports[name as ServiceName];
       return {
         name,
         state: running ? "running" : "stopped",
@@ -264,31 +331,50 @@ export class NativeStack implements ServiceController {
     }));
   }
 
-  stop(name: ServiceName): Promise<void> {
-    const slot = this.#slot(name);
-    return this.#serial(slot, () => this.#stopSlot(slot, slot.stopSignal, 5_000));
+  /** Runs `operation` on every slot `name` means, one after the other. */
+  async #each(name: string, operation: (slot: Slot) => Promise<void>): Promise<void> {
+    for (const slot of this.#targets(name)) await this.#serial(slot, () => operation(slot));
   }
 
-  kill(name: ServiceName): Promise<void> {
-    const slot = this.#slot(name);
-    return this.#serial(slot, () => this.#stopSlot(slot, "SIGKILL", 0));
+  stop(name: string): Promise<void> {
+    return this.#each(
+      name,
+      (slot) => this.#stopSlot(slot, slot.stopSignal, slot.stopGraceMs ?? 5_000),
+    );
   }
 
-  start(name: ServiceName): Promise<void> {
-    const slot = this.#slot(name);
-    return this.#serial(slot, () => this.#startSlot(slot, this.#deadline()));
+  kill(name: string): Promise<void> {
+    // All at once: `kill private` is a crash of every instance, not one after the other.
+    return Promise.all(
+      this.#targets(name).map((slot) =>
+        this.#serial(slot, () => this.#stopSlot(slot, "SIGKILL", 0))
+      ),
+    ).then(() => {});
   }
 
-  restart(name: ServiceName): Promise<void> {
-    const slot = this.#slot(name);
-    return this.#serial(slot, async () => {
-      await this.#stopSlot(slot, slot.stopSignal, 5_000);
+  start(name: string): Promise<void> {
+    return Promise.all(
+      this.#targets(name).map((slot) =>
+        this.#serial(slot, () => this.#startSlot(slot, this.#deadline()))
+      ),
+    ).then(() => {});
+  }
+
+  restart(name: string): Promise<void> {
+    return this.#each(name, async (slot) => {
+      await this.#stopSlot(slot, slot.stopSignal, slot.stopGraceMs ?? 5_000);
       await this.#startSlot(slot, this.#deadline());
     });
   }
 
-  logs(name: ServiceName, lines: number): Promise<string> {
-    return tailFile(`${this.logsDir}/${name}.log`, lines);
+  /** The log tail of a service; for several instances, each one's under its name. */
+  async logs(name: string, lines: number): Promise<string> {
+    const slots = this.#targets(name);
+    if (slots.length === 1) return await tailFile(slots[0]!.logFile, lines);
+    const parts = await Promise.all(
+      slots.map(async (slot) => `--- ${slot.name} ---\n${await tailFile(slot.logFile, lines)}`),
+    );
+    return parts.join("\n");
   }
 
   /** Stops everything (Deno services first, then the stores) and removes the temp dir. */
@@ -298,14 +384,16 @@ export class NativeStack implements ServiceController {
   }
 
   async #stopEverything(): Promise<void> {
-    const stopAll = (names: readonly ServiceName[]) =>
+    const stopAll = (names: readonly string[]) =>
       Promise.all(
         names.filter((n) => this.#slots.has(n)).map((name) => {
           const slot = this.#slot(name);
           return this.#stopSlot(slot, slot.stopSignal, 3_000).catch(() => {});
         }),
       );
-    await stopAll(DENO_SERVICES);
+    const zapa = [...this.instances.private, ...this.instances.public].map((i) => i.name);
+    await stopAll([...DENO_SERVICES.filter((n) => n !== "private" && n !== "public"), ...zapa]);
+    await stopAll(["proxy"]);
     await stopAll(["postgres", "redis"]);
     await this.#temp?.remove();
   }

@@ -4,6 +4,7 @@
  */
 
 import { PORT_SETTINGS } from "./services.ts";
+import { readReplicaCounts, type ReplicaCounts } from "./replicas.ts";
 
 export type TargetKind = "native" | "compose" | "external";
 
@@ -26,6 +27,8 @@ export interface HarnessSettings {
   ci: boolean;
   /** What every child process inherits: PATH, HOME, DENO_DIR, TMPDIR, locale. */
   base_env: Record<string, string>;
+  /** ZAPA_PRIVATE_REPLICAS / ZAPA_PUBLIC_REPLICAS (1 each): instances behind the proxy. */
+  replicas: ReplicaCounts;
 }
 
 const INHERITED = ["PATH", "HOME", "DENO_DIR", "TMPDIR", "LANG", "TZ"];
@@ -60,5 +63,6 @@ export function readSettings(
     allow_missing: ["1", "true", "yes"].includes(env.get("ZAPA_ALLOW_MISSING_SERVICES") ?? ""),
     ci: !!env.get("CI") && env.get("CI") !== "false",
     base_env,
+    replicas: readReplicaCounts(env),
   };
 }

@@ -34,6 +34,16 @@ export interface StackInfo {
   webhook_secret?: string;
   secrets?: { jwt: string; admin_jwt: string };
   boot_ms?: number;
+  /**
+   * Contract §13: every instance of each Zapa entrypoint (name, URL, port). With more than one,
+   * `urls.private` / `urls.public` are the proxy's, and `proxy` says where it listens.
+   */
+  instances?: Record<string, { name: string; url: string; port: number }[]>;
+  proxy?: {
+    urls: Record<string, string>;
+    stats: Record<string, string>;
+    health_path: string;
+  } | null;
 }
 
 export async function writeStackFile(path: string, info: StackInfo): Promise<void> {

@@ -29,6 +29,19 @@ async function pruneLogs(): Promise<void> {
   }
 }
 
+/** With replicas: where the proxy listens and each instance behind it (contract §13). */
+export function replicaRows(info: StackInfo): [string, string][] {
+  if (!info.proxy) return [];
+  const rows: [string, string][] = [];
+  for (const [service, url] of Object.entries(info.proxy.urls)) {
+    rows.push([`Proxy (${service})`, `${url}   (HAProxy; stats: ${info.proxy.stats[service]})`]);
+    for (const instance of info.instances?.[service] ?? []) {
+      rows.push([`  ${instance.name}`, instance.url]);
+    }
+  }
+  return rows;
+}
+
 /** The banner printed once the stack is up. */
 export function banner(info: StackInfo, seconds: number, stackFile: string): string {
   const u = info.urls;
@@ -43,6 +56,7 @@ export function banner(info: StackInfo, seconds: number, stackFile: string): str
     ["Redis", info.redis_url],
     ["Service control", `${info.control.url}   (token in ${stackFile})`],
     ["Logs", info.logs],
+    ...replicaRows(info),
   ];
   return [
     `Zapa stack is up (${info.target}) in ${seconds.toFixed(2)} s`,

@@ -97,10 +97,27 @@ export class PipelineWorkers {
     log.info("pipeline workers started", { owner: this.#owner });
   }
 
+  /**
+   * Stops the workers (each finishes what it holds, bounded), then hands back this instance's
+   * agent and recipient leases so another instance takes them at once instead of after the
+   * lease time. Leases are kept when work is still running after the grace period: handing
+   * them back then could let a second instance answer or send the same thing.
+   */
   async stop(): Promise<void> {
     await this.sweeper.stop();
     await Promise.all([this.ingest.stop(), this.agent.stop(), this.delivery.stop()]);
     for (const r of this.#blocking) r.disconnect();
+    const { agent, delivery } = this.activity();
+    if (agent > 0 || delivery > 0) {
+      log.warn("workers still busy at stop; leases left to expire", { agent, delivery });
+      return;
+    }
+    const { sql, redis } = this.deps;
+    const [agentLeases, recipientLeases] = await Promise.all([
+      releaseOwnLeases(sql, this.#owner).catch(() => 0),
+      reclaimLeases(redis, this.#owner).catch(() => 0),
+    ]);
+    log.info("leases handed back", { agent: agentLeases, recipients: recipientLeases });
   }
 
   activity(): { agent: number; delivery: number } {
