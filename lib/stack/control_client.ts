@@ -56,7 +56,7 @@ export class ServiceControl {
   }
 
   async #action(name: ControlledService, action: string): Promise<ServiceStatus["state"]> {
-    const response = await this.#call("POST", `/services/${name}/${action}`);
+    const response = await this.#call("POST", `/services/${encodeURIComponent(name)}/${action}`);
     return ((await response.json()) as { state: ServiceStatus["state"] }).state;
   }
 
@@ -82,7 +82,11 @@ export class ServiceControl {
   }
 
   async logs(name: ControlledService, lines = 100): Promise<string> {
-    const response = await this.#call("GET", `/services/${name}/logs?lines=${lines}`, 10_000);
+    const response = await this.#call(
+      "GET",
+      `/services/${encodeURIComponent(name)}/logs?lines=${lines}`,
+      10_000,
+    );
     return await response.text();
   }
 

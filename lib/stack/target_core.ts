@@ -17,7 +17,9 @@ export type Need =
   | "bridge_api_key"
   | "webhook_secret"
   | "auth_test_code"
-  | "native";
+  | "native"
+  /** Two or more private instances behind the proxy, each controllable (contract §13). */
+  | "private_replicas";
 
 export interface Target {
   kind: TargetKind;
@@ -36,6 +38,10 @@ export interface Target {
   /** JWT secrets (random per run), only for test-profile stacks we booted. */
   secrets: { jwt: string; admin_jwt: string } | null;
   logs: string | null;
+  /** Each Zapa entrypoint's instances (stacks we booted); null when unknown. */
+  instances: Record<string, { name: string; url: string; port: number }[]> | null;
+  /** The reverse proxy in front of replicated entrypoints, or null. */
+  proxy: { urls: Record<string, string>; stats: Record<string, string> } | null;
 }
 
 export interface Env {
@@ -94,6 +100,8 @@ export function resolveTarget(env: Env, readText: (path: string) => string | nul
     auth_test_code: info.auth_test_code ?? null,
     secrets: info.secrets ?? null,
     logs: info.logs ?? null,
+    instances: info.instances ?? null,
+    proxy: info.proxy ?? null,
   };
 }
 
@@ -133,6 +141,8 @@ function externalTarget(env: Env): Target {
     auth_test_code: get("ZAPA_AUTH_TEST_CODE"),
     secrets: jwt && adminJwt ? { jwt, admin_jwt: adminJwt } : null,
     logs: null,
+    instances: null,
+    proxy: null,
   };
 }
 
@@ -145,6 +155,7 @@ const NEED_REASONS: Record<Need, string> = {
   webhook_secret: "the webhook secret (ZAPA_WEBHOOK_SECRET)",
   auth_test_code: "the fixed test login code (ZAPA_AUTH_TEST_CODE)",
   native: "a native stack on this machine",
+  private_replicas: "two or more private instances behind a proxy (ZAPA_PRIVATE_REPLICAS=2)",
 };
 
 /** Why a test with these needs cannot run on `target` (empty when it can). */
@@ -158,6 +169,7 @@ export function missingNeeds(target: Target, needs: readonly Need[]): string[] {
     webhook_secret: target.webhook_secret !== null,
     auth_test_code: target.auth_test_code !== null,
     native: target.kind === "native",
+    private_replicas: (target.instances?.private?.length ?? 0) >= 2 && target.control !== null,
   };
   return needs.filter((need) => !has[need]).map((need) => NEED_REASONS[need]);
 }
