@@ -9,6 +9,7 @@ import { eventually } from "../../lib/eventually.ts";
 import { target } from "../../lib/target.ts";
 import type { WebhookAttempt } from "../../lib/clients/bridge.ts";
 import { parseProxyStats } from "../../lib/stack/haproxy.ts";
+import postgres from "postgres";
 import { WEBHOOK_ATTEMPTS } from "./_drill.ts";
 
 export interface Sent {
@@ -138,8 +139,16 @@ export interface ReplyVerdict {
   lost: string[];
   /** Extra copies of a reply (a reply sent n times counts n − 1). */
   duplicates: string[];
-  /** Replies that went out before the reply to an earlier message of the same user. */
+  /** Replies that went out after the reply to a later message of the same user. */
   outOfOrder: string[];
+  /**
+   * Those of `outOfOrder` overtaken only by messages Zapa stored straight in PostgreSQL
+   * because Redis timed out (`metadata.intake = "postgresql"`, contract §4.3.1): that message
+   * skipped the queue the earlier ones waited in.
+   */
+  overtakenByFallback: string[];
+  /** Messages of the drill stored through the PostgreSQL fallback. */
+  intakeFallbacks: number;
   /** Replies to dropped messages (Zapa may have stored one before the webhook failed). */
   answeredDropped: number;
 }
@@ -182,8 +191,10 @@ export async function replyVerdict(
     return true;
   }, { timeoutMs: 30_000, message: "the marker replies" }).catch(() => {});
 
+  const fallback = await fallbackStored([...acknowledged, ...dropped].map((m) => m.messageId));
   const duplicates: string[] = [];
   const outOfOrder: string[] = [];
+  const overtakenByFallback: string[] = [];
   let answeredDropped = 0;
   for (const phone of phones) {
     const journal = await texts(phone);
@@ -193,17 +204,42 @@ export async function replyVerdict(
     const index = new Map(
       [...acknowledged, ...dropped].filter((m) => m.phone === phone).map((m) => [reply(m.text), m]),
     );
-    let last = -1;
+    const answered: Sent[] = [];
     for (const t of journal) {
       const m = index.get(t);
       if (!m) continue;
-      if (m.index < last) outOfOrder.push(m.text);
-      last = Math.max(last, m.index);
+      const overtakers = answered.filter((a) => a.index > m.index);
+      if (overtakers.length > 0) {
+        outOfOrder.push(m.text);
+        if (overtakers.every((a) => fallback.has(a.messageId))) overtakenByFallback.push(m.text);
+      }
+      answered.push(m);
     }
     answeredDropped += dropped.filter((m) => m.phone === phone && counts.has(reply(m.text)))
       .length;
   }
-  return { lost, duplicates, outOfOrder, answeredDropped };
+  return {
+    lost,
+    duplicates,
+    outOfOrder,
+    overtakenByFallback,
+    intakeFallbacks: fallback.size,
+    answeredDropped,
+  };
+}
+
+/** Which of these WhatsApp ids Zapa stored through the PostgreSQL fallback (needs the database). */
+async function fallbackStored(ids: string[]): Promise<Set<string>> {
+  if (!target.database || ids.length === 0) return new Set();
+  const sql = postgres(target.database, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ id: string }[]>`
+      SELECT whatsapp_message_id AS id FROM messages
+      WHERE whatsapp_message_id = ANY(${ids}) AND metadata->>'intake' = 'postgresql'`;
+    return new Set(rows.map((r) => r.id));
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 /** The proxy's retry counters for private's webhook backend (null without a proxy). */

@@ -21,7 +21,7 @@ import {
 } from "./_traffic.ts";
 
 const replicas = {
-  needs: ["control", "private_replicas"] as const,
+  needs: ["control", "private_replicas", "database"] as const,
   sanitizeOps: false,
   sanitizeResources: false,
 };
@@ -91,6 +91,8 @@ async function underLoad(
     lost: replies.lost.length,
     duplicate_replies: replies.duplicates.length,
     out_of_order: replies.outOfOrder.length,
+    out_of_order_behind_fallback: replies.overtakenByFallback.length,
+    intake_fallbacks: replies.intakeFallbacks,
     proxy_retries: retriesAfter && retriesBefore
       ? retriesAfter.retries - retriesBefore.retries
       : null,
@@ -185,10 +187,15 @@ suiteTest(
     );
     await report("replica_one_queue_share", { replies_per_instance: share });
     await assertZeros(result, "two instances on one queue");
+    // A message stored straight in PostgreSQL (Redis timed out, contract §4.3.1) skips the
+    // queue; only an inversion it explains is tolerated, and the report states the figure.
+    const unexplained = result.replies.outOfOrder.filter((t) =>
+      !result.replies.overtakenByFallback.includes(t)
+    );
     assert.deepEqual(
-      result.replies.outOfOrder,
+      unexplained,
       [],
-      `replies out of each user's order: ${result.replies.outOfOrder.slice(0, 10).join(", ")}`,
+      `replies out of each user's order: ${unexplained.slice(0, 10).join(", ")}`,
     );
     for (const [name, n] of Object.entries(share)) {
       assert.ok(n > 0, `${name} answered some of the messages (the lock is shared): ${n}`);

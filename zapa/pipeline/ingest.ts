@@ -15,6 +15,7 @@ import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
 import type { StatusParking } from "./statuses.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
+import { claimAllPending, holdIngestLead, releaseIngestLead } from "./ingest_leader.ts";
 
 export const INBOUND_DEAD = "zapa:dead:inbound";
 export const INBOUND_FAILURES = "zapa:intake:failures";
@@ -38,8 +39,14 @@ export class IngestWorker {
   /** Re-read this consumer's own unacknowledged entries before taking new ones. */
   #ownPending = true;
   #pgFailures = 0;
+  #leading = false;
 
   constructor(private deps: Deps, private options: IngestOptions) {}
+
+  /** Whether this instance holds the ingest lease (only the leader reads the stream). */
+  get leading(): boolean {
+    return this.#leading;
+  }
 
   start(): void {
     if (this.#running) return;
@@ -47,9 +54,17 @@ export class IngestWorker {
     this.#loop = this.#run();
   }
 
+  /** Finishes the batch in hand (bounded), then hands the ingest lease back. */
   async stop(graceMs = 3_000): Promise<void> {
     this.#running = false;
-    await Promise.race([this.#loop, new Promise((r) => setTimeout(r, graceMs))]);
+    const finished = await Promise.race([
+      this.#loop?.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), graceMs)),
+    ]);
+    if (finished && this.#leading) {
+      await releaseIngestLead(this.deps.redis, this.options.consumer).catch(() => false);
+      this.#leading = false;
+    }
   }
 
   /** Entries were claimed for this consumer (XAUTOCLAIM): process them next. */
@@ -63,6 +78,15 @@ export class IngestWorker {
     let redisFailures = 0;
     while (this.#running) {
       try {
+        const lead = await holdIngestLead(redis, consumer);
+        this.#leading = lead !== "other";
+        if (lead === "other") {
+          await sleep(200);
+          continue;
+        }
+        if (lead === "taken" && (await claimAllPending(redis, consumer)) > 0) {
+          this.#ownPending = true;
+        }
         let entries: Entry[] = [];
         if (this.#ownPending) {
           entries = readEntries(

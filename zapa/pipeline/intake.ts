@@ -77,7 +77,10 @@ export async function intake(
       await hooks.parking.record(event.waId, event.status);
       return "accepted";
     }
-    const stored = await storeInbound(deps.sql, deps.config, event);
+    // Marked, so that an operator (and the replica drill) can tell a message that skipped the
+    // Redis queue: it may be answered ahead of the same user's earlier messages still there.
+    const marked = { ...event, metadata: { ...event.metadata, intake: "postgresql" } };
+    const stored = await storeInbound(deps.sql, deps.config, marked);
     if (!stored) return "duplicate";
     if (stored.pending) hooks.onPending(stored.userId);
     return "accepted";

@@ -20,6 +20,7 @@ import { reclaimLeases } from "./outbound_store.ts";
 import { handleSessionEvent } from "./session_events.ts";
 import { StatusParking } from "./statuses.ts";
 import { Sweeper } from "./sweeper.ts";
+import { AgentWake } from "./agent_wake.ts";
 import { webhookRoutes } from "./webhook.ts";
 import { BridgeUnavailable, probeBridge } from "./bridge_client.ts";
 
@@ -46,6 +47,7 @@ export class PipelineWorkers {
   readonly ingest: IngestWorker;
   readonly sweeper: Sweeper;
   #blocking: Redis[];
+  #wake: AgentWake;
   #started = false;
   #owner: string;
 
@@ -67,17 +69,20 @@ export class PipelineWorkers {
       onReplyQueued: () => this.delivery.kick(),
     });
     const onPending = (userId: number) => this.agent.notify(userId);
+    this.#wake = new AgentWake(deps, onPending);
     this.ingest = new IngestWorker(deps, {
       consumer: owner,
       blocking: ingestRedis,
       parking: this.parking,
-      onPending,
+      // Only the ingest leader stores messages; every instance's agent hears of them.
+      onPending: (userId) => this.#wake.announce(userId),
     });
     this.sweeper = new Sweeper(deps, {
       owner,
       notifyAgent: onPending,
       kickDelivery: () => this.delivery.kick(),
       markIngestPending: () => this.ingest.markOwnPending(),
+      ingestLeading: () => this.ingest.leading,
     });
   }
 
@@ -107,6 +112,7 @@ export class PipelineWorkers {
     await this.sweeper.stop();
     await Promise.all([this.ingest.stop(), this.agent.stop(), this.delivery.stop()]);
     for (const r of this.#blocking) r.disconnect();
+    this.#wake.close();
     const { agent, delivery } = this.activity();
     if (agent > 0 || delivery > 0) {
       log.warn("workers still busy at stop; leases left to expire", { agent, delivery });

@@ -23,6 +23,8 @@ export interface SweeperHooks {
   notifyAgent: (userId: number) => void;
   kickDelivery: () => void;
   markIngestPending: () => void;
+  /** Whether this instance is the ingest leader: only the leader claims stale intake entries. */
+  ingestLeading?: () => boolean;
 }
 
 const BATCH = 1_000;
@@ -119,7 +121,13 @@ export class Sweeper {
     const { redis, config } = this.deps;
     let claimed = 0;
     try {
-      claimed = await reclaimIntake(redis, { consumer: this.hooks.owner, leaseMs: config.leaseMs });
+      // A follower does not read the stream: entries it claimed would wait for it to lead.
+      if (this.hooks.ingestLeading?.() ?? true) {
+        claimed = await reclaimIntake(redis, {
+          consumer: this.hooks.owner,
+          leaseMs: config.leaseMs,
+        });
+      }
     } catch (error) {
       // Redis came back empty: recreate the stream's consumer group.
       if (!(error instanceof Error && error.message.includes("NOGROUP"))) throw error;
