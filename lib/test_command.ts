@@ -27,7 +27,7 @@ import { readSettings } from "./stack/settings.ts";
 import { readStackFile } from "./stack/stack_file.ts";
 import { controlAnswers } from "./stack/temp_dirs.ts";
 import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./stack/live.ts";
-import { failureSpecs } from "./stack/services.ts";
+import { FAILURE_REPLICAS, failureSpecs } from "./stack/services.ts";
 import {
   externalHosts,
   findTestFiles,
@@ -154,6 +154,7 @@ async function main(args: string[]): Promise<number> {
   async function boot(
     label: string,
     specs?: ReturnType<typeof liveSpecs>,
+    replicas?: { private: number; public: number },
   ): Promise<{ env: Record<string, string> } | GroupResult> {
     if (external) return { env: { NO_COLOR: "1" } };
     const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
@@ -169,6 +170,7 @@ async function main(args: string[]): Promise<number> {
           settings,
           waitReady: true,
           specs,
+          replicas,
           onEvent: (text) => console.error(`[stack] ${text}`),
         });
       line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
@@ -233,7 +235,7 @@ async function main(args: string[]): Promise<number> {
     const booted = mode === "live"
       ? await boot("live", liveSpecs(liveProviders()))
       : mode === "fresh"
-      ? await boot("failure", failureSpecs())
+      ? await boot("failure", failureSpecs(), { ...FAILURE_REPLICAS })
       : await boot("shared");
     if ("status" in booted) {
       results.push(booted);

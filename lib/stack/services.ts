@@ -211,8 +211,17 @@ export function withExtraEnv(
 export function failureSpecs(): Partial<Record<DenoServiceName, DenoServiceSpec>> {
   return {
     private: withExtraEnv(DENO_SERVICE_SPECS.private, { OUTBOUND_RETRY_MAX_MS: "30000" }),
+    // The replica drills judge thousands of messages (four webhooks each) from the bridge's
+    // journals; the default 10 000 entries would forget the first ones before the verdict.
+    bridge: withExtraEnv(DENO_SERVICE_SPECS.bridge, { MOCK_JOURNAL_LIMIT: "200000" }),
   };
 }
+
+/**
+ * The failure group's instances: two private ones behind the proxy, so the replica drills
+ * (kill one, rolling restart, one queue) run; the single-instance drills stop the second.
+ */
+export const FAILURE_REPLICAS = { private: 2, public: 1 } as const;
 
 /** The deno.json task command that runs one service alone, e.g. `deno task bridge`. */
 export function denoTaskCommand(spec: DenoServiceSpec): string {
