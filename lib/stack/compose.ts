@@ -7,7 +7,7 @@
 
 import { startControlServer } from "./control_server.ts";
 import type { ServiceController, ServiceState } from "./controller.ts";
-import { choosePorts } from "./ports.ts";
+import { choosePorts, freePort } from "./ports.ts";
 import { httpProbe, postgresProbe, redisProbe, ServiceStartError } from "./readiness.ts";
 import { generateSecrets, randomToken } from "./secrets.ts";
 import {
@@ -27,10 +27,19 @@ import type { HarnessSettings } from "./settings.ts";
 import { removeStackFile, type StackInfo, writeStackFile } from "./stack_file.ts";
 import type { RunningStack } from "./mod.ts";
 
+import { COMPOSE_INSTANCES, composeReplicaEnv } from "./compose_replicas.ts";
+
 export const COMPOSE_FILE = "compose.test.yaml";
 
-/** Variables the compose file interpolates: published ports and per-run secrets. */
-export function composeEnv(ports: StackPorts, secrets: StackSecrets): Record<string, string> {
+/**
+ * Variables the compose file interpolates: published ports, per-run secrets, and the replica
+ * topology (on with `replicas.on`: a second private instance behind HAProxy).
+ */
+export function composeEnv(
+  ports: StackPorts,
+  secrets: StackSecrets,
+  replicas: { on: boolean; proxy: number; second: number } = { on: false, proxy: 0, second: 0 },
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, setting] of Object.entries(PORT_SETTINGS)) {
     if (name !== "control") env[setting.variable] = String(ports[name as keyof StackPorts]);
@@ -42,6 +51,7 @@ export function composeEnv(ports: StackPorts, secrets: StackSecrets): Record<str
     ZAPA_TEST_JWT_SECRET: secrets.jwt,
     ZAPA_TEST_ADMIN_JWT_SECRET: secrets.admin_jwt,
     ZAPA_TEST_ENCRYPTION_KEY: secrets.encryption_key,
+    ...composeReplicaEnv(replicas.on, replicas),
   };
 }
 
@@ -49,8 +59,13 @@ export type ComposeAction =
   | { action: "up" }
   | { action: "down" }
   | { action: "ps" }
-  | { action: "stop" | "start" | "kill"; service: ServiceName }
-  | { action: "logs"; service: ServiceName; lines: number };
+  | { action: "stop" | "start" | "kill"; service: string }
+  | { action: "logs"; service: string; lines: number };
+
+/** The compose service of a stack service or instance (`private#2` → `zapa-private-2`). */
+function composeService(name: string): string {
+  return COMPOSE_INSTANCES[name] ?? composeName(name as ServiceName);
+}
 
 /** The `docker` arguments of one compose operation. */
 export function composeArgs(project: string, op: ComposeAction, file = COMPOSE_FILE): string[] {
@@ -63,13 +78,20 @@ export function composeArgs(project: string, op: ComposeAction, file = COMPOSE_F
     case "ps":
       return [...base, "ps", "--all", "--format", "json"];
     case "stop":
-      return [...base, "stop", "--timeout", "5", composeName(op.service)];
+      return [...base, "stop", "--timeout", "5", composeService(op.service)];
     case "start":
-      return [...base, "start", composeName(op.service)];
+      return [...base, "start", composeService(op.service)];
     case "kill":
-      return [...base, "kill", "--signal", "SIGKILL", composeName(op.service)];
+      return [...base, "kill", "--signal", "SIGKILL", composeService(op.service)];
     case "logs":
-      return [...base, "logs", "--no-color", "--tail", String(op.lines), composeName(op.service)];
+      return [
+        ...base,
+        "logs",
+        "--no-color",
+        "--tail",
+        String(op.lines),
+        composeService(op.service),
+      ];
   }
 }
 
@@ -91,10 +113,38 @@ export class ComposeStack implements ServiceController {
     readonly project: string,
     readonly ports: StackPorts,
     readonly startTimeoutMs: number,
+    /** With `on`, a second private instance and the proxy run (profile `replicas`). */
+    readonly replicas: { on: boolean; proxy: number; second: number } = {
+      on: false,
+      proxy: 0,
+      second: 0,
+    },
   ) {}
 
   get env(): Record<string, string> {
-    return composeEnv(this.ports, this.secrets);
+    return composeEnv(this.ports, this.secrets, this.replicas);
+  }
+
+  /** What a control name means: `private` is both instances when replicated. */
+  #targets(name: string): string[] {
+    if (this.replicas.on && name === "private") return ["private#1", "private#2"];
+    return [name];
+  }
+
+  knows(name: string): boolean {
+    if (this.replicas.on && name in COMPOSE_INSTANCES) return true;
+    return (SERVICE_NAMES as readonly string[]).includes(name);
+  }
+
+  /** The host port and health path of a service or instance. */
+  #probeTarget(name: string): { port: number; path: string } {
+    if (name === "proxy") return { port: this.replicas.proxy, path: "/__proxy/health" };
+    if (name === "private#2") return { port: this.replicas.second, path: "/health" };
+    const service = (name === "private#1" ? "private" : name) as Exclude<
+      ServiceName,
+      "postgres" | "redis"
+    >;
+    return { port: this.ports[service], path: DENO_SERVICE_SPECS[service].health_path };
   }
 
   #run(op: ComposeAction): Promise<string> {
@@ -110,31 +160,44 @@ export class ComposeStack implements ServiceController {
       const parsed = JSON.parse(l);
       return Array.isArray(parsed) ? parsed : [parsed];
     }) as { Service: string; State: string }[];
-    return SERVICE_NAMES.map((name) => {
-      const row = rows.find((r) => r.Service === composeName(name));
+    const names: string[] = this.replicas.on
+      ? SERVICE_NAMES.flatMap((n) => n === "private" ? ["private#1", "private#2"] : [n])
+        .concat("proxy")
+      : [...SERVICE_NAMES];
+    return names.map((name) => {
+      const row = rows.find((r) => r.Service === composeService(name));
+      const port = name === "postgres" || name === "redis"
+        ? this.ports[name]
+        : this.#probeTarget(name).port;
       return {
         name,
         state: row?.State === "running" ? "running" : "stopped",
         pid: null,
-        port: this.ports[name],
+        port,
       };
     });
   }
 
-  async stop(name: ServiceName) {
-    await this.#run({ action: "stop", service: name });
+  async stop(name: string) {
+    for (const one of this.#targets(name)) await this.#run({ action: "stop", service: one });
   }
-  async kill(name: ServiceName) {
-    await this.#run({ action: "kill", service: name });
+  async kill(name: string) {
+    await Promise.all(
+      this.#targets(name).map((one) => this.#run({ action: "kill", service: one })),
+    );
   }
-  async start(name: ServiceName) {
+  async start(name: string) {
+    await Promise.all(this.#targets(name).map((one) => this.#startOne(one)));
+  }
+  async #startOne(name: string) {
     await this.#run({ action: "start", service: name });
-    const port = this.ports[name];
     const probe = name === "postgres"
-      ? postgresProbe(`postgres://postgres@127.0.0.1:${port}/postgres`)
+      ? postgresProbe(`postgres://postgres@127.0.0.1:${this.ports.postgres}/postgres`)
       : name === "redis"
-      ? redisProbe(port)
-      : httpProbe(`http://127.0.0.1:${port}${DENO_SERVICE_SPECS[name].health_path}`);
+      ? redisProbe(this.ports.redis)
+      : httpProbe(
+        `http://127.0.0.1:${this.#probeTarget(name).port}${this.#probeTarget(name).path}`,
+      );
     const deadline = performance.now() + this.startTimeoutMs;
     while (!(await probe())) {
       if (performance.now() > deadline) {
@@ -143,12 +206,17 @@ export class ComposeStack implements ServiceController {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  async restart(name: ServiceName) {
-    await this.stop(name);
-    await this.start(name);
+  async restart(name: string) {
+    for (const one of this.#targets(name)) {
+      await this.stop(one);
+      await this.start(one);
+    }
   }
-  logs(name: ServiceName, lines: number): Promise<string> {
-    return this.#run({ action: "logs", service: name, lines });
+  async logs(name: string, lines: number): Promise<string> {
+    const parts = await Promise.all(
+      this.#targets(name).map((one) => this.#run({ action: "logs", service: one, lines })),
+    );
+    return parts.join("\n");
   }
 }
 
@@ -166,7 +234,14 @@ export async function launchComposeStack(
     mode: options.ports ?? "free",
     overrides: options.settings.port_overrides,
   });
-  const stack = new ComposeStack(`zapa-test-${Deno.pid}`, ports, options.settings.start_timeout_ms);
+  const replicated = options.settings.replicas.private > 1;
+  const replicas = { on: replicated, proxy: freePort(), second: freePort() };
+  const stack = new ComposeStack(
+    `zapa-test-${Deno.pid}`,
+    ports,
+    options.settings.start_timeout_ms,
+    replicas,
+  );
   const token = randomToken(24);
   const control = startControlServer({ controller: stack, token, port: ports.control });
   let closing: Promise<void> | null = null;
@@ -189,11 +264,28 @@ export async function launchComposeStack(
     pid: Deno.pid,
     urls: {
       public: url(ports.public),
-      private: url(ports.private),
+      // With replicas the suites, like the bridge, go through the proxy.
+      private: url(replicated ? replicas.proxy : ports.private),
       bridge: url(ports.bridge),
       bridge_control: url(ports.bridge_control),
       llm: url(ports.llm),
     },
+    ...(replicated
+      ? {
+        instances: {
+          private: [
+            { name: "private#1", url: url(ports.private), port: ports.private },
+            { name: "private#2", url: url(replicas.second), port: replicas.second },
+          ],
+          public: [{ name: "public", url: url(ports.public), port: ports.public }],
+        },
+        proxy: {
+          urls: { private: url(replicas.proxy) },
+          stats: { private: `${url(replicas.proxy)}/__proxy/stats;csv` },
+          health_path: "/__proxy/health",
+        },
+      }
+      : {}),
     database_url: `postgres://postgres@127.0.0.1:${ports.postgres}/postgres`,
     redis_url: `redis://127.0.0.1:${ports.redis}/0`,
     admin: { ...TEST_ADMIN },

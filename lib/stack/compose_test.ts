@@ -10,6 +10,12 @@ import {
   type Wiring,
 } from "./services.ts";
 import { GROUPS } from "./test_groups.ts";
+import {
+  COMPOSE_INSTANCES,
+  COMPOSE_PROXY_CONFIG,
+  COMPOSE_REPLICAS_PROFILE,
+  composeProxyConfig,
+} from "./compose_replicas.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -59,6 +65,8 @@ Deno.test("compose file: it has the stores, the four services and the test runne
     "redis",
     "test-runner",
     "zapa-private",
+    "zapa-private-2",
+    "zapa-proxy",
     "zapa-public",
   ]);
   const pg = compose.services[COMPOSE_STORES.postgres];
@@ -124,7 +132,7 @@ Deno.test("compose file: the bridge key, webhook secret and bridge control port 
   const zapa = compose.services["zapa-private"].environment;
   assert.equal(bridge.API_KEY, zapa.WHATSAPP_API_KEY);
   assert.ok(bridge.WEBHOOK_URL.endsWith(`?secret=${zapa.WEBHOOK_SECRET}`));
-  assert.ok(bridge.WEBHOOK_URL.startsWith("http://zapa-private:8001/"));
+  assert.ok(bridge.WEBHOOK_URL.startsWith("http://${ZAPA_TEST_WEBHOOK_HOST:-zapa-private}:8001/"));
   assert.ok(
     compose.services["mock-bridge"].ports.includes(
       "127.0.0.1:${ZAPA_BRIDGE_CONTROL_PORT:-3099}:3099",
@@ -207,4 +215,28 @@ Deno.test("CI workflow: push and pull request to main, one job per suite group, 
   for (const group of GROUPS) {
     assert.ok(config.tasks[`test:${group.name}`], `task test:${group.name}`);
   }
+});
+
+Deno.test("compose file: the replicas profile runs a second private instance behind HAProxy with the native proxy configuration", async () => {
+  const first = compose.services["zapa-private"];
+  const second = compose.services[COMPOSE_INSTANCES["private#2"]!];
+  const proxy = compose.services[COMPOSE_INSTANCES.proxy!];
+  assert.deepEqual(second.profiles, [COMPOSE_REPLICAS_PROFILE]);
+  assert.deepEqual(proxy.profiles, [COMPOSE_REPLICAS_PROFILE]);
+  assert.equal(first.profiles, undefined, "the first instance always runs");
+  assert.deepEqual(second.build, first.build);
+  assert.deepEqual(second.environment, first.environment);
+  assert.deepEqual(second.depends_on, first.depends_on);
+  assert.equal(second.environment.SHUTDOWN_DRAIN_MS, "${ZAPA_TEST_DRAIN_MS:-0}");
+  assert.ok(proxy.image.startsWith("haproxy:"), proxy.image);
+  assert.ok(proxy.volumes.some((v: string) => v.startsWith(`./${COMPOSE_PROXY_CONFIG}:`)));
+  assert.equal(proxy.depends_on["zapa-private"].condition, "service_healthy");
+  assert.equal(proxy.depends_on["zapa-private-2"].condition, "service_healthy");
+  assert.equal(
+    await Deno.readTextFile(COMPOSE_PROXY_CONFIG),
+    composeProxyConfig(),
+    `${COMPOSE_PROXY_CONFIG} is what lib/stack/compose_replicas.ts generates`,
+  );
+  const webhook = compose.services["mock-bridge"].environment.WEBHOOK_URL;
+  assert.ok(webhook.startsWith("http://${ZAPA_TEST_WEBHOOK_HOST:-zapa-private}:8001/"), webhook);
 });

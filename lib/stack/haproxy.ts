@@ -15,7 +15,10 @@ export interface ProxiedEntrypoint {
   name: string;
   /** Where the proxy listens for it (the entrypoint's public port). */
   port: number;
-  instances: readonly { name: string; port: number }[];
+  /** The address it binds (default 127.0.0.1; `*` inside a container). */
+  bind?: string;
+  /** Each instance's port, and host (default 127.0.0.1; a service name under compose). */
+  instances: readonly { name: string; port: number; host?: string }[];
   /**
    * Path prefixes whose requests are safe to replay on another instance (the idempotent
    * webhook: a repeat is answered `duplicate`). Everything else is retried only when the
@@ -69,7 +72,7 @@ export function haproxyConfig(entrypoints: readonly ProxiedEntrypoint[]): string
   for (const e of entrypoints) {
     lines.push(
       `frontend ${e.name}`,
-      `  bind 127.0.0.1:${e.port}`,
+      `  bind ${e.bind ?? "127.0.0.1"}:${e.port}`,
       `  monitor-uri ${PROXY_HEALTH_PATH}`,
       "  stats enable",
       `  stats uri ${PROXY_STATS_PATH}`,
@@ -82,7 +85,7 @@ export function haproxyConfig(entrypoints: readonly ProxiedEntrypoint[]): string
       "  option httpchk GET /health",
       "  http-check expect status 200",
       ...e.instances.map((i) =>
-        `  server ${serverName(i.name)} 127.0.0.1:${i.port} check ${CHECK}`
+        `  server ${serverName(i.name)} ${i.host ?? "127.0.0.1"}:${i.port} check ${CHECK}`
       ),
       "",
       `backend ${e.name}_replay`,
@@ -93,25 +96,25 @@ export function haproxyConfig(entrypoints: readonly ProxiedEntrypoint[]): string
       "  option httpchk GET /ready",
       "  http-check expect status 200",
       ...e.instances.map((i) =>
-        `  server ${serverName(i.name)} 127.0.0.1:${i.port} check ${CHECK}`
+        `  server ${serverName(i.name)} ${i.host ?? "127.0.0.1"}:${i.port} check ${CHECK}`
       ),
       ...e.instances.map((i) =>
-        `  server ${serverName(i.name)}_live 127.0.0.1:${i.port} backup track ${e.name}_live/${
-          serverName(i.name)
-        }`
+        `  server ${serverName(i.name)}_live ${
+          i.host ?? "127.0.0.1"
+        }:${i.port} backup track ${e.name}_live/${serverName(i.name)}`
       ),
       "",
       `backend ${e.name}_api`,
       "  retry-on conn-failure",
       ...e.instances.map((i) =>
-        `  server ${serverName(i.name)} 127.0.0.1:${i.port} track ${e.name}_replay/${
+        `  server ${serverName(i.name)} ${i.host ?? "127.0.0.1"}:${i.port} track ${e.name}_replay/${
           serverName(i.name)
         }`
       ),
       ...e.instances.map((i) =>
-        `  server ${serverName(i.name)}_live 127.0.0.1:${i.port} backup track ${e.name}_live/${
-          serverName(i.name)
-        }`
+        `  server ${serverName(i.name)}_live ${
+          i.host ?? "127.0.0.1"
+        }:${i.port} backup track ${e.name}_live/${serverName(i.name)}`
       ),
       "",
     );
