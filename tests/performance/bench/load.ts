@@ -215,7 +215,7 @@ export async function warmUpThenSend(
 export async function collectReplies(
   since: number,
   tokens: readonly string[],
-  options: { deadlineMs: number },
+  options: { deadlineMs: number; counts?: { duplicates: number } },
 ): Promise<Map<string, Reply>> {
   const wanted = new Set(tokens);
   const found = new Map<string, Reply>();
@@ -231,6 +231,8 @@ export async function collectReplies(
       const match = /bench ([\w-]+)/.exec(item.text ?? "");
       if (match && wanted.has(match[1]!) && !found.has(match[1]!)) {
         found.set(match[1]!, { at: Date.parse(item.at), text: item.text ?? "" });
+      } else if (match && found.has(match[1]!) && options.counts) {
+        options.counts.duplicates++; // a second reply to the same message, seen while collecting
       }
     }
   }

@@ -96,15 +96,21 @@ function runWorker(
   });
 }
 
-async function runScenario(scenario: Scenario, overrides: Record<string, string>) {
+async function runScenario(
+  scenario: Scenario,
+  overrides: Record<string, string>,
+  privateReplicas = 1,
+) {
   const params = paramsFor(scenario, overrides);
-  const stackFile = `.zapa/stacks/bench-${scenario.name}.json`;
-  console.log(`\n== ${scenario.name}: ${scenario.title}`);
+  const name = privateReplicas > 1 ? `${scenario.name}_${privateReplicas}_private` : scenario.name;
+  const stackFile = `.zapa/stacks/bench-${name}.json`;
+  console.log(`\n== ${name}: ${scenario.title} (${privateReplicas} private instance(s))`);
   console.log(`   params ${JSON.stringify(params)}; booting a stack…`);
   const running = await launchStack({
     ports: "free",
     stackFile,
-    logsDir: `.zapa/logs/bench/${scenario.name}`,
+    logsDir: `.zapa/logs/bench/${name}`,
+    replicas: { private: privateReplicas, public: 1 },
     // Both entrypoints answer /ready (schema migrated, stores up) before setup creates users.
     waitReady: true,
     specs: {
@@ -158,8 +164,9 @@ async function runScenario(scenario: Scenario, overrides: Record<string, string>
     }];
   });
   return {
-    name: scenario.name,
+    name,
     title: scenario.title,
+    private_instances: privateReplicas,
     measured_at: new Date().toISOString(),
     machine: await machineInfo(),
     stack: {
@@ -192,9 +199,12 @@ if (import.meta.main) {
   }
   const reports = [];
   for (const name of wanted) {
-    const report = await runScenario(SCENARIOS.find((s) => s.name === name)!, overrides);
-    await writeReport(report);
-    reports.push(report);
+    const scenario = SCENARIOS.find((s) => s.name === name)!;
+    for (const count of scenario.privateReplicas ?? [1]) {
+      const report = await runScenario(scenario, overrides, count);
+      await writeReport(report);
+      reports.push(report);
+    }
   }
   printTable(reports);
   Deno.exit(reports.every((r) => r.passed) ? 0 : 1);

@@ -38,6 +38,11 @@ export interface Scenario {
   params: Record<string, number>;
   /** Extra environment for the private entrypoint of this benchmark's stack. */
   privateEnv?: Record<string, string>;
+  /**
+   * Private instance counts to run side by side (default [1]); with more than one, the stack
+   * puts them behind the proxy and the report is `<name>_<n>_private`.
+   */
+  privateReplicas?: number[];
   budgets: Budget[];
 }
 
@@ -95,9 +100,12 @@ export const SCENARIOS: Scenario[] = [
         by: "pg_commits_per_s",
       },
     ],
+    // Contract §13: two instances on these 2 cores must lose no throughput and no reply.
+    privateReplicas: [1, 2],
     budgets: [
       { metric: "throughput_ratio", op: ">=", limit: THROUGHPUT_RATIO, unit: "× ceiling" },
       { metric: "missing_replies", op: "<=", limit: 0, unit: "" },
+      { metric: "duplicate_replies", op: "<=", limit: 0, unit: "" },
     ],
   },
   {

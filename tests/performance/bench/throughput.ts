@@ -32,8 +32,10 @@ export const throughput: Bench<BenchUser[]> = {
         url,
       });
       const wallEnd = Date.now();
+      const counts = { duplicates: 0 };
       const replies = await collectReplies(since, sent.shots.map((s) => s.token), {
         deadlineMs: 120_000,
+        counts,
       });
       const at = [...replies.values()].map((r) => r.at);
       const windowS = (wallEnd - wall0) / 1000 - warmup;
@@ -54,6 +56,7 @@ export const throughput: Bench<BenchUser[]> = {
           sent: sent.shots.length,
           replied: replies.size,
           missing_replies: sent.shots.length - replies.size,
+          duplicate_replies: counts.duplicates,
           ack_p95_ms: ack.p95,
           round_trip_p95_ms: stats(trips).p95,
         },
