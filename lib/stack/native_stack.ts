@@ -156,7 +156,16 @@ export class NativeStack implements ServiceController {
         }
         await Promise.all(present(["postgres", "redis"]).map(start));
       })();
-      const zapa = stores.then(() => Promise.all(zapaInstances.map(start)));
+      // With replicas, the first instance of each entrypoint starts alone: it fills Deno's
+      // compile cache, so the others (started together once it is healthy) start in about a
+      // second instead of all compiling at once on a busy machine.
+      const firsts = zapaInstances.filter((n) => !/#[2-9]$/.test(n));
+      const rest = zapaInstances.filter((n) => /#[2-9]$/.test(n));
+      const zapa = stores.then(async () => {
+        await Promise.all(firsts.map(start));
+        const again = this.#deadline();
+        await Promise.all(rest.map((name) => this.#startSlot(this.#slots.get(name)!, again)));
+      });
       const results = await Promise.allSettled([doubles, stores, zapa]);
       const failure = results.find((r) => r.status === "rejected");
       if (failure) throw (failure as PromiseRejectedResult).reason;
