@@ -107,7 +107,9 @@ export async function markDoneWithoutReply(sql: Sql, inboundId: number): Promise
  * exists — the unique `reply_to_id` index rejects a second — and marks the message done, then
  * looks up the user's next oldest pending message
  * (other than this one). With one, the lease is renewed (only if this owner still holds it);
- * without one, the lease is released. A message stored after this statement's snapshot is
+ * without one, the lease is kept: the worker releases it once this reply's outbox job is
+ * enqueued, or another instance could answer the user's next message and enqueue that reply
+ * first (the replica drill saw a reply go out ahead of the one before it). A message stored after this statement's snapshot is
  * found by the next claim (ingest notifies the worker, the sweeper re-notifies). With
  * `contextLimit`, the next message comes with its reply input (history window, which includes
  * the reply stored here when it sorts before the next message, and LLM configs).
@@ -164,13 +166,8 @@ export async function storeReplyAndTakeNext(
         SET expires_at = now() + ${options.leaseMs} * interval '1 millisecond', updated_at = now()
       WHERE user_id = ${userId} AND owner = ${owner} AND EXISTS (SELECT 1 FROM nxt)
       RETURNING user_id
-    ), released AS (
-      DELETE FROM agent_leases
-      WHERE user_id = ${userId} AND owner = ${owner} AND NOT EXISTS (SELECT 1 FROM nxt)
-      RETURNING user_id
     )
     SELECT (SELECT id FROM reply) AS reply_id, (SELECT count(*) FROM done) AS done_count,
-      (SELECT count(*) FROM released) AS released_count,
       c.id AS next_id, c.phone_number, c.is_active, EXISTS (SELECT 1 FROM renew) AS renewed${
     withInput
       ? sql`, c.id, c.direction, c.message_type, c.content, c.caption, c."timestamp",

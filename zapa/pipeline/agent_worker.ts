@@ -153,10 +153,11 @@ export class AgentWorker {
           contextLimit: deps.config.agent.contextMessages,
         });
         this.#errors.delete(m.id);
-        // No next message: the statement released the lease. A next one without the lease
-        // renewed (it expired and was lost) goes through a full claim again.
-        if (stored.next === null) leased = false;
-        else if (stored.leased) {
+        // No next message: the lease is still ours, and is released (finally) only after this
+        // reply's job is enqueued, so the user's next reply, whichever instance writes it, is
+        // enqueued after this one. A next one without the lease renewed (it expired and was
+        // lost) goes through a full claim again.
+        if (stored.next !== null && stored.leased) {
           next = stored.next;
           preloaded = stored.input;
         }
