@@ -139,6 +139,8 @@ export interface ReplyVerdict {
   lost: string[];
   /** Extra copies of a reply (a reply sent n times counts n − 1). */
   duplicates: string[];
+  /** For each of `duplicates`, when the bridge accepted its first copy (ms since the epoch). */
+  duplicateFirstAt: number[];
   /** Replies that went out after the reply to a later message of the same user. */
   outOfOrder: string[];
   /**
@@ -193,14 +195,22 @@ export async function replyVerdict(
 
   const fallback = await fallbackStored([...acknowledged, ...dropped].map((m) => m.messageId));
   const duplicates: string[] = [];
+  const duplicateFirstAt: number[] = [];
   const outOfOrder: string[] = [];
   const overtakenByFallback: string[] = [];
   let answeredDropped = 0;
   for (const phone of phones) {
-    const journal = await texts(phone);
+    const items = (await bridgeControl.sent({ to: phone, since: options.since })).items;
+    const journal = items.map((i) => i.text ?? "");
     const counts = new Map<string, number>();
     for (const t of journal) counts.set(t, (counts.get(t) ?? 0) + 1);
-    for (const [t, n] of counts) for (let k = 1; k < n; k++) duplicates.push(t);
+    for (const [t, n] of counts) {
+      const first = Date.parse(items.find((i) => i.text === t)!.at);
+      for (let k = 1; k < n; k++) {
+        duplicates.push(t);
+        duplicateFirstAt.push(first);
+      }
+    }
     const index = new Map(
       [...acknowledged, ...dropped].filter((m) => m.phone === phone).map((m) => [reply(m.text), m]),
     );
@@ -221,6 +231,7 @@ export async function replyVerdict(
   return {
     lost,
     duplicates,
+    duplicateFirstAt,
     outOfOrder,
     overtakenByFallback,
     intakeFallbacks: fallback.size,
