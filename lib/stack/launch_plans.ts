@@ -53,8 +53,9 @@ export interface PlanContext {
 }
 
 /**
- * A Zapa instance drains before it exits (readiness 503, then the proxy moves away, then its
- * accepted webhooks and workers finish): give it longer than the other services.
+ * Behind the proxy a Zapa instance drains before it exits (readiness 503 for ZAPA_DRAIN_MS, then
+ * its accepted webhooks and workers finish): give it longer than the other services. A single
+ * instance does not drain and keeps the service-control contract's 5 s before SIGKILL.
  */
 const ZAPA_STOP_GRACE_MS = 10_000;
 /** How long a Zapa instance keeps serving after SIGTERM while /ready says 503 (test profile). */
@@ -148,7 +149,7 @@ export function planLaunches(ctx: PlanContext): { plans: LaunchPlan[]; skipped: 
         },
         probe: httpProbe(`http://127.0.0.1:${port}${spec.health_path}`),
         retryEarlyExit: false,
-        stopGraceMs: zapa ? ZAPA_STOP_GRACE_MS : undefined,
+        stopGraceMs: zapa && instances.length > 1 ? ZAPA_STOP_GRACE_MS : undefined,
       });
     }
   }
