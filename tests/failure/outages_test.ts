@@ -10,10 +10,13 @@ import { logTail, suiteTest, target } from "../../lib/target.ts";
 import {
   assertExactlyOneReplyEach,
   injectDuring,
+  type Injected,
   OUTAGE_SECONDS,
+  settleWebhooks,
   stackReady,
   talkers,
   waitForReadiness,
+  WEBHOOK_ATTEMPTS,
   withServiceDown,
 } from "./_drill.ts";
 
@@ -63,6 +66,26 @@ suiteTest(
   },
 );
 
+/**
+ * Every message the phone sent during the outage was taken by Zapa within the bridge's webhook
+ * attempts: what the user loses is what the bridge gave up on. A first attempt may meet the
+ * 200 ms store timeout on a starved box and answer 503 (the contract's answer, which the bridge
+ * retries); that is counted and printed, not failed.
+ */
+async function assertBridgeDroppedNone(sent: Injected[], what: string): Promise<void> {
+  const { unacknowledged } = await settleWebhooks(sent);
+  const retried = sent.filter((m) => m.webhookStatus !== 200).length;
+  console.log(
+    `${what}: ${sent.length} sent, ${retried} needed a webhook retry, ` +
+      `${unacknowledged.length} dropped by the bridge`,
+  );
+  assert.deepEqual(
+    unacknowledged.map((m) => m.text),
+    [],
+    `${what}: the bridge gave up on these after ${WEBHOOK_ATTEMPTS} attempts`,
+  );
+}
+
 suiteTest("failure: a PostgreSQL outage loses no message (intake in Redis)", serial, async () => {
   const users = await talkers(4);
   const since = await bridgeControl.lastSeq();
@@ -74,7 +97,7 @@ suiteTest("failure: a PostgreSQL outage loses no message (intake in Redis)", ser
       seconds: OUTAGE_SECONDS,
       label: "pg outage",
     });
-    for (const m of sent) assert.equal(m.webhookStatus, 200, "Redis takes the intake");
+    await assertBridgeDroppedNone(sent, "Redis takes the intake");
     return sent;
   });
   await assertExactlyOneReplyEach(injected, { since, services: ["private", "postgres"] });
@@ -94,7 +117,7 @@ suiteTest(
         seconds: OUTAGE_SECONDS,
         label: "redis outage",
       });
-      for (const m of sent) assert.equal(m.webhookStatus, 200, "PostgreSQL takes the intake");
+      await assertBridgeDroppedNone(sent, "PostgreSQL takes the intake");
       return sent;
     });
     await assertExactlyOneReplyEach(injected, { since, services: ["private", "redis"] });
