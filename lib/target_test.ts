@@ -22,6 +22,7 @@ async function runFixture(env: Record<string, string>) {
   };
 }
 
+// rules: R-HARNESS-3
 Deno.test("target: a test needing what the target lacks is IGNORED with the reason printed", async () => {
   const { success, text } = await runFixture({
     ZAPA_STACK: "external",

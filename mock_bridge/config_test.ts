@@ -5,6 +5,7 @@ function envOf(vars: Record<string, string>) {
   return (name: string) => vars[name];
 }
 
+// rules: R-BRIDGE-3, R-BRIDGE-5, R-BRIDGE-7
 Deno.test("mock bridge config: defaults follow contract §7", () => {
   const c = loadConfig(envOf({}));
   assert.deepEqual(c, { ...DEFAULT_CONFIG });

@@ -23,6 +23,7 @@ function setup(overrides: Partial<BridgeConfig> = {}, receiver?: Receiver) {
   return { state, api, control, call, send };
 }
 
+// rules: R-BRIDGE-6, R-BRIDGE-9
 Deno.test("mock bridge controls: inbound text emits message.received with zapw's envelope and data", async () => {
   const receiver = startReceiver();
   const { state, call } = setup({}, receiver);
@@ -85,6 +86,7 @@ const inboundKinds: [string, Record<string, unknown>, Record<string, unknown>][]
 ];
 
 for (const [name, input, expected] of inboundKinds) {
+  // rules: R-BRIDGE-6
   Deno.test(`mock bridge controls: inbound ${name} carries zapw's fields`, async () => {
     const receiver = startReceiver();
     const { state, call } = setup({}, receiver);
@@ -101,6 +103,7 @@ for (const [name, input, expected] of inboundKinds) {
   });
 }
 
+// rules: R-BRIDGE-6
 Deno.test("mock bridge controls: inbound group message has the participant as from and the group id", async () => {
   const receiver = startReceiver();
   const { state, call } = setup({}, receiver);
@@ -120,6 +123,7 @@ Deno.test("mock bridge controls: inbound group message has the participant as fr
   }
 });
 
+// rules: R-BRIDGE-9
 Deno.test("mock bridge controls: a reused messageId is sent again as is (duplicate test), to can be chosen", async () => {
   const receiver = startReceiver();
   const { state, call } = setup({}, receiver);
@@ -167,6 +171,7 @@ Deno.test("mock bridge controls: inbound errors are 4xx envelopes", async () => 
   }
 });
 
+// rules: R-BRIDGE-6
 Deno.test("mock bridge controls: inbound without a webhook URL says so; own messages are not forwarded", async () => {
   const receiver = startReceiver();
   const off = setup();
@@ -184,6 +189,7 @@ Deno.test("mock bridge controls: inbound without a webhook URL says so; own mess
   }
 });
 
+// rules: R-BRIDGE-10
 Deno.test("mock bridge controls: /__mock/sent lists sends oldest first, filters by digits and since", async () => {
   const { state, call, send } = setup();
   try {
@@ -221,6 +227,7 @@ Deno.test("mock bridge controls: /__mock/sent lists sends oldest first, filters 
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: send_fail_times fails the next N sends with send_status; all=1 shows them", async () => {
   const { state, call, send } = setup();
   try {
@@ -246,6 +253,7 @@ Deno.test("mock bridge controls: send_fail_times fails the next N sends with sen
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: send_fail_to narrows send faults to one recipient, who alone uses up the countdown", async () => {
   const { state, call, send } = setup();
   try {
@@ -274,6 +282,7 @@ Deno.test("mock bridge controls: send_fail_to narrows send faults to one recipie
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: send_status alone fails every send until null; 400 means Session not connected", async () => {
   const { state, call, send } = setup();
   try {
@@ -293,6 +302,7 @@ Deno.test("mock bridge controls: send_status alone fails every send until null; 
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: disconnect_session sends session.disconnected, sends get 400; false reconnects", async () => {
   const receiver = startReceiver();
   const { state, call, send } = setup({}, receiver);
@@ -325,6 +335,7 @@ Deno.test("mock bridge controls: disconnect_session sends session.disconnected, 
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: latency_ms delays API responses but not the controls", async () => {
   const { state, call, send } = setup();
   try {
@@ -340,6 +351,7 @@ Deno.test("mock bridge controls: latency_ms delays API responses but not the con
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: duplicate_webhooks delivers every webhook twice", async () => {
   const receiver = startReceiver();
   const { state, call } = setup({}, receiver);
@@ -359,6 +371,7 @@ Deno.test("mock bridge controls: duplicate_webhooks delivers every webhook twice
   }
 });
 
+// rules: R-BRIDGE-11
 Deno.test("mock bridge controls: faults refuse unknown keys and wrong types with 400", async () => {
   const { state, call } = setup();
   try {
@@ -385,6 +398,7 @@ Deno.test("mock bridge controls: faults refuse unknown keys and wrong types with
   }
 });
 
+// rules: R-BRIDGE-7
 Deno.test("mock bridge controls: receipts sent → delivered → read follow the delays as webhooks", async () => {
   const receiver = startReceiver();
   const { state, send } = setup(
@@ -410,6 +424,7 @@ Deno.test("mock bridge controls: receipts sent → delivered → read follow the
   }
 });
 
+// rules: R-BRIDGE-7
 Deno.test("mock bridge controls: a delay of -1 disables that receipt", async () => {
   const receiver = startReceiver();
   const { state, send } = setup(
@@ -426,6 +441,7 @@ Deno.test("mock bridge controls: a delay of -1 disables that receipt", async () 
   }
 });
 
+// rules: R-BRIDGE-5
 Deno.test("mock bridge controls: an inbound to a receiver answering 500, 500, 200 makes exactly 3 attempts spaced by WEBHOOK_RETRY_DELAY × n", async () => {
   const receiver = startReceiver({ statuses: [500, 500, 200] });
   const { state, call } = setup({ webhookRetryAttempts: 3, webhookRetryDelayMs: 100 }, receiver);
@@ -453,6 +469,7 @@ Deno.test("mock bridge controls: an inbound to a receiver answering 500, 500, 20
   }
 });
 
+// rules: R-BRIDGE-10
 Deno.test("mock bridge controls: /__mock/webhooks records every attempt with status, error and response", async () => {
   const receiver = startReceiver({ statuses: [503, 200] });
   const { state, call } = setup({ webhookRetryDelayMs: 10 }, receiver);
@@ -482,6 +499,7 @@ Deno.test("mock bridge controls: /__mock/webhooks records every attempt with sta
   }
 });
 
+// rules: R-BRIDGE-12
 Deno.test("mock bridge controls: reset clears journals, events and faults and restores the default session", async () => {
   const { state, call, send, api } = setup();
   try {
@@ -534,6 +552,7 @@ Deno.test("mock bridge controls: /__mock/state shows sessions, faults and delays
   }
 });
 
+// rules: R-BRIDGE-12
 Deno.test("mock bridge controls: the control app serves /health and /__mock/health but not the zapw API", async () => {
   const { state, call } = setup();
   try {

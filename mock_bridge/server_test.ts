@@ -51,6 +51,7 @@ Deno.test("mock bridge server: both ports answer /health", async () => {
   assert.notEqual(b().apiPort, b().controlPort);
 });
 
+// rules: R-BRIDGE-11, R-BRIDGE-12
 Deno.test("mock bridge server: offline refuses TCP connections and online answers again on the same port", async () => {
   const port = b().apiPort;
   const off = await postJson(`${b().controlUrl}/__mock/faults`, { offline: true });
@@ -106,6 +107,7 @@ Deno.test("mock bridge server: offline asked on the API port itself answers at o
   assert.equal(await canConnect(b().apiPort), true);
 });
 
+// rules: R-BRIDGE-10
 Deno.test("mock bridge server: a long-poll wakes on the matching send, not at its deadline", async () => {
   const to = "15557770000";
   const since = b().state.sent.lastSeq;

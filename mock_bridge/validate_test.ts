@@ -48,6 +48,7 @@ const sendErrors: [string, unknown, string][] = [
 ];
 
 for (const [name, body, error] of sendErrors) {
+  // rules: R-BRIDGE-4
   Deno.test(`mock bridge validation: a send with ${name} is refused with zapw's text`, () => {
     assert.deepEqual(checkSend(body), { ok: false, error });
   });
@@ -64,6 +65,7 @@ const sendOk: [string, Record<string, unknown>][] = [
 ];
 
 for (const [name, body] of sendOk) {
+  // rules: R-BRIDGE-4
   Deno.test(`mock bridge validation: a ${name} send is accepted`, () => {
     const r = checkSend(body);
     assert.ok(r.ok, JSON.stringify(r));

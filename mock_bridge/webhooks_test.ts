@@ -16,6 +16,7 @@ const event: WebhookEvent = {
   data: { messageId: "M1", from: "15550001111@s.whatsapp.net" },
 };
 
+// rules: R-BRIDGE-5
 Deno.test("mock bridge webhooks: the default schedule is 3 attempts, waiting 1 s then 2 s", () => {
   const cfg = loadConfig(() => undefined);
   assert.equal(cfg.webhookRetryAttempts, 3);
@@ -26,6 +27,7 @@ Deno.test("mock bridge webhooks: the default schedule is 3 attempts, waiting 1 s
   assert.deepEqual(retrySchedule(4, 50), [50, 100, 150]);
 });
 
+// rules: R-BRIDGE-5
 Deno.test("mock bridge webhooks: a receiver answering 500, 500, 200 sees exactly 3 attempts spaced by the delays", async () => {
   const receiver = startReceiver({ statuses: [500, 500, 200] });
   try {
@@ -79,6 +81,7 @@ Deno.test("mock bridge webhooks: success on the first attempt stops there", asyn
   }
 });
 
+// rules: R-BRIDGE-5
 Deno.test("mock bridge webhooks: a refused connection is recorded as status 0 with an error, and retried", async () => {
   // Bind then close a port so nothing listens on it.
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -100,6 +103,7 @@ Deno.test("mock bridge webhooks: a refused connection is recorded as status 0 wi
   );
 });
 
+// rules: R-BRIDGE-5
 Deno.test("mock bridge webhooks: a receiver slower than the timeout counts as a failed attempt", async () => {
   const receiver = startReceiver({ delayMs: 300 });
   try {

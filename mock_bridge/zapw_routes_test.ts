@@ -34,6 +34,7 @@ function setup(overrides: Partial<BridgeConfig> = {}) {
   return { state, app, call };
 }
 
+// rules: R-BRIDGE-2
 Deno.test("mock bridge zapw API: GET /health answers zapw's shape plus mock:true", async () => {
   const { state, call } = setup();
   try {
@@ -49,6 +50,7 @@ Deno.test("mock bridge zapw API: GET /health answers zapw's shape plus mock:true
   }
 });
 
+// rules: R-BRIDGE-3
 Deno.test("mock bridge zapw API: the default session starts connected as MOCK_PHONE_NUMBER", async () => {
   const { state, call } = setup({ phoneNumber: "19995550000" });
   try {
@@ -78,6 +80,7 @@ Deno.test("mock bridge zapw API: without MOCK_AUTO_CONNECT there is no session a
 
 // Two tests, not one: under CPU load the 400 ms connect delay could pass before the first
 // read, so a test of both saw the session connected (no QR) where it waited for a fresh QR.
+// rules: R-BRIDGE-3
 Deno.test("mock bridge zapw API: a new session shows a real PNG QR and refreshes it after the TTL", async () => {
   const { state, call } = setup({ connectDelayMs: 60_000, qrTtlMs: 100 });
   try {
@@ -107,6 +110,7 @@ Deno.test("mock bridge zapw API: a new session shows a real PNG QR and refreshes
   }
 });
 
+// rules: R-BRIDGE-3
 Deno.test("mock bridge zapw API: a new session connects after the delay and its QR disappears", async () => {
   const { state, call } = setup({ connectDelayMs: 50, qrTtlMs: 100 });
   try {
@@ -124,6 +128,7 @@ Deno.test("mock bridge zapw API: a new session connects after the delay and its 
   }
 });
 
+// rules: R-BRIDGE-2, R-BRIDGE-3
 Deno.test("mock bridge zapw API: session errors use zapw's codes and texts", async () => {
   const { state, call } = setup();
   try {
@@ -146,6 +151,7 @@ Deno.test("mock bridge zapw API: session errors use zapw's codes and texts", asy
   }
 });
 
+// rules: R-BRIDGE-3
 Deno.test("mock bridge zapw API: DELETE /sessions/{id} answers 204 and the session is gone", async () => {
   const { state, call } = setup();
   try {
@@ -170,6 +176,7 @@ const sends: Record<string, unknown>[] = [
 ];
 
 for (const body of sends) {
+  // rules: R-BRIDGE-4
   Deno.test(`mock bridge zapw API: a ${body.type} send answers {status:"success", data:{messageId, timestamp, status:"sent"}}`, async () => {
     const { state, call } = setup();
     try {
@@ -227,6 +234,7 @@ const sendErrors: [string, string, unknown, number, string][] = [
 ];
 
 for (const [name, path, body, status, error] of sendErrors) {
+  // rules: R-BRIDGE-4
   Deno.test(`mock bridge zapw API: a send with ${name} gets ${status} {status:"error", error}`, async () => {
     const { state, call } = setup();
     try {
@@ -281,6 +289,7 @@ Deno.test("mock bridge zapw API: a chunked body over the limit is refused while 
   }
 });
 
+// rules: R-BRIDGE-1
 Deno.test("mock bridge zapw API: with API_KEY, zapw routes need Bearer or X-API-Key and get zapw's 401 bodies", async () => {
   const { state, call } = setup({ apiKey: "k-123" });
   try {
@@ -318,6 +327,7 @@ Deno.test("mock bridge zapw API: with API_KEY, zapw routes need Bearer or X-API-
   }
 });
 
+// rules: R-BRIDGE-1
 Deno.test("mock bridge zapw API: without API_KEY no route asks for a key", async () => {
   const { state, call } = setup();
   try {
@@ -328,6 +338,7 @@ Deno.test("mock bridge zapw API: without API_KEY no route asks for a key", async
   }
 });
 
+// rules: R-BRIDGE-8
 Deno.test("mock bridge zapw API: /events keeps the last 10 events, newest first, and DELETE clears them", async () => {
   const { state, call } = setup();
   try {
@@ -353,6 +364,7 @@ Deno.test("mock bridge zapw API: /events keeps the last 10 events, newest first,
   }
 });
 
+// rules: R-BRIDGE-8
 Deno.test("mock bridge zapw API: /webhook-test answers outside production only", async () => {
   const dev = setup();
   const prod = setup({ production: true });
@@ -414,6 +426,7 @@ Deno.test("mock bridge zapw API: the alias POST /simulate/message simulates an i
   }
 });
 
+// rules: R-OUTPUT-2, R-OUTPUT-3
 Deno.test("mock bridge zapw API: the simulator page is served with the CSP and no inline script", async () => {
   const { state, app } = setup({ apiKey: "k" });
   try {

@@ -31,6 +31,7 @@ function textOf(message: Anthropic.Message): string {
   return message.content.map((b) => (b.type === "text" ? b.text : "")).join("");
 }
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm anthropic: a plain message answers with text, stop_reason and usage", async () => {
   const key = testKey("an");
   const res = await client(key).messages.create({
@@ -123,6 +124,7 @@ Deno.test("mock llm anthropic: a tool_use round trip ends in text without a seco
   assert.notEqual(streamedUse.id, use.id);
 });
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm anthropic: invalid requests get 400 invalid_request_error", async (t) => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     [

@@ -120,6 +120,7 @@ const BAD_BODIES: Array<[string, Record<string, unknown>]> = [
   }],
 ];
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm app: bad input gets the provider's own 400, never a crash", async (t) => {
   const { post } = setup();
   for (const [name, bodies] of BAD_BODIES) {
@@ -133,6 +134,7 @@ Deno.test("mock llm app: bad input gets the provider's own 400, never a crash", 
   }
 });
 
+// rules: R-MOCKLLM-2
 Deno.test("mock llm app: a missing or mock-invalid key gets the provider's 401", async () => {
   const { post, state } = setup();
   const codes: Record<string, (b: Json) => unknown> = {
@@ -164,6 +166,7 @@ Deno.test("mock llm app: a missing or mock-invalid key gets the provider's 401",
   ]);
 });
 
+// rules: R-MOCKLLM-2
 Deno.test("mock llm app: Anthropic accepts x-api-key and Bearer; Gemini accepts ?key=", async () => {
   const { app } = setup();
   const bearer = await app.request(ANTHROPIC, {
@@ -185,6 +188,7 @@ Deno.test("mock llm app: Anthropic accepts x-api-key and Bearer; Gemini accepts 
   assert.equal(wrongHeader.status, 401, "OpenAI only reads Authorization: Bearer");
 });
 
+// rules: R-MOCKLLM-4
 Deno.test("mock llm app: mock-fail-429-times-2 fails exactly twice per key, then succeeds", async () => {
   const { post, state, app } = setup();
   for (const path of [OPENAI, ANTHROPIC, GEMINI]) {
@@ -211,6 +215,7 @@ Deno.test("mock llm app: mock-fail-429-times-2 fails exactly twice per key, then
   assert.equal(state.journal.size, 12);
 });
 
+// rules: R-MOCKLLM-3
 Deno.test("mock llm app: the same request gives the same reply text", async () => {
   const { post } = setup();
   const body = {
@@ -228,6 +233,7 @@ Deno.test("mock llm app: the same request gives the same reply text", async () =
   assert.deepEqual(texts, Array(3).fill('You said: "nice day" — noted, Alice.'));
 });
 
+// rules: R-MOCKLLM-5
 Deno.test("mock llm app: the journal records calls by fingerprint and never the key", async () => {
   const { post, app } = setup();
   const key = "secret-key-123";
@@ -257,6 +263,7 @@ Deno.test("mock llm app: the journal records calls by fingerprint and never the 
   assert.deepEqual((await gemini.json()).items, []);
 });
 
+// rules: R-MOCKLLM-4, R-MOCKLLM-5
 Deno.test("mock llm app: global faults apply to matching calls; reset clears everything", async () => {
   const { post, app } = setup();
   const set = await app.request("/__mock/faults", {
@@ -279,6 +286,7 @@ Deno.test("mock llm app: global faults apply to matching calls; reset clears eve
   assert.equal((await post(ANTHROPIC, "k", GOOD[ANTHROPIC])).status, 200);
 });
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm app: Anthropic SSE follows the documented event order on the wire", async () => {
   const { post } = setup();
   const res = await post(ANTHROPIC, "k", { ...(GOOD[ANTHROPIC] as object), stream: true });
@@ -296,6 +304,7 @@ Deno.test("mock llm app: Anthropic SSE follows the documented event order on the
   ]);
 });
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm app: Gemini streams SSE without [DONE], or a JSON array without alt=sse", async () => {
   const { post } = setup();
   const stream = "/v1/models/gemini-2.0-flash:streamGenerateContent";
@@ -313,6 +322,7 @@ Deno.test("mock llm app: Gemini streams SSE without [DONE], or a JSON array with
   assert.equal((await unknown.json()).error.status, "NOT_FOUND");
 });
 
+// rules: R-MOCKLLM-2
 Deno.test("mock llm app: /health needs no key", async () => {
   const { app } = setup();
   const res = await app.request("/health");

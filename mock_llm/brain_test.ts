@@ -116,6 +116,7 @@ const cases: Array<[string, Partial<BrainInput>, BrainReply]> = [
 ];
 
 for (const [name, input, expected] of cases) {
+  // rules: R-MOCKLLM-3
   Deno.test(`mock llm brain: ${name}`, () => {
     const full: BrainInput = { turns: [], tools: [], toolResults: [], ...input };
     assert.deepEqual(think(full), expected);
@@ -123,11 +124,13 @@ for (const [name, input, expected] of cases) {
   });
 }
 
+// rules: R-MOCKLLM-3
 Deno.test("mock llm brain: knownName uses the last match across user turns only", () => {
   assert.equal(knownName([u("my name is Ann and my name is Bea"), a("my name is Bot")]), "Bea");
   assert.equal(knownName([u("hello")]), null);
 });
 
+// rules: R-MOCKLLM-3
 Deno.test("mock llm brain: searchQuery prefers quotes, then for/about, then the last word", () => {
   assert.equal(searchQuery("find “curly quoted” text for me"), "curly quoted");
   assert.equal(searchQuery("search about cats."), "cats");

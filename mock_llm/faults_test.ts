@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { FaultBook, parseGlobalFaults, parseKeyDirectives } from "./faults.ts";
 
+// rules: R-MOCKLLM-4
 Deno.test("mock llm faults: key directives are parsed from _-separated parts", () => {
   const cases: Array<[string, object]> = [
     ["plain-key", {}],
@@ -18,6 +19,7 @@ Deno.test("mock llm faults: key directives are parsed from _-separated parts", (
   for (const [key, plan] of cases) assert.deepEqual(parseKeyDirectives(key), plan, key);
 });
 
+// rules: R-MOCKLLM-4
 Deno.test("mock llm faults: -times-N fails exactly N calls per key, then succeeds", () => {
   const book = new FaultBook();
   const plan = parseKeyDirectives("u_mock-fail-429-times-2");
@@ -29,6 +31,7 @@ Deno.test("mock llm faults: -times-N fails exactly N calls per key, then succeed
   assert.equal(call("a"), 429, "reset clears the counters");
 });
 
+// rules: R-MOCKLLM-4
 Deno.test("mock llm faults: global faults filter by provider and model; keys win", () => {
   const book = new FaultBook();
   book.setGlobal({ provider: "anthropic", status: 503, times: 1, latency_ms: 10 });

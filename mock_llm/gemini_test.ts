@@ -29,6 +29,7 @@ const SEARCH_TOOL: Tool = {
 };
 const MODEL = "gemini-2.0-flash";
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm gemini: a plain call answers under /v1 and /v1beta with usageMetadata", async () => {
   for (const apiVersion of [undefined, "v1beta"]) {
     const key = testKey("ge");

@@ -21,6 +21,7 @@ function add(journal: Journal, provider: string, fp: string) {
   });
 }
 
+// rules: R-MOCKLLM-5
 Deno.test("mock llm journal: keeps the newest entries in seq order and filters", () => {
   const journal = new Journal(3);
   for (let i = 0; i < 5; i++) add(journal, i % 2 ? "openai" : "google", `fp${i % 2}`);

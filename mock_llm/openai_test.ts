@@ -29,6 +29,7 @@ const SEARCH_TOOL: OpenAI.Chat.ChatCompletionTool = {
   },
 };
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm openai: a plain completion answers with the brain's text and usage", async () => {
   const res = await client(testKey("oa")).chat.completions.create({
     model: "gpt-4o-mini",
@@ -70,6 +71,7 @@ Deno.test("mock llm openai: streaming works with iteration and with finalChatCom
   assert.deepEqual(journal.map((e) => e.stream), [true, true]);
 });
 
+// rules: R-MOCKLLM-1
 Deno.test("mock llm openai: a tool-call round trip ends in text without a second call", async () => {
   const key = testKey("oa");
   const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
@@ -123,6 +125,7 @@ Deno.test("mock llm openai: a tool-call round trip ends in text without a second
   assert.deepEqual(journal[1]?.tools, ["search_messages"]);
 });
 
+// rules: R-MOCKLLM-4
 Deno.test("mock llm openai: fault keys raise the SDK's typed errors", async (t) => {
   const ask = (key: string, stream = false) =>
     stream

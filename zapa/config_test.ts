@@ -22,6 +22,7 @@ function refusal(env: Record<string, string>): string {
   assert.fail("expected startup to be refused");
 }
 
+// rules: R-CONFIG-4
 Deno.test("config: the documented defaults apply", () => {
   const config = loadConfig(BASE);
   assert.equal(config.env, "production");
@@ -43,6 +44,7 @@ Deno.test("config: the documented defaults apply", () => {
   assert.equal(config.llm.timeoutMs, 30_000);
 });
 
+// rules: R-CONFIG-4
 Deno.test("config: the test profile is read as written", () => {
   const config = loadConfig({
     ...BASE,
@@ -61,6 +63,7 @@ Deno.test("config: the test profile is read as written", () => {
   assert.equal(config.leaseMs, 10_000);
 });
 
+// rules: R-CONFIG-3
 Deno.test("config: outside production the admin defaults to admin/admin123", () => {
   const { ZAPA_ADMIN_USERNAME: _u, ZAPA_ADMIN_PASSWORD_HASH: _h, ...rest } = BASE;
   const config = loadConfig({ ...rest, ZAPA_ENV: "development" });
@@ -82,11 +85,13 @@ const refusals: Array<[string, Record<string, string>, RegExp]> = [
   ["a non-numeric port", { ...BASE, PUBLIC_PORT: "http" }, /PUBLIC_PORT/],
 ];
 for (const [what, env, pattern] of refusals) {
+  // rules: R-CONFIG-2, R-CONFIG-3
   Deno.test(`config: startup is refused for ${what}`, () => {
     assert.match(refusal(env), pattern);
   });
 }
 
+// rules: R-CONFIG-2
 Deno.test("config: a short secret is refused in every environment", () => {
   for (const env of ["development", "test"]) {
     assert.match(refusal({ ...BASE, ZAPA_ENV: env, ZAPA_JWT_SECRET: "x" }), /ZAPA_JWT_SECRET/);

@@ -26,6 +26,7 @@ function appWithRedisDown() {
   return { app: createPublicApp(deps), close: () => redis.disconnect() };
 }
 
+// rules: R-OPS-1, R-OPS-2, R-OPS-4, R-HTTP-1
 Deno.test("public app: health, ready, openapi and docs", async () => {
   for (const path of ["/health", "/api/v1/health", "/health/"]) {
     const res = await env!.call("GET", path);
@@ -59,6 +60,7 @@ Deno.test("public app: health, ready, openapi and docs", async () => {
   await docs.body?.cancel();
 });
 
+// rules: R-OUTPUT-2, R-OUTPUT-3
 Deno.test("public app: the dashboard is served with the §3 page headers", async () => {
   const res = await env!.call("GET", "/");
   assert.equal(res.status, 200);
@@ -69,6 +71,7 @@ Deno.test("public app: the dashboard is served with the §3 page headers", async
   await res.body?.cancel();
 });
 
+// rules: R-HTTP-11
 Deno.test("public app: CORS only for the configured origins", async () => {
   const allowed = await env!.call("OPTIONS", "/api/v1/messages", {
     headers: { origin: "https://app.example.com", "access-control-request-method": "GET" },
@@ -82,6 +85,7 @@ Deno.test("public app: CORS only for the configured origins", async () => {
   await other.body?.cancel();
 });
 
+// rules: R-HTTP-3, R-OUTPUT-1
 Deno.test("public app: unknown paths and methods are {detail}, JSON errors are escaped", async () => {
   const res = await env!.call("GET", "/api/v1/<script>");
   assert.equal(res.status, 404);
@@ -95,6 +99,7 @@ Deno.test("public app: unknown paths and methods are {detail}, JSON errors are e
   await big.body?.cancel();
 });
 
+// rules: R-HTTP-4, R-RATE-4, R-TOKEN-3, R-OPS-2
 Deno.test("public app: Redis down → 503 for code requests, logout and guarded routes; ready names it", async () => {
   const { token } = await env!.signIn("+15556000001");
   const down = appWithRedisDown();
@@ -139,6 +144,7 @@ Deno.test("public app: Redis down → 503 for code requests, logout and guarded 
   await me.body?.cancel();
 });
 
+// rules: R-HTTP-4, R-CONFIG-1
 Deno.test("public app: before private has migrated the database, 503 and not ready — never a 500", async () => {
   // Public may start (and be asked) before private's first migration: the schema is missing.
   const bare = await TestPostgres.create({ migrate: false });

@@ -29,6 +29,7 @@ function fakeController(calls: string[]): ServiceController {
 
 const auth = { authorization: "Bearer secret-token" };
 
+// rules: R-HARNESS-2
 Deno.test("service control: every route refuses a missing or wrong token with 401", async () => {
   const app = controlApp({ controller: fakeController([]), token: "secret-token" });
   const routes: [string, string][] = [
@@ -48,6 +49,7 @@ Deno.test("service control: every route refuses a missing or wrong token with 40
   }
 });
 
+// rules: R-HARNESS-2
 Deno.test("service control: actions answer with the new state", async () => {
   const calls: string[] = [];
   const app = controlApp({ controller: fakeController(calls), token: "secret-token" });
@@ -71,6 +73,7 @@ Deno.test("service control: actions answer with the new state", async () => {
   assert.equal(await logs.text(), "bridge 7");
 });
 
+// rules: R-HARNESS-2
 Deno.test("service control: unknown names are 404 and a start that fails is 504 with the log tail", async () => {
   const app = controlApp({ controller: fakeController([]), token: "secret-token" });
   assert.equal(

@@ -30,6 +30,7 @@ Deno.test.afterAll(async () => {
   if (work) await Deno.remove(work, { recursive: true }).catch(() => {});
 });
 
+// rules: R-HARNESS-1
 Deno.test("stack: boot publishes every URL, the stores, the control API and the logs", async () => {
   const info = await readStackFile(`${work}/stack.json`);
   assert.equal(info.target, "native");
@@ -62,6 +63,7 @@ Deno.test("stack: boot publishes every URL, the stores, the control API and the 
   ]);
 });
 
+// rules: R-HARNESS-2
 Deno.test("stack: the service-control API answers 401 without the token", async () => {
   for (const token of ["", "wrong"]) {
     const response = await fetch(`${running!.info.control.url}/services`, {
@@ -77,6 +79,7 @@ Deno.test("stack: the service-control API answers 401 without the token", async 
   assert.equal((await control.services()).find((s) => s.name === "llm")?.state, "running");
 });
 
+// rules: R-HARNESS-2
 Deno.test("stack: stop, kill, start and restart keep a service on its port", async () => {
   const url = `${running!.info.urls.llm}/health`;
   const port = Number(new URL(url).port);
@@ -99,6 +102,7 @@ Deno.test("stack: stop, kill, start and restart keep a service on its port", asy
   assert.match(await control.logs("llm", 5), /healthy/);
 });
 
+// rules: R-HARNESS-2
 Deno.test("stack: a restarted Redis comes back empty", async () => {
   const port = running!.info.ports!.redis!;
   assert.equal(await redisCommand(port, "SET", "zapa:test:key", "v"), "+OK\r\n");
@@ -106,6 +110,7 @@ Deno.test("stack: a restarted Redis comes back empty", async () => {
   assert.equal(await redisCommand(port, "GET", "zapa:test:key"), "$-1\r\n");
 });
 
+// rules: R-HARNESS-2
 Deno.test("stack: PostgreSQL keeps its data through restart and kill -9", async () => {
   const url = running!.info.database_url;
   let sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -123,6 +128,7 @@ Deno.test("stack: PostgreSQL keeps its data through restart and kill -9", async 
   }
 });
 
+// rules: R-HARNESS-1
 Deno.test("stack: teardown stops every process and removes the temp dir and stack file", async () => {
   const pids = (await control.services()).map((s) => s.pid!).filter(Boolean);
   assert.equal(pids.length, 6);
@@ -135,6 +141,7 @@ Deno.test("stack: teardown stops every process and removes the temp dir and stac
   assert.ok(await portClosed(Number(new URL(running!.info.control.url).port)));
 });
 
+// rules: R-HARNESS-2
 Deno.test("stack: a start that does not become healthy is a 504 with the log tail", async () => {
   const dir = await Deno.makeTempDir({ prefix: "zapa-stack-test." });
   const unhealthy = `${dir}/unhealthy`;

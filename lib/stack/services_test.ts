@@ -47,6 +47,7 @@ Deno.test("stack services: the harness tasks and permission sets exist in deno.j
   assert.ok(config.permissions?.stack?.run.includes("setpriv"));
 });
 
+// rules: R-CONFIG-4
 Deno.test("stack services: the test profile of contract §1 is complete", () => {
   const env = zapaEnv(wiring);
   assert.equal(env.ZAPA_ENV, "test");

@@ -29,6 +29,7 @@ function env(vars: Record<string, string>) {
   return { get: (name: string) => vars[name] };
 }
 
+// rules: R-HARNESS-1
 Deno.test("target: a stack file gives URLs, stores, control and secrets", () => {
   const read = (path: string) => path === ".zapa/stack.json" ? JSON.stringify(info) : null;
   const target = resolveTarget(env({}), read);
@@ -52,6 +53,7 @@ Deno.test("target: without a stack the error says how to get one", () => {
   assert.throws(() => resolveTarget(env({}), () => "{}"), /lacks urls/);
 });
 
+// rules: R-HARNESS-3
 Deno.test("target: external needs the four URLs and lacks what it is not given", () => {
   assert.throws(
     () => resolveTarget(env({ ZAPA_STACK: "external", ZAPA_PUBLIC_URL: "http://z" }), () => null),

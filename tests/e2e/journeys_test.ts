@@ -29,6 +29,7 @@ function journey(name: string, fn: (t: Deno.TestContext) => Promise<void>): void
   suiteTest(name, withLogTail(["private", "public", "bridge", "llm"], fn));
 }
 
+// rules: R-LOGIN-1, R-LOGIN-4, R-LOGIN-11, R-TOKEN-1
 journey("e2e: a new user signs in with the code Zapa sends over WhatsApp", async () => {
   const phone = uniquePhone();
   const since = await bridgeControl.lastSeq();
@@ -56,6 +57,7 @@ journey("e2e: a new user signs in with the code Zapa sends over WhatsApp", async
   assert.equal(me.json.user_id, verify.json.user_id);
 });
 
+// rules: R-INTAKE-5, R-DELIVERY-1, R-WEBHOOK-6, R-MSG-6, R-ORDER-1
 journey("e2e: a message gets exactly one AI reply, stored both ways and delivered", async () => {
   const user = await createUser();
   const { primary } = await configureLlm(user, { provider: "openai" });
@@ -87,6 +89,7 @@ journey("e2e: a message gets exactly one AI reply, stored both ways and delivere
   assert.equal(calls[0]!.last_user_message, "Hello from the e2e suite");
 });
 
+// rules: R-CONTEXT-1, R-CONTEXT-4
 journey("e2e: Zapa remembers the conversation (the Alice test)", async () => {
   const user = await createUser();
   await configureLlm(user);
@@ -98,6 +101,7 @@ journey("e2e: Zapa remembers the conversation (the Alice test)", async () => {
   assert.match(third.text, /Alice/);
 });
 
+// rules: R-LLMCFG-7, R-LLMCFG-8
 journey("e2e: switching provider openai → anthropic → google changes who answers", async () => {
   const user = await createUser();
   const cases = [
@@ -133,6 +137,7 @@ journey("e2e: switching provider openai → anthropic → google changes who ans
   }
 });
 
+// rules: R-TOOLS-2
 journey(
   "e2e: asked to search, Zapa uses the search tool and quotes the earlier message",
   async () => {
@@ -181,6 +186,7 @@ async function assertStoredButNotAnswered(
   void control;
 }
 
+// rules: R-SILENCE-1, R-SILENCE-2, R-SILENCE-3
 journey(
   "e2e: group, media-only and other-recipient messages are stored, never answered",
   async (t) => {
@@ -220,6 +226,7 @@ journey(
   },
 );
 
+// rules: R-SILENCE-4
 journey("e2e: an inactive user's message is stored and never answered", async () => {
   const user = await createUser();
   await configureLlm(user);
@@ -246,6 +253,7 @@ journey("e2e: an inactive user's message is stored and never answered", async ()
   );
 });
 
+// rules: R-LOGIN-3
 journey(
   "e2e: a code request for a number is answered the same whether it exists or not",
   async () => {

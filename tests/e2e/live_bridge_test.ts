@@ -49,6 +49,7 @@ function liveTest(name: string, needsPhone: boolean, fn: () => Promise<void>): v
   Deno.test({ name, ignore: lacking.length > 0, fn });
 }
 
+// rules: R-BRIDGE-2, R-BRIDGE-3
 liveTest("e2e: live zapw is healthy and Zapa's session is connected", false, async () => {
   const health = await bridgeFetch(config, `${url}/health`, { timeoutMs: 10_000 });
   assert.equal(health.status, 200, `GET /health: ${JSON.stringify(health.body)}`);
@@ -76,6 +77,7 @@ liveTest("e2e: live zapw is healthy and Zapa's session is connected", false, asy
   assert.equal(probe.session, "connected", `Zapa's probe sees session ${probe.session}`);
 });
 
+// rules: R-BRIDGE-1
 liveTest("e2e: live zapw refuses a missing API key with its documented error", false, async () => {
   const r = await bridgeFetch(
     { whatsapp: { ...config.whatsapp, apiKey: null } },
@@ -90,6 +92,7 @@ liveTest("e2e: live zapw refuses a missing API key with its documented error", f
   assert.equal(typeof body.message, "string");
 });
 
+// rules: R-BRIDGE-4, R-DELIVERY-1
 liveTest("e2e: live zapw accepts one text from Zapa's bridge client", true, async () => {
   const text = `Zapa live bridge smoke test ${new Date().toISOString()}`;
   // Zapa's own send, with zapw's whole answer captured on the way back.

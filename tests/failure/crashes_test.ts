@@ -138,18 +138,21 @@ async function answeredAmong(messages: Injected[], since: number): Promise<numbe
   return answered;
 }
 
+// rules: R-OUTAGE-7, R-INTAKE-4, R-INTAKE-7
 suiteTest(
   "failure: kill -9 of private with 100 messages in flight answers every acknowledged one once and counts what the bridge dropped",
   serial,
   () => killPrivateMidFlight({ bridgeLatencyMs: 0 }),
 );
 
+// rules: R-OUTAGE-7, R-INTAKE-8
 suiteTest(
   "failure: kill -9 of private while replies are mid-send to a slow bridge answers every acknowledged one and counts the drops",
   serial,
   () => killPrivateMidFlight({ bridgeLatencyMs: 30 }),
 );
 
+// rules: R-OUTAGE-7, R-CONFIG-1
 suiteTest(
   "failure: kill -9 of public mid-login; after restart login works and nothing 500s",
   serial,
@@ -173,6 +176,7 @@ suiteTest(
   },
 );
 
+// rules: R-INTAKE-1, R-INTAKE-3
 suiteTest("failure: duplicate webhooks give one row and one reply", serial, async () => {
   const [user] = await talkers(1);
   const since = await bridgeControl.lastSeq();
@@ -208,6 +212,7 @@ suiteTest("failure: duplicate webhooks give one row and one reply", serial, asyn
   }
 });
 
+// rules: R-DELIVERY-2
 suiteTest("failure: transient send failures are retried and delivered once", serial, async () => {
   const [user] = await talkers(1);
   const since = await bridgeControl.lastSeq();
@@ -230,6 +235,7 @@ suiteTest("failure: transient send failures are retried and delivered once", ser
   );
 });
 
+// rules: R-DELIVERY-3, R-DELIVERY-4, R-ADMIN-6
 suiteTest(
   "failure: a permanent send failure is dead-lettered, then requeued and delivered",
   serial,
@@ -280,6 +286,7 @@ async function refusedGaps(phone: string, since: number): Promise<number[]> {
 /** A refused-attempt gap this long means Zapa's next retry is ≥ ~2× as far away. */
 const LONG_GAP_MS = 3_500;
 
+// rules: R-WEBHOOK-7, R-DELIVERY-2
 suiteTest(
   "failure: a disconnected session holds replies until session.connected drains them",
   serial,

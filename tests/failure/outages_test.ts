@@ -23,6 +23,7 @@ import {
 const MESSAGES = 20;
 const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
 
+// rules: R-OUTAGE-1, R-OUTAGE-6, R-INTAKE-7, R-ADMIN-6
 suiteTest(
   "failure: a bridge outage queues replies, then drains them exactly once",
   serial,
@@ -86,6 +87,7 @@ async function assertBridgeDroppedNone(sent: Injected[], what: string): Promise<
   );
 }
 
+// rules: R-OUTAGE-2, R-OUTAGE-6, R-INTAKE-4, R-CONFIG-1
 suiteTest("failure: a PostgreSQL outage loses no message (intake in Redis)", serial, async () => {
   const users = await talkers(4);
   const since = await bridgeControl.lastSeq();
@@ -104,6 +106,7 @@ suiteTest("failure: a PostgreSQL outage loses no message (intake in Redis)", ser
   await waitForReadiness(target.urls.private, { ready: true });
 });
 
+// rules: R-OUTAGE-3, R-OUTAGE-6, R-INTAKE-2, R-INTAKE-7
 suiteTest(
   "failure: a Redis outage that restarts empty loses no message (intake in PostgreSQL)",
   serial,
@@ -125,6 +128,7 @@ suiteTest(
   },
 );
 
+// rules: R-OUTAGE-4, R-WEBHOOK-5, R-BRIDGE-5
 suiteTest(
   "failure: with both stores down the webhook answers 503 and the bridge retries",
   serial,
@@ -176,6 +180,7 @@ suiteTest(
   },
 );
 
+// rules: R-OUTAGE-5, R-LLMERR-4
 suiteTest(
   "failure: an LLM outage gets exactly one 'temporarily unavailable' reply per message",
   serial,

@@ -58,6 +58,7 @@ async function conversation(user: TestUser): Promise<MessageRow[]> {
   return res.json.messages;
 }
 
+// rules: R-UI-3, R-ADMIN-1, R-ADMIN-2, R-ADMIN-5, R-SILENCE-4
 Deno.test("frontend: the admin journey — dashboard, find and deactivate a user who is then not answered, detail view", async () => {
   const { page, context, problems } = await openPage(browser!);
   const quiet = await createUser();
@@ -145,6 +146,7 @@ Deno.test("frontend: the admin journey — dashboard, find and deactivate a user
   }
 });
 
+// rules: R-UI-3, R-ADMIN-6, R-DELIVERY-4
 Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeues it", async () => {
   const { page, context, problems } = await openPage(browser!);
   const user = await createUser();

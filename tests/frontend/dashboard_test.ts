@@ -52,6 +52,7 @@ async function saveProvider(
   assert.equal(await page.inputValue("#primary-key"), "", "the key field is cleared after saving");
 }
 
+// rules: R-UI-1, R-UI-2, R-MSG-7
 Deno.test("frontend: the user journey — code sign-in, live messages, search, provider switch, stats, export", async () => {
   const { page, context, problems } = await openPage(browser!);
   const simulatorTab = await openPage(browser!);
@@ -192,6 +193,7 @@ Deno.test("frontend: the user journey — code sign-in, live messages, search, p
   }
 });
 
+// rules: R-UI-1
 Deno.test("frontend: a revoked or expired token returns the dashboard to sign-in", async () => {
   const { page, context, problems } = await openPage(browser!);
   try {
@@ -205,6 +207,7 @@ Deno.test("frontend: a revoked or expired token returns the dashboard to sign-in
   }
 });
 
+// rules: R-UI-2, R-MSG-2
 suiteTest(
   "frontend: Load older pages back through history 50 at a time",
   { needs: ["database"] },
@@ -246,6 +249,7 @@ suiteTest(
   },
 );
 
+// rules: R-UI-2, R-LLMCFG-2, R-LLMCFG-4, R-LLMCFG-5
 Deno.test("frontend: AI settings save an optional fallback, test the saved config and delete it", async () => {
   const user = await createUser();
   const { page, context, problems } = await openPage(browser!);

@@ -41,6 +41,7 @@ function session(status: string, qr: string | null) {
   };
 }
 
+// rules: R-UI-3, R-ADMIN-7
 Deno.test("frontend: the sessions view lists the bridge's main session", async () => {
   const { page, context, problems } = await openPage(browser!);
   try {
@@ -56,6 +57,7 @@ Deno.test("frontend: the sessions view lists the bridge's main session", async (
   }
 });
 
+// rules: R-UI-3, R-ADMIN-7, R-BRIDGE-3
 Deno.test("frontend: Reconnect shows a QR code that refreshes until the session connects", async () => {
   const { page, context, problems } = await openPage(browser!);
   const firstQr = await QRCode.toDataURL("zapa-frontend-test-first");

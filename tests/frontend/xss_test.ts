@@ -33,6 +33,7 @@ async function assertNoInjectedElements(page: Page, root: string): Promise<void>
   }
 }
 
+// rules: R-OUTPUT-3, R-OUTPUT-4
 Deno.test("frontend: XSS payloads sent over WhatsApp render as text in the dashboard and the admin console", async () => {
   const user = await createUser();
   await configureLlm(user);

@@ -30,6 +30,7 @@ function storedRow(phone: string, waId: string) {
   }, { timeoutMs: 10_000, message: `the stored row of ${waId} for ${phone}`, onTimeout: LOGS });
 }
 
+// rules: R-WEBHOOK-2, R-WEBHOOK-3, R-WEBHOOK-4
 suiteTest(
   "integration: a zapw webhook with device JIDs is stored under the normalised sender and answered",
   { needs: ["webhook_secret"] },
@@ -58,6 +59,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-2
 suiteTest(
   "integration: a legacy webhook is stored and answered like a zapw one",
   { needs: ["webhook_secret"] },
@@ -76,6 +78,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-1
 suiteTest(
   "integration: the webhook refuses a missing or wrong secret in the header and the query",
   { needs: ["webhook_secret"] },
@@ -123,6 +126,7 @@ suiteTest(
   },
 );
 
+// rules: R-INTAKE-3, R-WEBHOOK-5
 suiteTest(
   "integration: a reused WhatsApp id is a duplicate: one row and one reply",
   { needs: ["webhook_secret"] },
@@ -157,6 +161,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-6
 suiteTest(
   "integration: receipts move messages.status forward only, in both envelope shapes",
   { needs: ["webhook_secret", "database"] },
@@ -227,6 +232,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-5, R-WEBHOOK-7
 suiteTest(
   "integration: session events are accepted with their event type",
   { needs: ["webhook_secret"] },
@@ -265,6 +271,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-5
 suiteTest(
   "integration: unknown event types are ignored, in both envelope shapes",
   { needs: ["webhook_secret"] },
@@ -286,6 +293,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-5
 suiteTest(
   "integration: malformed webhook bodies get 400 invalid_payload, never a 5xx",
   { needs: ["webhook_secret"] },

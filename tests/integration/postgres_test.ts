@@ -52,6 +52,7 @@ function planIndexes(node: unknown, out = new Set<string>()): Set<string> {
   return out;
 }
 
+// rules: R-DATA-1
 suiteTest(
   "integration: migrations are recorded in schema_migrations and pg_trgm is installed",
   NEEDS,
@@ -69,6 +70,7 @@ suiteTest(
   },
 );
 
+// rules: R-DATA-2
 suiteTest(
   "integration: every table has created_at NOT NULL DEFAULT now() and a nullable updated_at",
   NEEDS,
@@ -92,6 +94,7 @@ suiteTest(
   },
 );
 
+// rules: R-DATA-4
 suiteTest("integration: every messages index of the contract exists", NEEDS, async () => {
   await withSql(async (sql) => {
     const found = await messageIndexes(sql);
@@ -105,6 +108,7 @@ suiteTest("integration: every messages index of the contract exists", NEEDS, asy
   });
 });
 
+// rules: R-DATA-3
 suiteTest("integration: the raw four-column insert into messages succeeds", NEEDS, async () => {
   await withSql(async (sql) => {
     const [user] =
@@ -126,6 +130,7 @@ suiteTest("integration: the raw four-column insert into messages succeeds", NEED
   });
 });
 
+// rules: R-DATA-4, R-PERF-3
 suiteTest(
   "integration: EXPLAIN shows the listing, search and queue queries using their indexes",
   NEEDS,

@@ -16,6 +16,7 @@ import { storedReply } from "./helpers.ts";
 
 const LOGS = () => logTail(["private", "bridge"]);
 
+// rules: R-DELIVERY-1
 suiteTest(
   "integration: a reply goes to the bridge as {type, to, text} on the configured session",
   async () => {
@@ -34,6 +35,7 @@ suiteTest(
   },
 );
 
+// rules: R-DELIVERY-1, R-WEBHOOK-6, R-INTAKE-8
 suiteTest(
   "integration: the bridge's message id and receipts are written to the reply row",
   async () => {
@@ -50,6 +52,7 @@ suiteTest(
   },
 );
 
+// rules: R-ORDER-3
 suiteTest("integration: several replies to one recipient are sent in order", async () => {
   const user = await createUser();
   await configureLlm(user);
@@ -72,6 +75,7 @@ suiteTest("integration: several replies to one recipient are sent in order", asy
   assert.equal(after.items.length, texts.length, "no extra sends");
 });
 
+// rules: R-ORDER-3, R-ORDER-4
 suiteTest("integration: replies to two recipients each keep their own order", async () => {
   const [a, b] = await Promise.all([createUser(), createUser()]);
   await Promise.all([configureLlm(a!), configureLlm(b!)]);
@@ -100,6 +104,7 @@ async function withSendFault<T>(
   }
 }
 
+// rules: R-DELIVERY-2
 suiteTest(
   "integration: a 503 from the bridge is transient: retried past 3 attempts, then delivered once",
   async () => {
@@ -126,6 +131,7 @@ suiteTest(
   },
 );
 
+// rules: R-DELIVERY-3
 suiteTest(
   "integration: a 422 from the bridge is permanent: 3 attempts, then the reply row is failed",
   async () => {

@@ -48,6 +48,7 @@ const PROVIDERS = [
 ] as const;
 
 for (const p of PROVIDERS) {
+  // rules: R-MOCKLLM-1, R-LLMERR-1, R-CONTEXT-1
   suiteTest(`integration: private answers through ${p.provider}'s wire format`, async () => {
     const user = await createUser();
     const { primary } = await configureLlm(user, { provider: p.provider, model: p.model });
@@ -71,6 +72,7 @@ for (const p of PROVIDERS) {
   });
 }
 
+// rules: R-LLMERR-2
 suiteTest("integration: two 429s are retried and the third call answers", async () => {
   const user = await createUser();
   const { primary } = await configureLlm(user, {
@@ -85,6 +87,7 @@ suiteTest("integration: two 429s are retried and the third call answers", async 
   assert.equal(stored.metadata.error_kind ?? null, null);
 });
 
+// rules: R-LLMERR-3
 suiteTest("integration: a failing primary (503) hands over to the fallback", async () => {
   const user = await createUser();
   const { primary, fallback } = await configureLlm(user, {
@@ -105,6 +108,7 @@ suiteTest("integration: a failing primary (503) hands over to the fallback", asy
   assert.equal(stored.metadata.provider, "anthropic");
 });
 
+// rules: R-LLMERR-4
 suiteTest(
   'integration: with no fallback a failing provider gives exactly one "unavailable" reply',
   async () => {
@@ -123,6 +127,7 @@ suiteTest(
   },
 );
 
+// rules: R-LLMERR-5
 suiteTest(
   "integration: a rejected key gets the key-rejected reply after exactly one call, no fallback",
   async () => {
@@ -141,6 +146,7 @@ suiteTest(
   },
 );
 
+// rules: R-TOOLS-2
 suiteTest(
   "integration: a tool round searches the user's history and the reply quotes it",
   async () => {
@@ -161,6 +167,7 @@ suiteTest(
 );
 
 for (const provider of ["openai", "anthropic", "google"] as const) {
+  // rules: R-TOOLS-3
   suiteTest(
     `integration: ${provider}: a model that keeps calling tools is stopped after 5 rounds by one call with tool calling off`,
     async () => {

@@ -19,6 +19,7 @@ import { storedReply, UNAVAILABLE } from "./helpers.ts";
 /** The stack's LLM_TIMEOUT_MS, as `lib/stack/services.ts` sets it for the test profile. */
 const LLM_TIMEOUT_MS = 5_000;
 
+// rules: R-LLMERR-1, R-LLMERR-4
 suiteTest(
   "integration: a hanging provider times out and the user gets the unavailable reply",
   async () => {

@@ -12,6 +12,7 @@ import { withSql } from "./helpers.ts";
 const LOGS = () => logTail(["public", "private", "bridge"]);
 const CODE_TEXT = /^Your Zapa login code is (\d{6})\. It expires in 5 minutes\. Do not share it\.$/;
 
+// rules: R-LOGIN-1, R-LOGIN-9
 suiteTest("integration: a login code is delivered over WhatsApp with the exact text", async () => {
   const phone = uniquePhone();
   const since = await bridgeControl.lastSeq();
@@ -32,6 +33,7 @@ suiteTest("integration: a login code is delivered over WhatsApp with the exact t
   assert.equal(verify.status, 200, verify.text);
 });
 
+// rules: R-LOGIN-1
 suiteTest("integration: a login code is never stored as a message", async () => {
   const phone = uniquePhone();
   const since = await bridgeControl.lastSeq();

@@ -20,6 +20,7 @@ function body(provider: Provider, apiKey: string) {
 }
 
 for (const provider of Object.keys(MODELS) as Provider[]) {
+  // rules: R-LLMCFG-4
   suiteTest(
     `llm: the connection test succeeds for ${provider} with one call, no tools`,
     async () => {
@@ -39,6 +40,7 @@ for (const provider of Object.keys(MODELS) as Provider[]) {
     },
   );
 
+  // rules: R-LLMCFG-4
   suiteTest(
     `llm: the connection test reports ${provider} errors as success:false, never a 5xx`,
     async () => {
@@ -59,6 +61,7 @@ for (const provider of Object.keys(MODELS) as Provider[]) {
   );
 }
 
+// rules: R-LLMCFG-4
 suiteTest(
   "llm: the connection test uses the saved primary, or the fallback on request",
   async () => {
@@ -84,6 +87,7 @@ suiteTest(
   },
 );
 
+// rules: R-LLMCFG-4
 suiteTest("llm: a hanging provider fails the connection test within its 15 s limit", async () => {
   const user = await createUser();
   const apiKey = `${uniqueKey("check-hang")}_mock-hang`;

@@ -19,6 +19,7 @@ const CHAINS: Array<{ primary: Provider; fault: string; fallback: Provider; call
 ];
 
 for (const c of CHAINS) {
+  // rules: R-LLMERR-3
   suiteTest(
     `llm: ${c.primary} failing with ${c.fault} falls back to ${c.fallback}`,
     async () => {

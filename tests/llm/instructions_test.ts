@@ -15,6 +15,7 @@ const MODELS = {
 } as const;
 
 for (const provider of Object.keys(MODELS) as Array<keyof typeof MODELS>) {
+  // rules: R-CONTEXT-2
   suiteTest(`llm: custom instructions reach ${provider}'s system prompt`, async () => {
     const user = await createUser();
     const apiKey = uniqueKey(`instr-${provider}`);

@@ -4,4 +4,5 @@
  */
 import { liveLlmTest } from "./live_helpers.ts";
 
+// rules: R-LLMERR-1, R-CONTEXT-4, R-TOOLS-2, R-LLMCFG-4
 liveLlmTest("google");

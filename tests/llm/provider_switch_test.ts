@@ -13,6 +13,7 @@ const PATHS = {
   google: /^\/v1(beta)?\/models\/[^/:]+:generateContent$/,
 } as const;
 
+// rules: R-LLMCFG-8
 suiteTest(
   "llm: switching openai → anthropic → google changes provider, model and key",
   async () => {
@@ -52,6 +53,7 @@ suiteTest(
   },
 );
 
+// rules: R-LLMCFG-7
 suiteTest("llm: model aliases resolve at call time and are stored as typed", async () => {
   const user = await createUser();
   const aliases = [

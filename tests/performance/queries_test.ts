@@ -12,6 +12,7 @@ import { suiteTest, target } from "../../lib/target.ts";
 const ROWS = 10_000;
 const CALLS = 20;
 
+// rules: R-PERF-3, R-DATA-3
 suiteTest("perf: recent, search and daily stats stay < 100 ms over 10 000 raw-inserted rows", {
   needs: ["database"],
 }, async () => {

@@ -9,6 +9,7 @@ import { chat, configureLlm, createUser } from "../../lib/fixtures.ts";
 import { recordPerf, summarize } from "../../lib/perf.ts";
 import { suiteTest } from "../../lib/target.ts";
 
+// rules: R-PERF-1
 suiteTest(
   "perf: the reply round trip over 10 sequential messages averages < 5 s, p95 < 10 s",
   async () => {
@@ -36,6 +37,7 @@ suiteTest(
   },
 );
 
+// rules: R-PERF-2, R-ORDER-2
 suiteTest("perf: 10 concurrent users are all answered within 30 s", async () => {
   const users = await Promise.all(Array.from({ length: 10 }, () => createUser()));
   await Promise.all(users.map((u) => configureLlm(u)));

@@ -8,6 +8,7 @@ import { suiteTest } from "../../lib/target.ts";
 import { withLogTail } from "../e2e/_with_logs.ts";
 import type { MessageItem } from "../../lib/clients/zapa.ts";
 
+// rules: R-MSG-5, R-TOOLS-2
 suiteTest(
   "security: one user never sees another user's messages on any route",
   withLogTail(["private", "public", "llm"], async (t: Deno.TestContext) => {

@@ -27,6 +27,7 @@ const XSS_PAYLOADS = [
   "</textarea><b>&amp;&lt;</b>",
 ];
 
+// rules: R-MSG-4
 suiteTest(
   "security: SQL-injection payloads are inert on every input",
   withLogTail(["private", "public", "llm"], async (t: Deno.TestContext) => {
@@ -89,6 +90,7 @@ suiteTest(
   }),
 );
 
+// rules: R-OUTPUT-1, R-OUTPUT-4
 suiteTest(
   "security: XSS payloads round-trip exactly and raw JSON never contains '<'",
   withLogTail(["private", "public", "llm"], async () => {
@@ -114,6 +116,7 @@ suiteTest(
   }),
 );
 
+// rules: R-OUTPUT-2
 suiteTest("security: HTML pages carry the CSP and framing headers", async () => {
   const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";

@@ -19,6 +19,7 @@ function assertClientError(result: HttpResult, expected: number[], what: string)
   );
 }
 
+// rules: R-HTTP-3, R-LOGIN-2
 suiteTest("security: malformed login bodies are refused with 4xx and {detail}", async () => {
   const post = (rawBody: BodyInit, type = "application/json") =>
     publicApi.raw("POST", "/api/v1/auth/request-code", {
@@ -49,6 +50,7 @@ suiteTest("security: malformed login bodies are refused with 4xx and {detail}", 
   }
 });
 
+// rules: R-HTTP-3, R-MSG-1
 suiteTest("security: absurd paging parameters are refused with 422", async () => {
   const user = await createUser();
   for (
@@ -65,6 +67,7 @@ suiteTest("security: absurd paging parameters are refused with 422", async () =>
   assertClientError(format, [400, 422], "an unknown export format");
 });
 
+// rules: R-LLMCFG-3
 suiteTest("security: invalid AI settings are refused with 422", async () => {
   const user = await createUser();
   const base = {
@@ -92,6 +95,7 @@ suiteTest("security: invalid AI settings are refused with 422", async () => {
   }
 });
 
+// rules: R-WEBHOOK-1
 suiteTest(
   "security: the webhook refuses a missing or wrong secret",
   { needs: ["webhook_secret"] },
@@ -122,6 +126,7 @@ suiteTest(
   },
 );
 
+// rules: R-WEBHOOK-5
 suiteTest("security: malformed webhooks are 400 invalid_payload, oversized ones 413", {
   needs: ["webhook_secret"],
 }, async () => {

@@ -42,6 +42,7 @@ async function assertRefusedEverywhere(token: string | null, what: string, heade
   }
 }
 
+// rules: R-HTTP-5, R-TOKEN-2
 suiteTest("security: a missing or malformed Authorization header is refused with 401", async () => {
   await assertRefusedEverywhere(null, "no header");
   for (
@@ -51,6 +52,7 @@ suiteTest("security: a missing or malformed Authorization header is refused with
   }
 });
 
+// rules: R-HTTP-5, R-TOKEN-2
 suiteTest(
   "security: forged user tokens are refused with 401",
   { needs: ["secrets"] },
@@ -109,6 +111,7 @@ suiteTest(
   },
 );
 
+// rules: R-TOKEN-3, R-LOGIN-10
 suiteTest("security: a token is refused with 401 after logout", async () => {
   const user = await createUser();
   assert.equal((await user.api.me()).status, 200);
@@ -118,11 +121,13 @@ suiteTest("security: a token is refused with 401 after logout", async () => {
   await assertRefusedEverywhere(user.token, "a revoked token");
 });
 
+// rules: R-TOKEN-4
 suiteTest("security: an admin token on the public API is refused with 401", async () => {
   const adminApi = await admin();
   await assertRefusedEverywhere(adminApi.token, "an admin token");
 });
 
+// rules: R-TOKEN-4
 suiteTest("security: a user token on the admin API is refused with 403", async () => {
   const user = await createUser();
   for (const path of ["/api/v1/admin/users", "/api/v1/admin/queue", "/api/v1/admin/system/stats"]) {
@@ -134,6 +139,7 @@ suiteTest("security: a user token on the admin API is refused with 403", async (
   assertUnauthorized(none, "no token on the admin API");
 });
 
+// rules: R-TOKEN-5
 suiteTest("security: the admin login refuses wrong credentials with 401", async () => {
   for (
     const body of [

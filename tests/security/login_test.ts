@@ -35,6 +35,7 @@ function wrongCode(code: string, n: number): string {
   return String((Number(code) + 111_111 * n) % 1_000_000).padStart(6, "0");
 }
 
+// rules: R-LOGIN-7, R-LOGIN-5
 suiteTest(
   "security: the third wrong code voids the code, so the right one then fails",
   async () => {
@@ -51,6 +52,7 @@ suiteTest(
   },
 );
 
+// rules: R-LOGIN-7
 suiteTest("security: two wrong codes still leave the right one usable", async () => {
   const phone = uniquePhone();
   const code = await requestCode(phone);
@@ -60,6 +62,7 @@ suiteTest("security: two wrong codes still leave the right one usable", async ()
   assert.equal((await publicApi.verify(phone, code)).status, 200);
 });
 
+// rules: R-LOGIN-8
 suiteTest("security: a code only signs in the number it was sent to", async () => {
   const owner = uniquePhone();
   const code = await requestCode(owner);
@@ -83,6 +86,7 @@ suiteTest("security: a code only signs in the number it was sent to", async () =
   assert.equal(right.json.phone_number, owner);
 });
 
+// rules: R-LOGIN-6
 suiteTest("security: a code works once", async () => {
   const phone = uniquePhone();
   const code = await requestCode(phone);
@@ -92,6 +96,7 @@ suiteTest("security: a code works once", async () => {
   assert.deepEqual(again.json, INVALID_CODE);
 });
 
+// rules: R-LOGIN-6, R-LOGIN-5
 suiteTest("security: an expired code is refused", { needs: ["database"] }, async () => {
   const phone = uniquePhone();
   const code = await requestCode(phone);
@@ -110,6 +115,7 @@ suiteTest("security: an expired code is refused", { needs: ["database"] }, async
   assert.deepEqual(result.json, INVALID_CODE);
 });
 
+// rules: R-LOGIN-9
 suiteTest("security: the code is stored only as an HMAC, never in plain text", {
   needs: ["database"],
 }, async () => {
@@ -133,6 +139,7 @@ suiteTest("security: the code is stored only as an HMAC, never in plain text", {
   }
 });
 
+// rules: R-LOGIN-2, R-LOGIN-5, R-HTTP-3
 suiteTest("security: garbage in the code or phone is a clean 401/422, never a 500", async () => {
   const phone = uniquePhone();
   await requestCode(phone);
@@ -154,6 +161,7 @@ suiteTest("security: garbage in the code or phone is a clean 401/422, never a 50
   }
 });
 
+// rules: R-RATE-1, R-RATE-3, R-RATE-4
 suiteTest(
   "security: 10 rapid code requests give 3 × 200 then 7 × 429 until the limit keys are cleared",
   {
@@ -203,6 +211,7 @@ suiteTest(
   },
 );
 
+// rules: R-LOGIN-3
 suiteTest("security: unknown, new and inactive numbers get the same answer", async () => {
   const active = await signIn();
   const inactive = await signIn();

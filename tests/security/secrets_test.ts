@@ -28,6 +28,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return false;
 }
 
+// rules: R-LLMCFG-9
 suiteTest("security: an API key is stored encrypted, differently on each save", {
   needs: ["database"],
 }, async () => {
@@ -85,6 +86,7 @@ suiteTest("security: an API key is stored encrypted, differently on each save", 
   }
 });
 
+// rules: R-LLMCFG-10
 suiteTest("security: an API key never comes back in a response", async () => {
   const user = await createUser();
   const apiKey = uniqueKey("no-echo");
@@ -102,6 +104,7 @@ suiteTest("security: an API key never comes back in a response", async () => {
   assert.ok(!test.text.includes(apiKey), `test response echoes the key: ${test.text}`);
 });
 
+// rules: R-LLMCFG-10, R-OUTPUT-5
 suiteTest("security: no service log contains an API key, a login code or a JWT", {
   needs: ["control"],
 }, async () => {

@@ -44,6 +44,7 @@ function call(method: string, path: string, body?: unknown, bearer?: string) {
 
 const asAdmin = (method: string, path: string, body?: unknown) => call(method, path, body, token);
 
+// rules: R-TOKEN-5
 Deno.test("admin auth: login, me and logout follow §4.1", async () => {
   const bad = await call("POST", "/api/v1/auth/login", { username: "admin", password: "nope" });
   assert.equal(bad.status, 401);
@@ -76,6 +77,7 @@ Deno.test("admin auth: login, me and logout follow §4.1", async () => {
   await after.body?.cancel();
 });
 
+// rules: R-TOKEN-4, R-HTTP-5
 Deno.test("admin auth: a user token gets 403 and no token 401 on admin routes", async () => {
   const userToken = await issueUserToken(env!.deps.config.jwtSecret, {
     id: 1,
@@ -89,6 +91,7 @@ Deno.test("admin auth: a user token gets 403 and no token 401 on admin routes", 
   await none.body?.cancel();
 });
 
+// rules: R-ADMIN-1, R-ADMIN-2, R-ADMIN-3
 Deno.test("admin users: create, list, search, filter, edit and delete", async () => {
   const created = await asAdmin("POST", "/api/v1/admin/users", {
     phone_number: "+1 (555) 010-2030",
@@ -193,6 +196,7 @@ Deno.test("admin users: create, list, search, filter, edit and delete", async ()
   await gone.body?.cancel();
 });
 
+// rules: R-ADMIN-5
 Deno.test("admin system: stats measure the reply time and health composes the checks", async () => {
   const { sql } = env!.deps;
   const [u] = await sql<{ id: number }[]>`
@@ -219,6 +223,7 @@ Deno.test("admin system: stats measure the reply time and health composes the ch
   assert.equal(typeof health.uptime_seconds, "number");
 });
 
+// rules: R-ADMIN-5
 Deno.test("admin system: overall status follows the §4.5 rules", () => {
   const up = { status: "up" as const, latency_ms: 1 };
   const down = { status: "down" as const, latency_ms: 1, error: "x" };
@@ -248,6 +253,7 @@ Deno.test("admin system: overall status follows the §4.5 rules", () => {
   }
 });
 
+// rules: R-ADMIN-4, R-LLMCFG-10
 Deno.test("admin llm-config: save and read a user's settings; keys never come back", async () => {
   const user = await (await asAdmin("POST", "/api/v1/admin/users", {
     phone_number: "+15550105555",
@@ -290,6 +296,7 @@ Deno.test("admin llm-config: save and read a user's settings; keys never come ba
   await unknown.body?.cancel();
 });
 
+// rules: R-ADMIN-4
 Deno.test("admin llm-config: test calls the body's or the saved config, 404 with nothing", async () => {
   const llm = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -337,6 +344,7 @@ Deno.test("admin llm-config: test calls the body's or the saved config, 404 with
   }
 });
 
+// rules: R-OPS-4
 Deno.test("admin openapi: the admin routes are in the generated document", () => {
   const doc = app.getOpenAPI31Document({
     openapi: "3.1.0",

@@ -99,6 +99,7 @@ async function call(
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+// rules: R-TOKEN-4
 Deno.test("admin queue: needs an admin token; a user token is 403", async () => {
   assert.equal((await call("GET", "/queue", { token: "nope" })).status, 401);
   const user = await issueUserToken(deps.config.jwtSecret, { id: 1, phone_number: "+15550000001" });
@@ -106,6 +107,7 @@ Deno.test("admin queue: needs an admin token; a user token is 403", async () => 
   assert.equal((await call("POST", "/queue/clear-failed", { token: user })).status, 403);
 });
 
+// rules: R-ADMIN-6, R-DELIVERY-4
 Deno.test("admin queue: counts, dead letters, requeue and clear", async () => {
   await deps.redis.flushall();
   const empty = await call("GET", "/queue");
@@ -175,6 +177,7 @@ Deno.test("admin queue: counts, dead letters, requeue and clear", async () => {
   assert.equal((await queueCounts(deps)).failed, 0);
 });
 
+// rules: R-ADMIN-7
 Deno.test("admin sessions: list, create with a PNG QR, 409, get, delete, 404", async () => {
   const list = await call("GET", "/sessions");
   assert.equal(list.status, 200);
@@ -207,6 +210,7 @@ Deno.test("admin sessions: list, create with a PNG QR, 409, get, delete, 404", a
   assert.ok(typeof gone.body.detail === "string");
 });
 
+// rules: R-ADMIN-7
 Deno.test("admin sessions: the bridge failing is 502", async () => {
   bridgeDown = true;
   try {

@@ -23,6 +23,7 @@ function row(id: number, direction: MessageRow["direction"], content: string): M
   return { id, direction, message_type: "text", content, caption: null, timestamp: new Date(id) };
 }
 
+// rules: R-CONTEXT-1
 Deno.test("agent context: media renders as [type] caption", () => {
   assert.equal(
     renderContent({ message_type: "image", content: "media-id", caption: "A cat" }),
@@ -32,6 +33,7 @@ Deno.test("agent context: media renders as [type] caption", () => {
   assert.equal(renderContent({ message_type: "text", content: " hi ", caption: null }), "hi");
 });
 
+// rules: R-CONTEXT-1
 Deno.test("agent context: inbound → user, outbound → assistant, system skipped, current last", () => {
   const turns = buildTurns(
     [
@@ -49,6 +51,7 @@ Deno.test("agent context: inbound → user, outbound → assistant, system skipp
   ]);
 });
 
+// rules: R-CONTEXT-2
 Deno.test("agent context: the system prompt has the base prompt, today's date, then instructions", () => {
   const prompt = systemPrompt({
     now: new Date("2026-03-05T12:00:00Z"),
@@ -64,6 +67,7 @@ Deno.test("agent context: the system prompt has the base prompt, today's date, t
   assert.ok(!systemPrompt({ now: new Date(), customInstructions: "  " }).includes("Instructions"));
 });
 
+// rules: R-CONTEXT-1
 Deno.test("agent context: the previous 20 messages in (timestamp, id) order", async () => {
   const sql = pg!.sql;
   const user = await newUser(sql);
@@ -109,6 +113,7 @@ Deno.test("agent context: the previous 20 messages in (timestamp, id) order", as
   assert.equal(turns[0]?.role, "assistant"); // m5 was outbound
 });
 
+// rules: R-MSG-5
 Deno.test("agent context: another user's message id is not found", async () => {
   const sql = pg!.sql;
   const a = await newUser(sql);

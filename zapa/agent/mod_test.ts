@@ -50,6 +50,7 @@ const noWait = (sleeps: number[] = []): ReplyOptions => ({
   },
 });
 
+// rules: R-CONTEXT-3
 Deno.test("agent reply: without any LLM config the not-set-up text comes back", async () => {
   const user = await newUser(deps.sql);
   const reply = await chat(user, "hello");
@@ -58,6 +59,7 @@ Deno.test("agent reply: without any LLM config the not-set-up text comes back", 
   assert.equal(reply.metadata.provider, null);
 });
 
+// rules: R-CONTEXT-4
 Deno.test("agent reply: Alice is remembered across messages", async () => {
   const user = await newUser(deps.sql);
   const key = testKey("alice");
@@ -82,6 +84,7 @@ Deno.test("agent reply: Alice is remembered across messages", async () => {
 });
 
 for (const provider of ["openai", "anthropic", "google"] as const) {
+  // rules: R-TOOLS-2
   Deno.test(`agent reply: ${provider} searches the history with a tool and quotes it`, async () => {
     const user = await newUser(deps.sql);
     await addLlmConfig(deps, user, { provider, apiKey: testKey("search") });
@@ -94,6 +97,7 @@ for (const provider of ["openai", "anthropic", "google"] as const) {
   });
 }
 
+// rules: R-LLMCFG-7, R-LLMCFG-8
 Deno.test("agent reply: switching to anthropic claude-3-haiku calls the resolved model", async () => {
   const user = await newUser(deps.sql);
   await addLlmConfig(deps, user, { provider: "openai", apiKey: testKey("before") });
@@ -108,6 +112,7 @@ Deno.test("agent reply: switching to anthropic claude-3-haiku calls the resolved
   assert.equal(entry?.model, "claude-3-haiku-20240307");
 });
 
+// rules: R-LLMERR-2
 Deno.test("agent reply: mock-fail-429-times-2 gives a normal reply after exactly 3 calls", async () => {
   const user = await newUser(deps.sql);
   const key = testKey("u", "mock-fail-429-times-2");
@@ -121,6 +126,7 @@ Deno.test("agent reply: mock-fail-429-times-2 gives a normal reply after exactly
   assert.equal(reply.metadata.fallback_used, false);
 });
 
+// rules: R-LLMERR-3, R-LLMERR-4
 Deno.test("agent reply: mock-fail-503 falls back; without a fallback one unavailable reply", async (t) => {
   await t.step("with a fallback", async () => {
     const user = await newUser(deps.sql);
@@ -146,6 +152,7 @@ Deno.test("agent reply: mock-fail-503 falls back; without a fallback one unavail
   });
 });
 
+// rules: R-LLMERR-5
 Deno.test("agent reply: mock-invalid gets the rejected-key reply after 1 call", async () => {
   const user = await newUser(deps.sql);
   const key = testKey("p", "mock-invalid");
@@ -157,6 +164,7 @@ Deno.test("agent reply: mock-invalid gets the rejected-key reply after 1 call", 
   assert.equal((await journal(key)).length, 1);
 });
 
+// rules: R-LLMERR-5
 Deno.test("agent reply: an undecryptable key counts as rejected", async () => {
   const user = await newUser(deps.sql);
   await addLlmConfig(deps, user, { provider: "openai", apiKey: testKey("x") });
@@ -166,6 +174,7 @@ Deno.test("agent reply: an undecryptable key counts as rejected", async () => {
   assert.equal(reply.text, REJECTED_KEY_REPLY);
 });
 
+// rules: R-LLMERR-1, R-LLMERR-4
 Deno.test("agent reply: mock-hang times out, then the unavailable reply", async () => {
   const fast = await testDeps(deps.sql, llm!.base, { LLM_TIMEOUT_MS: "200" });
   const user = await newUser(fast.sql);
@@ -177,6 +186,7 @@ Deno.test("agent reply: mock-hang times out, then the unavailable reply", async 
   assert.equal((await journal(key)).length, 4);
 });
 
+// rules: R-CONTEXT-3
 Deno.test("agent reply: the system default LLM answers users without a config", async () => {
   const key = testKey("system");
   const d = await testDeps(deps.sql, llm!.base, {
@@ -195,6 +205,7 @@ Deno.test("agent reply: a missing message is an error, not a reply", async () =>
   await assert.rejects(generateReply(deps, { userId: 1, messageId: 999_999_999 }), /not found/);
 });
 
+// rules: R-TOOLS-3
 Deno.test("agent reply: the tool loop stops after maxToolRounds with one call without tools", async () => {
   const user = await newUser(deps.sql);
   await addLlmConfig(deps, user, {

@@ -27,6 +27,7 @@ function err(kind: LlmErrorKind, status: number | null = null, retryAfterMs: num
   return new LlmError(kind, kind, status, retryAfterMs);
 }
 
+// rules: R-LLMERR-2
 Deno.test("agent policy: 429 twice then OK takes exactly 3 calls, honouring Retry-After", async () => {
   const f = fake({ primary: [err("rate_limited", 429, 1000), err("rate_limited", 429, 1000)] });
   const outcome = await withPolicy(["primary"], f.attempt, f.options);
@@ -40,6 +41,7 @@ Deno.test("agent policy: 429 twice then OK takes exactly 3 calls, honouring Retr
   assert.deepEqual(f.sleeps, [1000, 1000]);
 });
 
+// rules: R-LLMERR-2
 Deno.test("agent policy: backoff is base × 1, 2, 4 without Retry-After", async () => {
   const f = fake({ primary: [err("unavailable", 503), err("network"), err("timeout")] });
   const outcome = await withPolicy(["primary"], f.attempt, f.options);
@@ -47,6 +49,7 @@ Deno.test("agent policy: backoff is base × 1, 2, 4 without Retry-After", async 
   assert.deepEqual(f.sleeps, [100, 200, 400]);
 });
 
+// rules: R-LLMERR-2, R-LLMERR-3
 Deno.test("agent policy: persistent 503 retries 3 times, then the fallback answers", async () => {
   const always503 = Array.from({ length: 10 }, () => err("unavailable", 503));
   const f = fake({ primary: always503, fallback: [] });
@@ -60,6 +63,7 @@ Deno.test("agent policy: persistent 503 retries 3 times, then the fallback answe
   assert.deepEqual(f.calls, ["primary", "primary", "primary", "primary", "fallback"]);
 });
 
+// rules: R-LLMERR-4
 Deno.test("agent policy: with no fallback a persistent 503 ends unavailable once", async () => {
   const f = fake({ primary: Array.from({ length: 10 }, () => err("unavailable", 503)) });
   const outcome = await withPolicy(["primary"], f.attempt, f.options);
@@ -72,6 +76,7 @@ Deno.test("agent policy: with no fallback a persistent 503 ends unavailable once
   assert.equal(f.calls.length, 4);
 });
 
+// rules: R-LLMERR-3, R-LLMERR-4
 Deno.test("agent policy: a failing fallback gets the same retries, then unavailable", async () => {
   const many = () => Array.from({ length: 10 }, () => err("unavailable", 500));
   const f = fake({ primary: many(), fallback: many() });
@@ -85,6 +90,7 @@ Deno.test("agent policy: a failing fallback gets the same retries, then unavaila
   assert.deepEqual(f.calls.filter((c) => c === "fallback").length, 4);
 });
 
+// rules: R-LLMERR-5
 Deno.test("agent policy: 401 stops after 1 call with no fallback", async () => {
   const f = fake({ primary: [err("rejected_key", 401)], fallback: [] });
   const outcome = await withPolicy(["primary", "fallback"], f.attempt, f.options);
@@ -98,6 +104,7 @@ Deno.test("agent policy: 401 stops after 1 call with no fallback", async () => {
   assert.deepEqual(f.sleeps, []);
 });
 
+// rules: R-LLMERR-3
 Deno.test("agent policy: other 4xx skips retries and goes to the fallback", async () => {
   const f = fake({ primary: [err("bad_request", 400)], fallback: [] });
   const outcome = await withPolicy(["primary", "fallback"], f.attempt, f.options);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_MODEL, PROVIDERS, resolveModel } from "./providers.ts";
 
+// rules: R-LLMCFG-6
 Deno.test("agent providers: the catalogue lists the three providers with their default first", () => {
   assert.deepEqual(PROVIDERS.map((p) => p.value), ["openai", "anthropic", "google"]);
   for (const p of PROVIDERS) {
@@ -17,6 +18,7 @@ Deno.test("agent providers: the catalogue lists the three providers with their d
   ]);
 });
 
+// rules: R-LLMCFG-7
 Deno.test("agent providers: aliases resolve at call time and unknown ids pass through", () => {
   assert.equal(resolveModel("anthropic", "claude-3-haiku"), "claude-3-haiku-20240307");
   assert.equal(resolveModel("anthropic", "claude-3-sonnet"), "claude-3-sonnet-20240229");

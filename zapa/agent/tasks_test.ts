@@ -3,6 +3,7 @@ import { extractTasks } from "./tasks.ts";
 
 const at = new Date("2026-05-01T10:00:00Z");
 
+// rules: R-TOOLS-1
 Deno.test("agent extract_tasks: matching lines of the user's messages become tasks", () => {
   const tasks = extractTasks([
     { direction: "inbound", content: "hello there", timestamp: at },
@@ -34,6 +35,7 @@ Deno.test("agent extract_tasks: matching lines of the user's messages become tas
   });
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent extract_tasks: tasks are cut to 100 characters", () => {
   const [task] = extractTasks([
     { direction: "inbound", content: `I need to ${"x".repeat(300)}`, timestamp: at },

@@ -17,6 +17,7 @@ Deno.test.afterAll(async () => {
   await llm?.close();
 });
 
+// rules: R-LLMCFG-4
 Deno.test("agent test call: a working key succeeds with one minimal call", async () => {
   for (const provider of ["openai", "anthropic", "google"] as const) {
     const key = testKey("t");
@@ -36,6 +37,7 @@ Deno.test("agent test call: a working key succeeds with one minimal call", async
   }
 });
 
+// rules: R-LLMCFG-4
 Deno.test("agent test call: provider failures are success:false, without retries", async () => {
   const cases: [string, RegExp][] = [
     ["mock-invalid", /rejected the API key \(HTTP 401\)/],
@@ -55,6 +57,7 @@ Deno.test("agent test call: provider failures are success:false, without retries
   }
 });
 
+// rules: R-LLMCFG-4
 Deno.test("agent test call: a hanging provider times out as success:false", async () => {
   const result = await testLlmConfig(
     deps,

@@ -21,6 +21,7 @@ async function context(): Promise<ToolContext> {
   return { sql, userId: await newUser(sql), excludeMessageId: 0 };
 }
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: the specs name the six tools with object schemas", () => {
   assert.deepEqual(TOOL_SPECS.map((t) => t.name), [
     "search_messages",
@@ -33,6 +34,7 @@ Deno.test("agent tools: the specs name the six tools with object schemas", () =>
   assert.deepEqual(TOOL_SPECS[0]?.parameters.required, ["query"]);
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: numeric limits default and are capped", () => {
   assert.equal(TOOL_ARGS.search_messages.parse({ query: "x" }).limit, 10);
   assert.equal(TOOL_ARGS.search_messages.parse({ query: "x", limit: 500 }).limit, 50);
@@ -47,6 +49,7 @@ Deno.test("agent tools: numeric limits default and are capped", () => {
   assert.equal(TOOL_ARGS.extract_tasks.parse({ last_n_messages: 999 }).last_n_messages, 200);
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: bad arguments and unknown tools come back as {error}", async () => {
   const ctx = await context();
   assert.match((await run(ctx, "search_messages", {})).error, /invalid arguments: query/);
@@ -63,6 +66,7 @@ Deno.test("agent tools: bad arguments and unknown tools come back as {error}", a
   assert.match((await run(ctx, "drop_tables", {})).error, /unknown tool/);
 });
 
+// rules: R-TOOLS-1, R-TOOLS-2
 Deno.test("agent tools: search is scoped, newest first, escapes LIKE wildcards and skips the current message", async () => {
   const ctx = await context();
   const other = await newUser(ctx.sql);
@@ -114,6 +118,7 @@ Deno.test("agent tools: search is scoped, newest first, escapes LIKE wildcards a
   assert.equal(likePattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: search caps at 50 results", async () => {
   const ctx = await context();
   for (let i = 0; i < 60; i++) await addMessage(ctx.sql, ctx.userId, { content: `needle ${i}` });
@@ -121,6 +126,7 @@ Deno.test("agent tools: search caps at 50 results", async () => {
   assert.equal((await run(ctx, "search_messages", { query: "needle" })).length, 10);
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: recent messages and the chat window are chronological and capped", async () => {
   const ctx = await context();
   const base = Date.parse("2026-03-01T00:00:00Z");
@@ -146,6 +152,7 @@ Deno.test("agent tools: recent messages and the chat window are chronological an
   assert.equal((await run(ctx, "summarize_chat", { last_n_messages: 1000 })).length, 100);
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: a date range includes whole days and returns at most 100", async () => {
   const ctx = await context();
   await addMessage(ctx.sql, ctx.userId, {
@@ -187,6 +194,7 @@ Deno.test("agent tools: a date range includes whole days and returns at most 100
   assert.equal(many.length, 100);
 });
 
+// rules: R-TOOLS-1, R-MSG-8
 Deno.test("agent tools: conversation stats are the §5.2 stats without daily", async () => {
   const ctx = await context();
   await addMessage(ctx.sql, ctx.userId, { content: "a" });
@@ -201,6 +209,7 @@ Deno.test("agent tools: conversation stats are the §5.2 stats without daily", a
   assert.equal(typeof stats.average_messages_per_day, "number");
 });
 
+// rules: R-TOOLS-1
 Deno.test("agent tools: extract_tasks scans the user's recent messages", async () => {
   const ctx = await context();
   await addMessage(ctx.sql, ctx.userId, { content: "I need to call mum\nand nothing else" });

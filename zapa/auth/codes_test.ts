@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { codeMessage, generateCode, hashCode } from "./codes.ts";
 
+// rules: R-LOGIN-9
 Deno.test("auth codes: always six digits, leading zeros kept", () => {
   for (let i = 0; i < 20_000; i++) assert.match(generateCode(), /^\d{6}$/);
   assert.equal(generateCode((b) => (b[0] = 42, b)), "000042");
 });
 
+// rules: R-LOGIN-9
 Deno.test("auth codes: digits are uniform in every position (chi-square, 9 d.o.f.)", () => {
   const n = 100_000;
   const counts = Array.from({ length: 6 }, () => new Array(10).fill(0));
@@ -24,6 +26,7 @@ Deno.test("auth codes: digits are uniform in every position (chi-square, 9 d.o.f
   }
 });
 
+// rules: R-LOGIN-9
 Deno.test("auth codes: values in the biased tail are redrawn (rejection sampling)", () => {
   const limit = Math.floor(2 ** 32 / 1_000_000) * 1_000_000;
   const draws = [2 ** 32 - 1, limit, limit + 5, 1_234_567];
@@ -36,6 +39,7 @@ Deno.test("auth codes: values in the biased tail are redrawn (rejection sampling
   assert.equal(code, "234567");
 });
 
+// rules: R-LOGIN-9
 Deno.test("auth codes: stored hash is the hex HMAC-SHA256 keyed with the secret", async () => {
   const secret = "s".repeat(32);
   const key = await crypto.subtle.importKey(
@@ -54,6 +58,7 @@ Deno.test("auth codes: stored hash is the hex HMAC-SHA256 keyed with the secret"
   assert.notEqual(await hashCode(secret, "123457"), hex);
 });
 
+// rules: R-LOGIN-1
 Deno.test("auth codes: the WhatsApp text follows the contract", () => {
   assert.equal(
     codeMessage("123456", 300),

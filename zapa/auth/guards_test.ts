@@ -36,6 +36,7 @@ async function expect401(res: Response, name: string) {
   assert.deepEqual(await res.json(), { detail: "Could not validate credentials" }, name);
 }
 
+// rules: R-HTTP-5, R-TOKEN-2
 Deno.test("guards: a valid user token passes; every failure is the same 401", async () => {
   const app = appWith(r!.redis);
   const user = await issueUserToken(config.jwtSecret, { id: 3, phone_number: "+15551230003" });
@@ -66,6 +67,7 @@ Deno.test("guards: a valid user token passes; every failure is the same 401", as
   }
 });
 
+// rules: R-TOKEN-3
 Deno.test("guards: a revoked jti is refused", async () => {
   const app = appWith(r!.redis);
   const token = await issueUserToken(config.jwtSecret, { id: 4, phone_number: "+15551230004" });
@@ -79,6 +81,7 @@ Deno.test("guards: a revoked jti is refused", async () => {
   assert.ok(ttl > 86_000 && ttl <= 86_400, `revocation lasts until expiry (ttl ${ttl})`);
 });
 
+// rules: R-TOKEN-4
 Deno.test("guards: scopes stay separate — user token on admin is 403, admin passes", async () => {
   const app = appWith(r!.redis);
   const user = await issueUserToken(config.jwtSecret, { id: 5, phone_number: "+15551230005" });
@@ -91,6 +94,7 @@ Deno.test("guards: scopes stay separate — user token on admin is 403, admin pa
   await expect401(await app.request("/admin"), "no token on admin");
 });
 
+// rules: R-TOKEN-3
 Deno.test("guards: with the revocation store down, a valid token gets 503 (fail closed)", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

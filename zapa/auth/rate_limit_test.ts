@@ -16,6 +16,7 @@ Deno.test.afterAll(async () => {
 const HOUR = 3_600_000;
 const T0 = 1_800_000_000_000;
 
+// rules: R-RATE-1, R-RATE-3
 Deno.test("rate limit: a rolling window admits the limit, then refuses until the oldest leaves", async () => {
   const limits: RateLimit[] = [{ key: "zapa:ratelimit:test:a", limit: 3, windowMs: HOUR }];
   const at = (ms: number) => consumeRateLimits(r!.redis, limits, { now: T0 + ms });
@@ -32,6 +33,7 @@ Deno.test("rate limit: a rolling window admits the limit, then refuses until the
   assert.equal(next.allowed === false && next.retryAfterSeconds, 10 * 60);
 });
 
+// rules: R-RATE-3
 Deno.test("rate limit: refused requests do not count", async () => {
   const limits: RateLimit[] = [{ key: "zapa:ratelimit:test:b", limit: 2, windowMs: HOUR }];
   await consumeRateLimits(r!.redis, limits, { now: T0 });
@@ -43,6 +45,7 @@ Deno.test("rate limit: refused requests do not count", async () => {
   assert.equal((await consumeRateLimits(r!.redis, limits, { now: T0 + HOUR + 1 })).allowed, true);
 });
 
+// rules: R-RATE-1, R-RATE-2, R-RATE-3
 Deno.test("rate limit: phone and IP windows are checked together; a refusal records neither", async () => {
   const windows = (phone: string) =>
     codeRequestLimits(phone, "203.0.113.9", { perPhone: 3, perIp: 4 });
@@ -60,6 +63,7 @@ Deno.test("rate limit: phone and IP windows are checked together; a refusal reco
   assert.ok(ttl > 0 && ttl <= HOUR);
 });
 
+// rules: R-RATE-1
 Deno.test("rate limit: concurrent requests never exceed the limit", async () => {
   const limits: RateLimit[] = [{ key: "zapa:ratelimit:test:c", limit: 3, windowMs: HOUR }];
   const results = await Promise.all(
@@ -68,6 +72,7 @@ Deno.test("rate limit: concurrent requests never exceed the limit", async () => 
   assert.equal(results.filter((x) => x.allowed).length, 3);
 });
 
+// rules: R-RATE-4
 Deno.test("rate limit: Redis down is a DependencyUnavailable (→ 503)", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

@@ -40,6 +40,7 @@ async function sign(
     .sign(enc(options.secret ?? SECRET));
 }
 
+// rules: R-TOKEN-1
 Deno.test("tokens: a user token carries every §5.1 claim and verifies", async () => {
   const token = await issueUserToken(SECRET, USER);
   const claims = await verifyUserToken(SECRET, token);
@@ -57,6 +58,7 @@ Deno.test("tokens: a user token carries every §5.1 claim and verifies", async (
   assert.equal(JSON.parse(atob(token.split(".")[0]!)).alg, "HS256");
 });
 
+// rules: R-TOKEN-2
 Deno.test("tokens: the user verification matrix refuses every bad token", async () => {
   const good = validClaims();
   const cases: [string, string | Promise<string>][] = [
@@ -93,6 +95,7 @@ Deno.test("tokens: the user verification matrix refuses every bad token", async 
   }
 });
 
+// rules: R-TOKEN-4, R-TOKEN-5
 Deno.test("tokens: admin tokens verify only as admin tokens", async () => {
   const admin = await issueAdminToken(ADMIN_SECRET, "admin");
   assert.equal((await verifyAdminToken(ADMIN_SECRET, admin))?.scope, "admin");
@@ -105,6 +108,7 @@ Deno.test("tokens: admin tokens verify only as admin tokens", async () => {
   );
 });
 
+// rules: R-HTTP-5
 Deno.test("tokens: bearerToken accepts only 'Bearer <jwt>'", () => {
   assert.equal(bearerToken("Bearer a.b.c"), "a.b.c");
   assert.equal(bearerToken("  Bearer a.b.c  "), "a.b.c");

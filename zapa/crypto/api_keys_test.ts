@@ -27,6 +27,7 @@ function repack(stored: string, bytes: Uint8Array): string {
   return stored.split(":").slice(0, 3).join(":") + ":" + b64;
 }
 
+// rules: R-LLMCFG-9
 Deno.test("api keys: round trip in the §6.4 format with the SHA-256 key id", async () => {
   const ring = await createKeyring(raw(1));
   const stored = await encryptApiKey(ring, 42, PLAIN);
@@ -39,6 +40,7 @@ Deno.test("api keys: round trip in the §6.4 format with the SHA-256 key id", as
   assert.equal(await decryptApiKey(ring, 1, await encryptApiKey(ring, 1, "ключ🔑")), "ключ🔑");
 });
 
+// rules: R-LLMCFG-9
 Deno.test("api keys: every encryption uses a fresh IV", async () => {
   const ring = await createKeyring(raw(1));
   const a = await encryptApiKey(ring, 1, PLAIN);
@@ -47,6 +49,7 @@ Deno.test("api keys: every encryption uses a fresh IV", async () => {
   assert.notDeepEqual(unpack(a).slice(0, 12), unpack(b).slice(0, 12));
 });
 
+// rules: R-LLMCFG-9
 Deno.test("api keys: the AAD binds a ciphertext to its user", async () => {
   const ring = await createKeyring(raw(1));
   const stored = await encryptApiKey(ring, 42, PLAIN);
@@ -69,6 +72,7 @@ Deno.test("api keys: the AAD binds a ciphertext to its user", async () => {
   assert.equal(new TextDecoder().decode(plain), PLAIN);
 });
 
+// rules: R-LLMCFG-9
 Deno.test("api keys: any tampering is detected", async () => {
   const ring = await createKeyring(raw(1));
   const stored = await encryptApiKey(ring, 7, PLAIN);
@@ -92,6 +96,7 @@ Deno.test("api keys: any tampering is detected", async () => {
   }
 });
 
+// rules: R-LLMCFG-9
 Deno.test("api keys: old keys decrypt, only the current key encrypts; rotation is detectable", async () => {
   const oldRing = await createKeyring(raw(1));
   const legacy = await encryptApiKey(oldRing, 9, PLAIN);
@@ -106,6 +111,7 @@ Deno.test("api keys: old keys decrypt, only the current key encrypts; rotation i
   await assert.rejects(createKeyring(new Uint8Array(16)));
 });
 
+// rules: R-LLMCFG-10
 Deno.test("api keys: the hint is the last four characters", () => {
   assert.equal(keyHint("sk-abcdef1234"), "1234");
   assert.equal(keyHint("abc"), "abc");

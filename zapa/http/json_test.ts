@@ -18,6 +18,7 @@ const PAYLOADS = [
   'quote " backslash \\ unicode 🎉 \u0000',
 ];
 
+// rules: R-OUTPUT-1
 Deno.test("json: safeStringify never emits <, > or & and parses back exactly", () => {
   for (const text of PAYLOADS) {
     const out = safeStringify({ text, nested: [text] });
@@ -27,6 +28,7 @@ Deno.test("json: safeStringify never emits <, > or & and parses back exactly", (
   assert.equal(safeStringify("<>&"), '"\\u003c\\u003e\\u0026"');
 });
 
+// rules: R-OUTPUT-1
 Deno.test("json: escapeJsonText is idempotent and safe on chunks", () => {
   const whole = JSON.stringify(PAYLOADS);
   const once = escapeJsonText(whole);
@@ -37,6 +39,7 @@ Deno.test("json: escapeJsonText is idempotent and safe on chunks", () => {
   assert.deepEqual(JSON.parse(once), PAYLOADS);
 });
 
+// rules: R-OUTPUT-1
 Deno.test("json: jsonResponse sets the §3 headers and is marked escaped", async () => {
   const res = jsonResponse({ a: "<b>" }, 201, { "x-extra": "1" });
   assert.equal(res.status, 201);

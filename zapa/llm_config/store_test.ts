@@ -29,6 +29,7 @@ const body = (apiKey: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+// rules: R-LLMCFG-1, R-LLMCFG-9, R-LLMCFG-10
 Deno.test("llm config store: saves encrypted, returns only the hint, upserts the primary", async () => {
   const sql = pg!.sql;
   const deps = { sql, keyring };
@@ -57,6 +58,7 @@ Deno.test("llm config store: saves encrypted, returns only the hint, upserts the
   await assert.rejects(decryptApiKey(keyring, user + 1, row2!.api_key_encrypted));
 });
 
+// rules: R-LLMCFG-2
 Deno.test("llm config store: fallback omitted stays, null removes it", async () => {
   const sql = pg!.sql;
   const deps = { sql, keyring };
@@ -78,6 +80,7 @@ Deno.test("llm config store: fallback omitted stays, null removes it", async () 
   assert.deepEqual(await getLlmConfigs(deps, 999_999), { primary: null, fallback: null });
 });
 
+// rules: R-LLMCFG-3
 Deno.test("llm config store: validation rejects bad bodies with 422", async () => {
   const deps = { sql: pg!.sql, keyring };
   const cases: unknown[] = [
@@ -101,6 +104,7 @@ Deno.test("llm config store: validation rejects bad bodies with 422", async () =
   }
 });
 
+// rules: R-LLMCFG-5
 Deno.test("llm config store: delete reports whether there was a config", async () => {
   const sql = pg!.sql;
   const deps = { sql, keyring };
@@ -111,6 +115,7 @@ Deno.test("llm config store: delete reports whether there was a config", async (
   assert.deepEqual(await getLlmConfigs(deps, user), { primary: null, fallback: null });
 });
 
+// rules: R-LLMCFG-9
 Deno.test("llm config store: rotation re-encrypts old-key rows under the current key", async () => {
   const sql = pg!.sql;
   const user = await createUser(sql, "+15551000004");

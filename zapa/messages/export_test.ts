@@ -10,6 +10,7 @@ import {
 } from "./export.ts";
 import type { MessageItem } from "./item.ts";
 
+// rules: R-MSG-7
 Deno.test("csv export: fields follow RFC 4180", () => {
   assert.equal(csvField("plain"), "plain");
   assert.equal(csvField(null), "");
@@ -22,6 +23,7 @@ Deno.test("csv export: fields follow RFC 4180", () => {
   assert.equal(csvField("<script>"), "<script>");
 });
 
+// rules: R-MSG-7
 Deno.test("csv export: cells that start like a formula get a leading quote", () => {
   for (const start of ["=", "+", "-", "@", "\t", "\r"]) {
     assert.equal(guardFormula(`${start}SUM(A1)`), `'${start}SUM(A1)`);
@@ -52,6 +54,7 @@ async function* batches(...lists: MessageItem[][]) {
   for (const l of lists) yield l;
 }
 
+// rules: R-MSG-7
 Deno.test("csv export: the exact columns, one CRLF row per message", async () => {
   assert.deepEqual([...CSV_COLUMNS], [
     "id",
@@ -77,6 +80,7 @@ Deno.test("csv export: the exact columns, one CRLF row per message", async () =>
   ]);
 });
 
+// rules: R-MSG-7, R-OUTPUT-1
 Deno.test("json export: a valid, escaped array across batches", async () => {
   const a = item({ content: "<b>&</b>" });
   const b = item({ id: 2 });
@@ -86,6 +90,7 @@ Deno.test("json export: a valid, escaped array across batches", async () => {
   assert.equal(await new Response(jsonStream(batches())).text(), "[]");
 });
 
+// rules: R-MSG-7
 Deno.test("export filename: zapa-messages-<user>-<YYYYMMDD>.<ext>", () => {
   const at = new Date("2026-07-04T23:59:59Z");
   assert.equal(exportFilename(12, "csv", at), "zapa-messages-12-20260704.csv");

@@ -11,6 +11,7 @@ Deno.test.afterAll(async () => {
   await pg?.stop();
 });
 
+// rules: R-MSG-8
 Deno.test("message stats: an empty history gives zeros and null dates", async () => {
   const sql = pg!.sql;
   const user = await createUser(sql, "+15550000001");
@@ -25,6 +26,7 @@ Deno.test("message stats: an empty history gives zeros and null dates", async ()
   assert.ok(stats.daily!.every((d) => d.count === 0));
 });
 
+// rules: R-MSG-8
 Deno.test("message stats: counts by direction, average and zero-filled daily", async () => {
   const sql = pg!.sql;
   const user = await createUser(sql, "+15550000002");
@@ -65,6 +67,7 @@ Deno.test("message stats: counts by direction, average and zero-filled daily", a
   assert.equal("daily" in without, false);
 });
 
+// rules: R-MSG-8, R-DATA-2
 Deno.test("message stats: counters follow deletes, updates and cascades", async () => {
   const sql = pg!.sql;
   const user = await createUser(sql, "+15550000004");
@@ -84,6 +87,7 @@ Deno.test("message stats: counters follow deletes, updates and cascades", async 
   assert.equal((await messageStats(sql, user)).total_messages, 0);
 });
 
+// rules: R-MSG-8
 Deno.test("message stats: an average rounds to 2 decimals over at least one day", async () => {
   const sql = pg!.sql;
   const user = await createUser(sql, "+15550000005");

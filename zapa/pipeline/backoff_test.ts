@@ -3,6 +3,7 @@ import { retryDelay } from "./backoff.ts";
 
 const settings = { baseMs: 500, maxMs: 30_000 };
 
+// rules: R-DELIVERY-2
 Deno.test("backoff: doubles from the base and is capped at the maximum", () => {
   const none = () => 0;
   assert.deepEqual(
@@ -13,6 +14,7 @@ Deno.test("backoff: doubles from the base and is capped at the maximum", () => {
   assert.equal(retryDelay(0, settings, none), 500);
 });
 
+// rules: R-DELIVERY-2
 Deno.test("backoff: jitter adds at most 10 %", () => {
   assert.equal(retryDelay(1, settings, () => 0.999999), 550);
   for (let i = 0; i < 200; i++) {

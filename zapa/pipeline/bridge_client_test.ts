@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { isTransient, sendText } from "./bridge_client.ts";
 
+// rules: R-DELIVERY-2, R-DELIVERY-3
 Deno.test("bridge client: transient and permanent failures", async (t) => {
   const cases: [number, string, boolean][] = [
     [0, "connection refused", true],
@@ -18,6 +19,7 @@ Deno.test("bridge client: transient and permanent failures", async (t) => {
   }
 });
 
+// rules: R-DELIVERY-1
 Deno.test("bridge client: sends the zapw body with the Bearer key and reads data.messageId", async () => {
   let seen: { auth: string | null; body: unknown; path: string } | null = null;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
@@ -59,6 +61,7 @@ Deno.test("bridge client: sends the zapw body with the Bearer key and reads data
   }
 });
 
+// rules: R-DELIVERY-2
 Deno.test("bridge client: a refused connection is a transient failure", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

@@ -4,6 +4,7 @@ import { createSql } from "../db/mod.ts";
 import { migrate, readMigrations } from "../db/migrate.ts";
 import { TestPostgres } from "./testing.ts";
 
+// rules: R-DATA-1, R-DATA-2
 Deno.test("migrations: agent_leases exists, cascades with its user, and a rerun applies nothing", async () => {
   const pg = await TestPostgres.create();
   const sql = createSql(pg.url, { max: 2 });

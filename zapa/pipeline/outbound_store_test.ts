@@ -44,6 +44,7 @@ const job = (id: string, to: string) => ({
   messageId: 7,
 });
 
+// rules: R-INTAKE-6
 Deno.test("outbound queue: an existing job id is not added twice", async () => {
   await redis.flushall();
   assert.equal(await enqueueOutbound(redis, job("reply:1", "+15550000001")), true);
@@ -51,6 +52,7 @@ Deno.test("outbound queue: an existing job id is not added twice", async () => {
   assert.equal(await redis.zcard(OUT.jobs), 1);
 });
 
+// rules: R-ORDER-3
 Deno.test("outbound queue: one job per recipient at a time, in enqueue order", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -66,6 +68,7 @@ Deno.test("outbound queue: one job per recipient at a time, in enqueue order", a
   assert.deepEqual((await claim()).map((j) => j.id), ["a2"]);
 });
 
+// rules: R-ORDER-4
 Deno.test("outbound queue: a job waiting for its retry blocks only its recipient", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -83,6 +86,7 @@ Deno.test("outbound queue: a job waiting for its retry blocks only its recipient
   assert.equal(again[0]!.lastError, "503");
 });
 
+// rules: R-DELIVERY-3, R-ORDER-4
 Deno.test("outbound queue: a dead letter leaves the queue and frees the recipient", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -94,6 +98,7 @@ Deno.test("outbound queue: a dead letter leaves the queue and frees the recipien
   assert.equal(await enqueueOutbound(redis, job("a1", "+1555000000A")), false, "still known");
 });
 
+// rules: R-INTAKE-7
 Deno.test("outbound queue: expired leases are reclaimed, and an owner takes its own back", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -111,6 +116,7 @@ Deno.test("outbound queue: expired leases are reclaimed, and an owner takes its 
   assert.equal((await claim())[0]?.id, "a1");
 });
 
+// rules: R-INTAKE-8
 Deno.test("outbound queue: the send-once marker comes with the claimed job", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -119,6 +125,7 @@ Deno.test("outbound queue: the send-once marker comes with the claimed job", asy
   assert.equal(a1?.sentMarker, "WA-1");
 });
 
+// rules: R-INTAKE-8
 Deno.test("outbound queue: a job claimed again before its outcome was recorded is in doubt", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -137,6 +144,7 @@ Deno.test("outbound queue: a job claimed again before its outcome was recorded i
   assert.equal(third?.attemptAt, null, "a recorded failure settles the attempt");
 });
 
+// rules: R-INTAKE-8
 Deno.test("outbound queue: a job claimed but never sent is not in doubt", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -149,6 +157,7 @@ Deno.test("outbound queue: a job claimed but never sent is not in doubt", async 
   assert.equal(again?.attemptAt, null, "nothing can have reached the bridge");
 });
 
+// rules: R-INTAKE-8
 Deno.test("outbound queue: each holder's unsettled attempts are counted until recorded", async () => {
   await redis.flushall();
   await enqueueOutbound(redis, job("a1", "+1555000000A"));
@@ -175,6 +184,7 @@ Deno.test("outbound queue: each holder's unsettled attempts are counted until re
   assert.equal((await openAttempts(redis, "t#run2")).size, 1);
 });
 
+// rules: R-INTAKE-8
 Deno.test("outbound queue: orphan receipts are counted without the known ones", async () => {
   await redis.flushall();
   const now = Date.now();
@@ -184,6 +194,7 @@ Deno.test("outbound queue: orphan receipts are counted without the known ones", 
   assert.deepEqual(await redis.zrange(OUT.orphans, 0, "-1"), ["OLD", "WA-A"]);
 });
 
+// rules: R-INTAKE-8
 Deno.test("outbound queue: orphan receipts are taken once, oldest first, skipping known ids", async () => {
   await redis.flushall();
   const now = Date.now();

@@ -62,6 +62,7 @@ function sentTo(to: string) {
   return bridge.sent.filter((s) => s.to === to);
 }
 
+// rules: R-INTAKE-5, R-INTAKE-6, R-DELIVERY-1
 Deno.test("pipeline: a message gets exactly one reply, stored with reply_to_id and sent", async () => {
   const from = phone();
   const res = await post(zapwMessage({ from, text: "hi there", messageId: `M-${from}` }));
@@ -83,6 +84,7 @@ Deno.test("pipeline: a message gets exactly one reply, stored with reply_to_id a
   assert.equal(user!.display_name, `User ${from.slice(-4)}`);
 });
 
+// rules: R-INTAKE-1, R-INTAKE-3
 Deno.test("pipeline: a duplicate webhook stores one row and sends one reply", async () => {
   const from = phone();
   const body = zapwMessage({ from, text: "twice", messageId: `D-${from}` });
@@ -95,6 +97,7 @@ Deno.test("pipeline: a duplicate webhook stores one row and sends one reply", as
   assert.equal(n, 2);
 });
 
+// rules: R-WEBHOOK-6
 Deno.test("pipeline: receipts move the reply's status forward to read", async () => {
   const from = phone();
   await post(zapwMessage({ from, text: "status please", messageId: `S-${from}` }));
@@ -115,6 +118,7 @@ Deno.test("pipeline: receipts move the reply's status forward to read", async ()
   }, { message: "status read (delivered after read does not go back)" });
 });
 
+// rules: R-WEBHOOK-6
 Deno.test("pipeline: a receipt that arrives before the id is recorded is parked and applied", async () => {
   await post({ sessionId: "main", eventType: "message.delivered", data: { messageId: "EARLY1" } });
   const from = phone();
@@ -131,6 +135,7 @@ Deno.test("pipeline: a receipt that arrives before the id is recorded is parked 
   assert.equal(await deps.redis.exists("zapa:parked:EARLY1"), 1);
 });
 
+// rules: R-SILENCE-1, R-SILENCE-2, R-SILENCE-3
 Deno.test("pipeline: messages not due an answer are stored only", async () => {
   const from = phone();
   const group = zapwMessage({ from, text: "group", messageId: `G-${from}` });
@@ -151,6 +156,7 @@ Deno.test("pipeline: messages not due an answer are stored only", async () => {
   assert.equal(sentTo(from).length, 0);
 });
 
+// rules: R-ORDER-1, R-ORDER-3
 Deno.test("pipeline: one user's messages are answered and delivered in order", async () => {
   const from = phone();
   const base = Date.now();
@@ -169,6 +175,7 @@ Deno.test("pipeline: one user's messages are answered and delivered in order", a
   ]);
 });
 
+// rules: R-WEBHOOK-7
 Deno.test("pipeline: session events wait for the schema and are mirrored in the order sent", async () => {
   let markReady!: () => void;
   const schemaReady = new Promise<void>((resolve) => (markReady = resolve));

@@ -82,6 +82,7 @@ async function send(n: number, label: string): Promise<{ phones: string[]; statu
   return { phones, statuses };
 }
 
+// rules: R-INTAKE-2, R-OUTAGE-3
 Deno.test("recovery: with Redis down, webhooks go to PostgreSQL and replies follow once it is back empty", async () => {
   await rd.stop();
   const { phones, statuses } = await send(5, "redis-down");
@@ -92,6 +93,7 @@ Deno.test("recovery: with Redis down, webhooks go to PostgreSQL and replies foll
   await exactlyOneReplyEach(again.phones);
 });
 
+// rules: R-INTAKE-4, R-OUTAGE-2
 Deno.test("recovery: with PostgreSQL down, events wait in Redis and are answered once it is back", async () => {
   await pg.stop();
   const { phones, statuses } = await send(5, "pg-down");
@@ -102,6 +104,7 @@ Deno.test("recovery: with PostgreSQL down, events wait in Redis and are answered
   await exactlyOneReplyEach(phones);
 });
 
+// rules: R-WEBHOOK-5, R-OUTAGE-4
 Deno.test("recovery: with both stores down the webhook answers 503 storage_unavailable", async () => {
   await Promise.all([pg.stop(), rd.stop()]);
   try {
@@ -125,12 +128,14 @@ Deno.test("recovery: with both stores down the webhook answers 503 storage_unava
   await exactlyOneReplyEach(phones);
 });
 
+// rules: R-DELIVERY-2
 Deno.test("recovery: the bridge failing transiently delays the reply but sends it once", async () => {
   bridge.failNext.push(503, 500, 400);
   const { phones } = await send(1, "bridge-flaky");
   await exactlyOneReplyEach(phones);
 });
 
+// rules: R-DELIVERY-3, R-DELIVERY-4
 Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends it", async () => {
   bridge.failNext.push(422, 422, 422);
   const { phones } = await send(1, "bridge-422");
@@ -153,6 +158,7 @@ Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends
   }, { message: "row sent after requeue" });
 });
 
+// rules: R-INTAKE-8
 Deno.test("recovery: a job whose send was accepted before a crash is not sent again", async () => {
   // Crash point: the bridge accepted and the marker was set, but the row was never updated
   // and the job never completed (the worker died). The sweeper finds the queued row.
@@ -167,6 +173,7 @@ Deno.test("recovery: a job whose send was accepted before a crash is not sent ag
   assert.equal(sentTo(from).length, 0);
 });
 
+// rules: R-INTAKE-7, R-ORDER-1
 Deno.test("recovery: a user leased by a dead worker is answered once the lease expires", async () => {
   const from = testPhone();
   const parsed = parseWebhook(zapwMessage({ from, text: "orphan", messageId: `lease-${from}` }));
@@ -182,6 +189,7 @@ Deno.test("recovery: a user leased by a dead worker is answered once the lease e
   await exactlyOneReplyEach([from]);
 });
 
+// rules: R-INTAKE-4
 Deno.test("recovery: intake events leased by a dead consumer are reclaimed and stored once", async () => {
   const from = testPhone();
   const parsed = parseWebhook(zapwMessage({ from, text: "reclaim me", messageId: `pel-${from}` }));
@@ -219,6 +227,7 @@ Deno.test("recovery: intake events leased by a dead consumer are reclaimed and s
   assert.equal(n, 1);
 });
 
+// rules: R-LOGIN-1
 Deno.test("recovery: an auth code job is sent and never stored in messages", async () => {
   const to = testPhone();
   await enqueueOutbound(deps.redis, {
@@ -233,6 +242,7 @@ Deno.test("recovery: an auth code job is sent and never stored in messages", asy
   assert.equal(rows.length, 0);
 });
 
+// rules: R-DELIVERY-2
 Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
   const to = testPhone();
   bridge.status = 503;
@@ -254,6 +264,7 @@ Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
   assert.equal(sentTo(to).length, 0);
 });
 
+// rules: R-INTAKE-8
 Deno.test("recovery: a send-once marker whose id another row holds does not block the recipient", async () => {
   // Whatever put it there (a receipt settling two sends), the row can never take this id: the
   // job must finish without it instead of retrying at the head of the recipient's queue.
@@ -345,6 +356,7 @@ const enqueueReply = (r: { from: string; replyId: number; jobId: string }) =>
     messageId: r.replyId,
   });
 
+// rules: R-INTAKE-8
 Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's receipt, not resent", async () => {
   const { from, replyId, jobId } = await inDoubtReply("doubt-sent");
   // The bridge had taken it: its receipt arrives for an id nobody recorded.
@@ -377,6 +389,7 @@ Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's 
   assert.equal(sentTo(from).length, 0);
 });
 
+// rules: R-INTAKE-8
 Deno.test("recovery: a send left in doubt with no receipt is sent again after the window", async () => {
   const { from, replyId, jobId } = await inDoubtReply("doubt-lost");
   await enqueueOutbound(deps.redis, {
@@ -393,6 +406,7 @@ Deno.test("recovery: a send left in doubt with no receipt is sent again after th
 
 // zapw's receipts name no recipient: one receipt for two sends in doubt proves that one of them
 // arrived, not which. Settling either with it could drop the other's reply for good.
+// rules: R-INTAKE-8
 Deno.test("recovery: two sends in doubt and one receipt: both are sent again, neither lost", async () => {
   const a = await inDoubtReply("doubt-pair-a", "dead-pair");
   const b = await inDoubtReply("doubt-pair-b", "dead-pair");
@@ -407,6 +421,7 @@ Deno.test("recovery: two sends in doubt and one receipt: both are sent again, ne
   );
 });
 
+// rules: R-INTAKE-8
 Deno.test("recovery: two sends in doubt and two receipts: both settled, neither resent", async () => {
   const a = await inDoubtReply("doubt-both-a", "dead-both");
   const b = await inDoubtReply("doubt-both-b", "dead-both");

@@ -15,6 +15,7 @@ function message(body: unknown): InboundMessage {
   return r.event as InboundMessage;
 }
 
+// rules: R-WEBHOOK-3
 Deno.test("webhook event: JIDs drop the domain and device suffix and get a +", async (t) => {
   const cases: [string, string][] = [
     ["1234567890:12@s.whatsapp.net", "+1234567890"],
@@ -34,6 +35,7 @@ Deno.test("webhook event: JIDs drop the domain and device suffix and get a +", a
   }
 });
 
+// rules: R-WEBHOOK-2
 Deno.test("webhook event: zapw text message is parsed with its WhatsApp time", () => {
   const m = message(zapw({
     from: "15551234567@s.whatsapp.net",
@@ -52,6 +54,7 @@ Deno.test("webhook event: zapw text message is parsed with its WhatsApp time", (
   assert.deepEqual(m.metadata, { is_group: false });
 });
 
+// rules: R-WEBHOOK-3
 Deno.test("webhook event: group JIDs go raw into metadata.group_id", () => {
   const m = message(zapw({
     from: "15551234567@s.whatsapp.net",
@@ -66,6 +69,7 @@ Deno.test("webhook event: group JIDs go raw into metadata.group_id", () => {
   assert.equal(answerDue(m, settings), false);
 });
 
+// rules: R-WEBHOOK-2
 Deno.test("webhook event: the legacy envelope is accepted", () => {
   const m = message({
     event_type: "message.received",
@@ -78,6 +82,7 @@ Deno.test("webhook event: the legacy envelope is accepted", () => {
   assert.equal(answerDue(m, settings), true);
 });
 
+// rules: R-WEBHOOK-5
 Deno.test("webhook event: malformed bodies are invalid, unknown types ignored", async (t) => {
   const invalid: [string, unknown][] = [
     ["null", null],
@@ -103,6 +108,7 @@ Deno.test("webhook event: malformed bodies are invalid, unknown types ignored", 
   });
 });
 
+// rules: R-WEBHOOK-6
 Deno.test("webhook event: receipts map to sent, delivered, read and failed", () => {
   const cases: [unknown, string][] = [
     [{ eventType: "message.sent", data: { messageId: "A", status: 2 } }, "sent"],
@@ -118,6 +124,7 @@ Deno.test("webhook event: receipts map to sent, delivered, read and failed", () 
   }
 });
 
+// rules: R-WEBHOOK-7
 Deno.test("webhook event: session events say whether the session is connected", () => {
   const up = parseWebhook({
     sessionId: "main",
@@ -135,6 +142,7 @@ Deno.test("webhook event: session events say whether the session is connected", 
   assert.ok(legacy.ok && legacy.event.kind === "session" && legacy.event.connected);
 });
 
+// rules: R-SILENCE-1, R-SILENCE-2, R-SILENCE-3
 Deno.test("webhook event: the four answer rules", async (t) => {
   const base = { from: "15551234567@s.whatsapp.net", messageId: "R" };
   const cases: [string, Record<string, unknown>, Record<string, unknown>, boolean][] = [

@@ -40,6 +40,7 @@ function post(
   });
 }
 
+// rules: R-WEBHOOK-1
 Deno.test("webhook route: the secret is required in the header or the query", async () => {
   const { app } = appWith();
   for (
@@ -59,6 +60,7 @@ Deno.test("webhook route: the secret is required in the header or the query", as
   }
 });
 
+// rules: R-WEBHOOK-1
 Deno.test("webhook route: without a configured secret anything is accepted", async () => {
   const { app } = appWith({ secret: null });
   const res = await post(app, message, { query: "" });
@@ -66,6 +68,7 @@ Deno.test("webhook route: without a configured secret anything is accepted", asy
   await res.body?.cancel();
 });
 
+// rules: R-WEBHOOK-5
 Deno.test("webhook route: the response table", async (t) => {
   await t.step("message accepted", async () => {
     const { app, seen } = appWith();
@@ -131,6 +134,7 @@ Deno.test("webhook route: the response table", async (t) => {
   });
 });
 
+// rules: R-WEBHOOK-5, R-HTTP-3
 Deno.test("webhook route: a body over 1 MB is 413", async () => {
   const { app } = appWith();
   const res = await post(app, { ...message, pad: "x".repeat(1_100_000) });
@@ -138,6 +142,7 @@ Deno.test("webhook route: a body over 1 MB is 413", async () => {
   await res.body?.cancel();
 });
 
+// rules: R-WEBHOOK-1
 Deno.test("webhook route: secret comparison", () => {
   assert.equal(secretMatches("abc", "abc"), true);
   assert.equal(secretMatches("abd", "abc"), false);

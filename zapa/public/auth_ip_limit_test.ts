@@ -45,6 +45,7 @@ async function statuses(ip: string, count: number): Promise<number[]> {
   return out;
 }
 
+// rules: R-RATE-2
 Deno.test("auth: one client IP gets 4 codes an hour across different numbers, then 429 with Retry-After", async () => {
   assert.deepEqual(await statuses("203.0.113.10", LIMIT), [200, 200, 200, 200]);
   const refused = await requestCode(phone(), "203.0.113.10");
@@ -55,6 +56,7 @@ Deno.test("auth: one client IP gets 4 codes an hour across different numbers, th
   assert.deepEqual(body, { success: false, detail: TOO_MANY, retry_after: retryAfter });
 });
 
+// rules: R-RATE-2, R-RATE-3
 Deno.test("auth: the per-IP window is per address (first X-Forwarded-For hop) and rolls after an hour", async () => {
   const start = clock;
   try {

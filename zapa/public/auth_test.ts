@@ -32,6 +32,7 @@ async function codeRows(number: string) {
       JOIN users u ON u.id = a.user_id WHERE u.phone_number = ${number} ORDER BY a.id`;
 }
 
+// rules: R-LOGIN-1, R-LOGIN-2
 Deno.test("auth: request-code normalises the number, creates the user and queues the code", async () => {
   const number = phone();
   const formatted = `${number.slice(0, 2)} (${number.slice(2, 5)}) ${number.slice(5, 8)}-${
@@ -57,6 +58,7 @@ Deno.test("auth: request-code normalises the number, creates the user and queues
   assert.equal(messages!.n, 0);
 });
 
+// rules: R-LOGIN-3
 Deno.test("auth: unknown, known and inactive numbers get the same 200; inactive gets no code", async () => {
   const known = phone();
   await env!.signIn(known);
@@ -75,6 +77,7 @@ Deno.test("auth: unknown, known and inactive numbers get the same 200; inactive 
   assert.equal((await verify(inactive, "123456")).status, 401);
 });
 
+// rules: R-LOGIN-2, R-HTTP-3
 Deno.test("auth: bad numbers and bad bodies are 422 {detail}, never 500", async () => {
   const cases: [string, unknown][] = [
     ["too short", "+12345"],
@@ -112,6 +115,7 @@ Deno.test("auth: bad numbers and bad bodies are 422 {detail}, never 500", async 
   assert.equal(huge.status, 401);
 });
 
+// rules: R-RATE-1, R-RATE-4
 Deno.test("auth: 10 rapid requests give 3 × 200 then 7 × 429; clearing zapa:ratelimit:* resets", async () => {
   const number = phone();
   const statuses: number[] = [];
@@ -138,6 +142,7 @@ Deno.test("auth: 10 rapid requests give 3 × 200 then 7 × 429; clearing zapa:ra
   assert.equal((await requestCode(number)).status, 200);
 });
 
+// rules: R-RATE-3
 Deno.test("auth: the per-phone window rolls: a slot frees one hour after its request", async () => {
   const number = phone();
   const start = clock;
@@ -162,6 +167,7 @@ Deno.test("auth: the per-phone window rolls: a slot frees one hour after its req
   }
 });
 
+// rules: R-LOGIN-4, R-TOKEN-1
 Deno.test("auth: verify issues a user JWT with every §5.1 claim and updates last_active", async () => {
   const number = phone();
   assert.equal((await requestCode(number)).status, 200);
@@ -184,6 +190,7 @@ Deno.test("auth: verify issues a user JWT with every §5.1 claim and updates las
   assert.ok(Date.now() - user!.last_active.getTime() < 10_000);
 });
 
+// rules: R-LOGIN-6
 Deno.test("auth: a code works once", async () => {
   const number = phone();
   await requestCode(number);
@@ -193,6 +200,7 @@ Deno.test("auth: a code works once", async () => {
   assert.deepEqual(await reused.json(), { detail: INVALID_CODE });
 });
 
+// rules: R-LOGIN-7
 Deno.test("auth: three wrong codes void the code, so the right one then fails", async () => {
   const number = phone();
   await requestCode(number);
@@ -207,6 +215,7 @@ Deno.test("auth: three wrong codes void the code, so the right one then fails", 
   assert.equal(row!.attempts, 3);
 });
 
+// rules: R-LOGIN-7
 Deno.test("auth: two wrong codes still leave the right one usable", async () => {
   const number = phone();
   await requestCode(number);
@@ -215,6 +224,7 @@ Deno.test("auth: two wrong codes still leave the right one usable", async () => 
   assert.equal((await verify(number, "123456")).status, 200);
 });
 
+// rules: R-LOGIN-6
 Deno.test("auth: an expired code fails", async () => {
   const number = phone();
   await requestCode(number);
@@ -224,6 +234,7 @@ Deno.test("auth: an expired code fails", async () => {
   assert.equal((await verify(number, "123456")).status, 401);
 });
 
+// rules: R-LOGIN-8
 Deno.test("auth: a new request voids older codes", async () => {
   const number = phone();
   await requestCode(number);
@@ -233,6 +244,7 @@ Deno.test("auth: a new request voids older codes", async () => {
   assert.equal((await verify(number, "123456")).status, 200);
 });
 
+// rules: R-LOGIN-5
 Deno.test("auth: malformed codes, unknown numbers and deactivated users all get the same 401", async () => {
   const number = phone();
   await requestCode(number);
@@ -247,6 +259,7 @@ Deno.test("auth: malformed codes, unknown numbers and deactivated users all get 
   assert.equal((await verify(number, "123456")).status, 401);
 });
 
+// rules: R-LOGIN-6
 Deno.test("auth: concurrent verifications of one code let exactly one win", async () => {
   const number = phone();
   await requestCode(number);
@@ -256,6 +269,7 @@ Deno.test("auth: concurrent verifications of one code let exactly one win", asyn
   assert.deepEqual(statuses, [200, 401, 401, 401, 401, 401, 401, 401]);
 });
 
+// rules: R-LOGIN-10, R-LOGIN-11
 Deno.test("auth: logout revokes the token; me reads and patches the profile", async () => {
   const number = phone();
   const { token, userId } = await env!.signIn(number);

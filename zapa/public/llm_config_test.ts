@@ -31,6 +31,7 @@ const primary = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+// rules: R-LLMCFG-1, R-LLMCFG-9, R-LLMCFG-10
 Deno.test("llm settings: save, read, encrypted at rest, never echoed", async () => {
   const { token, userId } = await env!.signIn("+15554000001");
   let res = await env!.call("GET", "/api/v1/llm-config", { token });
@@ -76,6 +77,7 @@ Deno.test("llm settings: save, read, encrypted at rest, never echoed", async () 
   assert.equal(JSON.parse(readBack).primary.key_hint, "ABCD");
 });
 
+// rules: R-LLMCFG-1, R-LLMCFG-2, R-LLMCFG-7
 Deno.test("llm settings: fallback kept when omitted, removed by null; alias route; aliases kept as typed", async () => {
   const { token } = await env!.signIn("+15554000002");
   const fallback = {
@@ -111,6 +113,7 @@ Deno.test("llm settings: fallback kept when omitted, removed by null; alias rout
   assert.equal(body.fallback, null);
 });
 
+// rules: R-LLMCFG-3
 Deno.test("llm settings: validation failures are 422 {detail}", async () => {
   const { token } = await env!.signIn("+15554000003");
   const cases: [string, unknown][] = [
@@ -149,6 +152,7 @@ Deno.test("llm settings: validation failures are 422 {detail}", async () => {
   await ok.body?.cancel();
 });
 
+// rules: R-LLMCFG-4
 Deno.test("llm settings: test call uses the body, the saved primary or the fallback; 404 when nothing", async () => {
   const { token } = await env!.signIn("+15554000004");
   let res = await env!.call("POST", "/api/v1/llm-config/test", { token });
@@ -199,6 +203,7 @@ Deno.test("llm settings: test call uses the body, the saved primary or the fallb
   await badTarget.body?.cancel();
 });
 
+// rules: R-LLMCFG-5
 Deno.test("llm settings: delete removes both configs, then 404", async () => {
   const { token, userId } = await env!.signIn("+15554000005");
   let res = await env!.call("DELETE", "/api/v1/llm-config", { token });
@@ -215,6 +220,7 @@ Deno.test("llm settings: delete removes both configs, then 404", async () => {
   assert.equal(n!.n, 0);
 });
 
+// rules: R-LLMCFG-6
 Deno.test("llm settings: providers catalogue needs no token; everything else does", async () => {
   const res = await env!.call("GET", "/api/v1/llm-config/providers");
   assert.equal(res.status, 200);
@@ -249,6 +255,7 @@ Deno.test("llm settings: providers catalogue needs no token; everything else doe
   }
 });
 
+// rules: R-MSG-5
 Deno.test("llm settings: IDOR — one user's settings are invisible to another", async () => {
   const a = await env!.signIn("+15554000006");
   const b = await env!.signIn("+15554000007");

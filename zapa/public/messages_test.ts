@@ -50,6 +50,7 @@ async function getJson(path: string, token = alice.token) {
   return JSON.parse(text);
 }
 
+// rules: R-MSG-1
 Deno.test("messages: listing is newest first with total, limit, offset and has_more", async () => {
   const page = await getJson("/api/v1/messages?limit=5");
   assert.equal(page.total, 48);
@@ -86,6 +87,7 @@ Deno.test("messages: listing is newest first with total, limit, offset and has_m
   assert.equal(skip.offset, 40);
 });
 
+// rules: R-MSG-1
 Deno.test("messages: ties on created_at are ordered by id descending", async () => {
   const { token, userId } = await env!.signIn("+15553000009");
   await env!.pg.sql`INSERT INTO messages (user_id, content, direction, created_at)
@@ -99,6 +101,7 @@ Deno.test("messages: ties on created_at are ordered by id descending", async () 
   assert.ok(next.items.every((i: { id: number }) => i.id < ids[2]));
 });
 
+// rules: R-MSG-2
 Deno.test("messages: before_id, direction and search filter, and total follows them", async () => {
   const all = await getJson("/api/v1/messages?limit=100");
   const anchor = all.items.find((i: { content: string }) => i.content === "alice message 11");
@@ -131,6 +134,7 @@ Deno.test("messages: before_id, direction and search filter, and total follows t
   assert.equal(missing.total, 0);
 });
 
+// rules: R-MSG-1, R-HTTP-3
 Deno.test("messages: bad paging parameters are 422 {detail}", async () => {
   for (
     const q of [
@@ -160,6 +164,7 @@ Deno.test("messages: bad paging parameters are 422 {detail}", async () => {
   assert.equal(ok.limit, 100);
 });
 
+// rules: R-MSG-3, R-MSG-4
 Deno.test("messages: search escapes wildcards, needs a query and caps the limit", async () => {
   const pct = await getJson("/api/v1/messages/search?q=100%25");
   assert.deepEqual(pct.items.map((i: { content: string }) => i.content), [PAYLOADS[6]]);
@@ -190,6 +195,7 @@ Deno.test("messages: search escapes wildcards, needs a query and caps the limit"
   }
 });
 
+// rules: R-MSG-4
 Deno.test("messages: SQL injection attempts are plain text", async () => {
   for (
     const q of [
@@ -212,6 +218,7 @@ Deno.test("messages: SQL injection attempts are plain text", async () => {
   assert.equal((await env!.call("GET", "/health")).status, 200);
 });
 
+// rules: R-HTTP-3
 Deno.test("messages: invalid UTF-8 in the query string is not a 500", async () => {
   for (const path of ["/api/v1/messages?search=%FF%FE", "/api/v1/messages/search?q=%C3%28"]) {
     const res = await get(path);
@@ -220,6 +227,7 @@ Deno.test("messages: invalid UTF-8 in the query string is not a 500", async () =
   }
 });
 
+// rules: R-MSG-6, R-OUTPUT-4
 Deno.test("messages: XSS payloads come back exactly as stored", async () => {
   const page = await getJson("/api/v1/messages?limit=8");
   assert.deepEqual(
@@ -230,6 +238,7 @@ Deno.test("messages: XSS payloads come back exactly as stored", async () => {
   assert.ok(raw.includes("\\u003cscript\\u003e"));
 });
 
+// rules: R-MSG-8, R-MSG-5
 Deno.test("messages: stats and the /stats alias count only the caller's rows", async () => {
   const stats = await getJson("/api/v1/messages/stats");
   assert.equal(stats.total_messages, 48);
@@ -242,6 +251,7 @@ Deno.test("messages: stats and the /stats alias count only the caller's rows", a
   assert.equal(bobStats.total_messages, 1);
 });
 
+// rules: R-MSG-7
 Deno.test("messages: JSON export streams every row as MessageItem, escaped", async () => {
   const res = await get("/api/v1/messages/export?format=json");
   assert.equal(res.status, 200);
@@ -264,6 +274,7 @@ Deno.test("messages: JSON export streams every row as MessageItem, escaped", asy
   await bad.body?.cancel();
 });
 
+// rules: R-MSG-7
 Deno.test("messages: CSV export has the exact columns, RFC 4180 quoting and the formula guard", async () => {
   const res = await get("/api/v1/messages/export?format=csv");
   assert.equal(res.status, 200);
@@ -285,6 +296,7 @@ Deno.test("messages: CSV export has the exact columns, RFC 4180 quoting and the 
   assert.ok(text.endsWith("\r\n"));
 });
 
+// rules: R-MSG-7
 Deno.test("messages: an empty history exports [] and a header-only CSV", async () => {
   const { token } = await env!.signIn("+15553000003");
   assert.deepEqual(await (await get("/api/v1/messages/export", token)).json(), []);
@@ -294,6 +306,7 @@ Deno.test("messages: an empty history exports [] and a header-only CSV", async (
   assert.deepEqual(page, { items: [], total: 0, limit: 50, offset: 0, has_more: false });
 });
 
+// rules: R-HTTP-5
 Deno.test("messages: every route refuses a missing token with the §3 401", async () => {
   for (
     const path of [
@@ -312,6 +325,7 @@ Deno.test("messages: every route refuses a missing token with the §3 401", asyn
   }
 });
 
+// rules: R-MSG-7
 Deno.test("messages: exports larger than one batch keep every row once, in order", async () => {
   const { token, userId } = await env!.signIn("+15553000004");
   await env!.pg.sql`INSERT INTO messages (user_id, content, direction, created_at)
@@ -329,6 +343,7 @@ Deno.test("messages: exports larger than one batch keep every row once, in order
   assert.equal(page.has_more, false);
 });
 
+// rules: R-MSG-2, R-MSG-7
 Deno.test("messages: before_id and export keep microsecond timestamps and ties exact", async () => {
   const { token, userId } = await env!.signIn("+15553000005");
   const sql = env!.pg.sql;
@@ -373,6 +388,7 @@ Deno.test("messages: before_id and export keep microsecond timestamps and ties e
   assert.deepEqual(exported.map((i: { content: string }) => i.content), [...contents].reverse());
 });
 
+// rules: R-MSG-7
 Deno.test("messages: an export across batches of rows sharing one timestamp loses none", async () => {
   const { token, userId } = await env!.signIn("+15553000006");
   await env!.pg.sql`INSERT INTO messages (user_id, content, direction)

@@ -39,6 +39,7 @@ const pages = [
 ];
 
 for (const page of pages) {
+  // rules: R-OUTPUT-2, R-OUTPUT-3
   Deno.test(`web: the ${page.name} page has the CSP headers and no inline script or style`, async () => {
     const res = await page.app.request(page.path);
     assert.equal(res.status, 200);
@@ -84,6 +85,7 @@ Deno.test("web: static files are served with their content types, others fall th
   }
 });
 
+// rules: R-OUTPUT-3
 Deno.test("web: every module the pages load exists and none writes HTML from strings", async () => {
   const dir = new URL("./static/", import.meta.url);
   const names: string[] = [];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { kindForStatus, LlmError, parseRetryAfter, toLlmError } from "./errors.ts";
 import { normaliseBaseUrl } from "./types.ts";
 
+// rules: R-LLMERR-2, R-LLMERR-5
 Deno.test("agent errors: statuses map to the taxonomy", () => {
   assert.equal(kindForStatus(401), "rejected_key");
   assert.equal(kindForStatus(403), "rejected_key");
@@ -14,6 +15,7 @@ Deno.test("agent errors: statuses map to the taxonomy", () => {
   assert.equal(kindForStatus(422), "bad_request");
 });
 
+// rules: R-LLMERR-2
 Deno.test("agent errors: Retry-After is honoured up to 30 s", () => {
   const h = (v: Record<string, string>) => new Headers(v);
   assert.equal(parseRetryAfter(h({ "retry-after": "1" })), 1_000);
@@ -27,6 +29,7 @@ Deno.test("agent errors: Retry-After is honoured up to 30 s", () => {
   assert.equal(parseRetryAfter(null), null);
 });
 
+// rules: R-LLMERR-1, R-LLMERR-2
 Deno.test("agent errors: SDK errors, aborts, parse and network failures are normalised", () => {
   const sdk = Object.assign(new Error("rate limited"), {
     status: 429,

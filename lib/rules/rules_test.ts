@@ -1,0 +1,125 @@
+/** Rule traceability: the `// rules:` convention as the generator reads it, and the repository's own state. */
+import assert from "node:assert/strict";
+import { parseRules, parseTestFile } from "./parse.ts";
+import { readSources, trace } from "./trace.ts";
+
+const RULES_MD = `# Rules
+
+## Login (R-LOGIN)
+
+- **R-LOGIN-1** — A code works once,
+  even when two verifications race.
+  - 401 \`{detail}\` otherwise.
+- **R-LOGIN-2** — Codes are random.
+  - **Not testable here:** randomness
+    is a property of the generator.
+
+## Replicas (R-REPLICA)
+
+- **R-REPLICA-1** — Two instances share the stores.
+  - **Pending:** needs a proxy.
+`;
+
+Deno.test("rules: rules.md items give id, group, claim with continuation lines, and reasons", () => {
+  assert.deepEqual(parseRules(RULES_MD), [
+    {
+      id: "R-LOGIN-1",
+      group: "Login (R-LOGIN)",
+      claim: "A code works once, even when two verifications race.",
+      reason: null,
+    },
+    {
+      id: "R-LOGIN-2",
+      group: "Login (R-LOGIN)",
+      claim: "Codes are random.",
+      reason: { kind: "not-testable", text: "randomness is a property of the generator." },
+    },
+    {
+      id: "R-REPLICA-1",
+      group: "Replicas (R-REPLICA)",
+      claim: "Two instances share the stores.",
+      reason: { kind: "pending", text: "needs a proxy." },
+    },
+  ]);
+  assert.throws(() => parseRules(`${RULES_MD}- **R-LOGIN-1** — again\n`), /duplicate rule id/);
+});
+
+/** Built so that the generator does not read these fixtures as annotations of this file. */
+const R = "//" + " rules:";
+const UNKNOWN = "R-" + "LOGIN-9";
+const NOPE = "R-" + "NOPE-2";
+
+const TEST_FILE = `import { suiteTest } from "../lib/target.ts";
+
+${R} R-LOGIN-1, R-LOGIN-2
+Deno.test("auth: a code works once", () => {});
+
+${R} R-LOGIN-1
+${R} R-REPLICA-1
+suiteTest(
+  "security: two lines of rules",
+  { needs: ["control"] },
+  async () => {},
+);
+
+for (const c of cases) {
+  ${R} R-LOGIN-2
+  Deno.test(\`auth: case \${c.name}\`, () => {});
+}
+
+journey("e2e: a wrapper without rules", async () => {});
+assert.equal(x, "security: not a test");
+`;
+
+Deno.test("rules: a 'rules:' comment directly above a test call names that test; unannotated tests are listed", () => {
+  assert.deepEqual(parseTestFile("t_test.ts", TEST_FILE), [
+    {
+      file: "t_test.ts",
+      line: 4,
+      name: "auth: a code works once",
+      rules: ["R-LOGIN-1", "R-LOGIN-2"],
+    },
+    {
+      file: "t_test.ts",
+      line: 8,
+      name: "security: two lines of rules",
+      rules: ["R-LOGIN-1", "R-REPLICA-1"],
+    },
+    { file: "t_test.ts", line: 16, name: "auth: case ${c.name}", rules: ["R-LOGIN-2"] },
+    { file: "t_test.ts", line: 19, name: "e2e: a wrapper without rules", rules: [] },
+  ]);
+  assert.throws(
+    () => parseTestFile("t_test.ts", `${R} R-LOGIN-1\n\nDeno.test("a: b", () => {});\n`),
+    /not directly above a test/,
+  );
+});
+
+Deno.test("rules: a rule without test or reason, and an unknown id in a test or a comment, are reported", () => {
+  const t = trace(
+    RULES_MD,
+    [{ path: "tests/a_test.ts", text: `${R} ${UNKNOWN}\nDeno.test("a: b", () => {});\n` }],
+    [{ path: "zapa/x.ts", text: `// see R-LOGIN-1 and ${NOPE}\n` }],
+  );
+  assert.deepEqual(t.uncovered, ["R-LOGIN-1"]);
+  assert.deepEqual(t.unknown, [{ file: "zapa/x.ts", line: 1, id: NOPE }]);
+  const again = trace(
+    RULES_MD,
+    [{ path: "tests/a_test.ts", text: `${R} ${UNKNOWN}\nDeno.test("a: b", () => {});\n` }],
+    [{ path: "tests/a_test.ts", text: `${R} ${UNKNOWN}\n` }],
+  );
+  assert.deepEqual(again.unknown, [{ file: "tests/a_test.ts", line: 1, id: UNKNOWN }]);
+});
+
+Deno.test("rules: every rule of spec/rules.md has a test or a written reason, and every cited id exists", async () => {
+  const root = new URL("../../", import.meta.url);
+  const rulesMd = await Deno.readTextFile(new URL("spec/rules.md", root));
+  const { tests, sources } = await readSources(root);
+  const t = trace(rulesMd, tests, sources);
+  assert.ok(t.rules.length > 100, `only ${t.rules.length} rules parsed from spec/rules.md`);
+  assert.deepEqual(t.uncovered, [], "rules with no test and no reason (add a test or a reason)");
+  assert.deepEqual(
+    t.unknown.map((u) => `${u.file}:${u.line} ${u.id}`),
+    [],
+    "rule ids cited that spec/rules.md does not define",
+  );
+});
