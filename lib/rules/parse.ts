@@ -13,14 +13,15 @@ export interface Rule {
   group: string;
   /** The testable sentence. */
   claim: string;
-  /** Why no test enforces it: "not testable here", or a known gap ("pending"). */
-  reason: { kind: "not-testable" | "pending"; text: string } | null;
+  /** Why no test enforces it: "not testable here", a known gap ("pending"), or withdrawn. */
+  reason: { kind: "not-testable" | "pending" | "withdrawn"; text: string } | null;
 }
 
 const RULE_START = /^- \*\*(R-[A-Z]+-\d+)\*\* — (.*)$/;
 const REASONS = [
   { kind: "not-testable", marker: "**Not testable here:**" },
   { kind: "pending", marker: "**Pending:**" },
+  { kind: "withdrawn", marker: "**Withdrawn:**" },
 ] as const;
 
 /** The rules of a `rules.md`, in document order; throws on a duplicate id. */
