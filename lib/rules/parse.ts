@@ -6,6 +6,8 @@
 
 /** A rule id: `R-` + an upper-case group + `-` + a number (`R-LOGIN-3`). */
 export const RULE_ID = /\bR-[A-Z]+-\d+\b/g;
+/** A whole group of rules cited at once: `R-LOGIN-*`. */
+export const RULE_GROUP = /\bR-[A-Z]+-\*/g;
 
 export interface Rule {
   id: string;

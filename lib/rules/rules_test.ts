@@ -48,6 +48,7 @@ Deno.test("rules: rules.md items give id, group, claim with continuation lines, 
 const R = "//" + " rules:";
 const UNKNOWN = "R-" + "LOGIN-9";
 const NOPE = "R-" + "NOPE-2";
+const NOPE_GROUP = "R-" + "NOPE-*";
 
 const TEST_FILE = `import { suiteTest } from "../lib/target.ts";
 
@@ -98,10 +99,13 @@ Deno.test("rules: a rule without test or reason, and an unknown id in a test or 
   const t = trace(
     RULES_MD,
     [{ path: "tests/a_test.ts", text: `${R} ${UNKNOWN}\nDeno.test("a: b", () => {});\n` }],
-    [{ path: "zapa/x.ts", text: `// see R-LOGIN-1 and ${NOPE}\n` }],
+    [{ path: "zapa/x.ts", text: `// see R-LOGIN-1 and ${NOPE}, R-LOGIN-* and ${NOPE_GROUP}\n` }],
   );
   assert.deepEqual(t.uncovered, ["R-LOGIN-1"]);
-  assert.deepEqual(t.unknown, [{ file: "zapa/x.ts", line: 1, id: NOPE }]);
+  assert.deepEqual(t.unknown, [
+    { file: "zapa/x.ts", line: 1, id: NOPE },
+    { file: "zapa/x.ts", line: 1, id: NOPE_GROUP },
+  ]);
   const again = trace(
     RULES_MD,
     [{ path: "tests/a_test.ts", text: `${R} ${UNKNOWN}\nDeno.test("a: b", () => {});\n` }],

@@ -3,7 +3,14 @@
  * what is missing (a rule with neither a test nor a written reason, a test citing an id that does
  * not exist), and renders `spec/traceability.md` and `reports/traceability.json`.
  */
-import { type DeclaredTest, parseRules, parseTestFile, type Rule, RULE_ID } from "./parse.ts";
+import {
+  type DeclaredTest,
+  parseRules,
+  parseTestFile,
+  type Rule,
+  RULE_GROUP,
+  RULE_ID,
+} from "./parse.ts";
 
 /** Folders whose `*_test.ts(x)` files are read; suites first, then the unit tests. */
 export const TEST_DIRS = ["tests", "zapa", "mock_bridge", "mock_llm", "lib", "load"] as const;
@@ -28,6 +35,8 @@ export interface SourceFile {
 export function trace(rulesMd: string, testFiles: SourceFile[], sources: SourceFile[]): Trace {
   const rules = parseRules(rulesMd);
   const ids = new Set(rules.map((r) => r.id));
+  // `R-LOGIN-*` cites a whole group: its prefix must exist.
+  const groups = new Set(rules.map((r) => r.id.replace(/-\d+$/, "-*")));
   const tests = testFiles.flatMap((f) => parseTestFile(f.path, f.text));
   const unknown: Trace["unknown"] = [];
   for (const f of sources) {
@@ -35,6 +44,9 @@ export function trace(rulesMd: string, testFiles: SourceFile[], sources: SourceF
     f.text.split("\n").forEach((line, i) => {
       for (const m of line.matchAll(RULE_ID)) {
         if (!ids.has(m[0])) unknown.push({ file: f.path, line: i + 1, id: m[0] });
+      }
+      for (const m of line.matchAll(RULE_GROUP)) {
+        if (!groups.has(m[0])) unknown.push({ file: f.path, line: i + 1, id: m[0] });
       }
     });
   }
