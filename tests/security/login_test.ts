@@ -233,3 +233,27 @@ suiteTest("security: unknown, new and inactive numbers get the same answer", asy
     assert.equal(login.status, 401, login.text);
   }
 });
+
+// rules: R-LOGIN-8, R-LOGIN-7
+suiteTest(
+  "security: a new code request voids the older code, even once the new one is voided",
+  async () => {
+    const phone = uniquePhone();
+    const first = await requestCode(phone);
+    const second = await requestCode(phone);
+    // Three wrong tries void the second code; none of them may be the first code by chance.
+    for (let n = 1, tries = 0; tries < 3; n++) {
+      const wrong = wrongCode(second, n);
+      if (wrong === first) continue;
+      assert.equal((await publicApi.verify(phone, wrong)).status, 401);
+      tries++;
+    }
+    const old = await publicApi.verify(phone, first);
+    assert.equal(
+      old.status,
+      401,
+      `the second request must have voided the first code: ${old.text}`,
+    );
+    assert.deepEqual(old.json, INVALID_CODE);
+  },
+);
