@@ -1,6 +1,7 @@
 /**
  * Security: Zapa's logs never show a full phone number. A user signs in, chats and gets a
- * dead-lettered reply (paths that log the number), then neither entrypoint's log holds the digits.
+ * dead-lettered reply (paths that log the number), then neither entrypoint's log holds its digits.
+ * A Zapa that logs no phone numbers at all passes too.
  */
 import assert from "node:assert/strict";
 import { bridgeControl, chat, createUser, sendWhatsApp } from "../../lib/fixtures.ts";
@@ -26,17 +27,15 @@ suiteTest("security: Zapa's logs mask every phone number", { needs: ["control"] 
   } finally {
     await bridgeControl.faults({ send_status: null, send_fail_to: null });
   }
+  // The refused reply is marked failed once delivery gave up on it (and logged why).
+  await eventually(async () => {
+    const list = await user.api.messages({ limit: 5, direction: "outbound" });
+    return list.json.items?.some((m) => m.status === "failed");
+  }, { timeoutMs: 15_000, message: "the refused reply marked failed" });
   const digits = user.phone.slice(1);
-  const masked = `${user.phone.slice(0, 4)}***${user.phone.slice(-4)}`;
-  // The logs are written asynchronously: wait until the masked form shows up, then look for leaks.
-  const logs = await eventually(async () => {
-    const both = await Promise.all(
-      (["private", "public"] as const).map(async (
-        s,
-      ) => [s, await target.control!.logs(s, 100_000)]),
-    );
-    return both.some(([, text]) => text!.includes(masked)) ? both : undefined;
-  }, { timeoutMs: 10_000, message: `the masked number ${masked} in a Zapa log` });
+  const logs = await Promise.all(
+    (["private", "public"] as const).map(async (s) => [s, await target.control!.logs(s, 100_000)]),
+  );
   for (const [service, text] of logs) {
     const leaks = text!.split("\n").filter((line) => line.includes(digits));
     assert.deepEqual(leaks, [], `${service} logged ${user.phone} unmasked`);
