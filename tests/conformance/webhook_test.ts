@@ -246,6 +246,7 @@ async function checkAnswers(accepted: Accepted[], since: number): Promise<string
   return problems;
 }
 
+// rules: R-WEBHOOK-5, R-WEBHOOK-8, R-SILENCE-1, R-SILENCE-2, R-SILENCE-3, R-INTAKE-9
 suiteTest(
   "conformance: every generated webhook event is refused with a 4xx or acknowledged, and every acknowledged message is stored and answered once",
   { needs: ["webhook_secret"], sanitizeOps: false, sanitizeResources: false },

@@ -124,6 +124,7 @@ Deno.test("hostile input: every message the webhook parser accepts can be stored
   );
 });
 
+// rules: R-WEBHOOK-8
 Deno.test("hostile input: NUL and lone surrogates in text, caption and names are stored as U+FFFD, flagged and answered", async () => {
   const from = testPhone();
   const body = zapwMessage({ from, text: "hi\u0000 there\ud800", messageId: `H-${from}` });
@@ -150,6 +151,7 @@ Deno.test("hostile input: NUL and lone surrogates in text, caption and names are
   await eventually(() => bridge.sent.some((s) => s.to === from), { message: "the reply sent" });
 });
 
+// rules: R-INTAKE-9, R-INTAKE-4
 Deno.test("hostile input: an intake event ingest cannot store is dead-lettered with its message id and reason, logged at error level", async () => {
   const from = testPhone();
   const waId = `DL-${from}`;
@@ -173,6 +175,7 @@ Deno.test("hostile input: an intake event ingest cannot store is dead-lettered w
   });
 });
 
+// rules: R-INTAKE-9, R-DELIVERY-3
 Deno.test("hostile input: an outbound reply dead-lettered after permanent failures is logged and listed with its message id and reason", async () => {
   const from = testPhone();
   bridge.failNext.push(422, 422, 422);

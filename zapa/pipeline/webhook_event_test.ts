@@ -184,6 +184,7 @@ Deno.test("webhook event: message time accepts ms, seconds and ISO, else the rec
 const FROM = "15551234567@s.whatsapp.net";
 const TO = "1234567890:12@s.whatsapp.net";
 
+// rules: R-WEBHOOK-8
 Deno.test("webhook event: NUL and lone surrogates in text, caption and names become U+FFFD, flagged sanitized", () => {
   const m = message(zapw({
     from: FROM,
@@ -255,6 +256,7 @@ Deno.test("webhook event: ids, JIDs and session ids PostgreSQL cannot hold are i
   }
 });
 
+// rules: R-WEBHOOK-8
 Deno.test("webhook event: session names and reasons are sanitised too", () => {
   const r = parseWebhook({
     sessionId: "main",
