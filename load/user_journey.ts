@@ -110,7 +110,7 @@ const plannedMessages = profile.iterations !== undefined
 export const options: Options = {
   scenarios: { whatsapp_users: scenario },
   thresholds: {
-    // Contract §10 #15: round trip < 5 s on average and < 10 s at p95.
+    // R-PERF-1: round trip < 5 s on average and < 10 s at p95.
     reply_round_trip: ["p(95)<10000", "avg<5000"],
     http_req_failed: ["rate<0.01"],
     checks: ["rate>0.99"],

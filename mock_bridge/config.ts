@@ -1,5 +1,5 @@
 /**
- * Settings of the mock WhatsApp bridge, read once from the environment (contract §7).
+ * Settings of the mock WhatsApp bridge, read once from the environment (R-BRIDGE-*).
  * Nothing else in mock_bridge/ reads `Deno.env`; tests build a config with `bridgeConfig()`.
  */
 
@@ -69,7 +69,7 @@ export function bridgeConfig(overrides: Partial<BridgeConfig> = {}): BridgeConfi
 
 type EnvGet = (name: string) => string | undefined;
 
-/** Reads the environment variables of contract §7; bad numbers fall back to defaults. */
+/** Reads the environment variables of R-BRIDGE-*; bad numbers fall back to defaults. */
 export function loadConfig(get: EnvGet = (name) => Deno.env.get(name)): BridgeConfig {
   const d = DEFAULT_CONFIG;
   const text = (name: string) => {

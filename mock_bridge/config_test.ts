@@ -6,7 +6,7 @@ function envOf(vars: Record<string, string>) {
 }
 
 // rules: R-BRIDGE-3, R-BRIDGE-5, R-BRIDGE-7
-Deno.test("mock bridge config: defaults follow contract §7", () => {
+Deno.test("mock bridge config: defaults follow R-BRIDGE-*", () => {
   const c = loadConfig(envOf({}));
   assert.deepEqual(c, { ...DEFAULT_CONFIG });
   assert.equal(c.port, 3000);

@@ -1,5 +1,5 @@
 /**
- * The faults a test can switch on (contract §7, `/__mock/faults`), and the validated merge
+ * The faults a test can switch on (R-BRIDGE-11, `/__mock/faults`), and the validated merge
  * of a patch into the current set. Unknown keys and wrong types are refused, so a typo in
  * a test fails loudly instead of silently testing nothing.
  */

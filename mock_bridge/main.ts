@@ -1,5 +1,5 @@
 /**
- * Entry point of the mock WhatsApp bridge (zapw-compatible double, contract §7):
+ * Entry point of the mock WhatsApp bridge (zapw-compatible double, R-BRIDGE-*):
  * `deno task bridge`. Reads the environment once and stops cleanly on SIGINT/SIGTERM.
  */
 import { loadConfig } from "./config.ts";

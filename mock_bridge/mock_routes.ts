@@ -1,5 +1,5 @@
 /**
- * Test extensions under `/__mock` (contract §7.2), served on the API port and on the control
+ * Test extensions under `/__mock` (R-BRIDGE-9 to R-BRIDGE-12), served on the API port and on the control
  * port: inbound simulation, the journals with long-poll, faults, reset. Snake_case bodies.
  */
 import { Hono } from "hono";

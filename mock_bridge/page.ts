@@ -1,6 +1,6 @@
 /**
  * The phone-simulator page and its static files (ES module + CSS, no build step).
- * Served with the CSP of contract §3: no inline script or style anywhere.
+ * Served with the CSP of R-OUTPUT-2: no inline script or style anywhere.
  */
 import { Hono } from "hono";
 

@@ -1,6 +1,6 @@
 /**
  * Request validation with zapw's rules and error texts (src/utils/messageValidator.ts in zapw),
- * plus the shape of simulated inbound messages (`message.received` data, contract §7).
+ * plus the shape of simulated inbound messages (`message.received` data, R-BRIDGE-6).
  */
 
 export const SEND_TYPES = [

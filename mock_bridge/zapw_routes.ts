@@ -1,5 +1,5 @@
 /**
- * The zapw API (contract §7.1): health, sessions, sending, `/events`, `/webhook-test`,
+ * The zapw API (R-BRIDGE-*): health, sessions, sending, `/events`, `/webhook-test`,
  * and the two compatibility aliases. Bodies, status codes and error texts follow zapw.
  */
 import { Hono } from "hono";

@@ -85,7 +85,7 @@ export function createApp(state: MockState): Hono {
       }
       query[field] = n;
     }
-    // `now` (an addition to §8) lets a test pass `since` to see only later calls.
+    // `now` (an addition to R-MOCKLLM-5) lets a test pass `since` to see only later calls.
     return c.json({ items: state.journal.query(query), now: state.journal.lastSeq });
   });
 

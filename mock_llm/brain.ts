@@ -1,5 +1,5 @@
 /**
- * The mock LLM's deterministic "brain" (contract §8): a pure function from a normalised
+ * The mock LLM's deterministic "brain" (R-MOCKLLM-3): a pure function from a normalised
  * conversation to either reply text or one `search_messages` tool call.
  *
  * Every provider module normalises its wire format into {@linkcode BrainInput} first, so the
@@ -36,7 +36,7 @@ const JOKE_RE = /\bjokes?\b/iu;
 const QUOTED_RE = /"([^"]+)"|“([^”]+)”|'([^']+)'/u;
 const AFTER_FOR_RE = /\b(?:for|about)\s+(.+)$/isu;
 
-/** Decides the reply: the first §8 rule that matches wins. */
+/** Decides the reply: the first R-MOCKLLM-3 rule that matches wins. */
 export function think(input: BrainInput): BrainReply {
   const name = knownName(input.turns);
   const text = lastUserText(input.turns);

@@ -1,4 +1,4 @@
-/** Table-driven tests of the mock LLM's deterministic brain (contract §8). */
+/** Table-driven tests of the mock LLM's deterministic brain (R-MOCKLLM-3). */
 import assert from "node:assert/strict";
 import {
   type BrainInput,

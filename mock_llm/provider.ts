@@ -63,7 +63,7 @@ export class BadRequest extends Error {
   }
 }
 
-/** Tokens = ceil(chars / 4), as §8 defines them. */
+/** Tokens = ceil(chars / 4), as R-MOCKLLM-3 defines them. */
 export function tokens(chars: number): number {
   return Math.ceil(chars / 4);
 }

@@ -1,5 +1,5 @@
 /**
- * Every Zapa setting, read once from the environment and validated (contract §1).
+ * Every Zapa setting, read once from the environment and validated (R-CONFIG-*).
  *
  * Nothing else in `zapa/` reads `Deno.env`: entrypoints call `loadConfig()` once and pass the
  * result down. Startup is refused (a `ConfigError`) when a secret is missing or short, the

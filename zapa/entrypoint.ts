@@ -13,7 +13,7 @@ import type { Deps } from "./deps.ts";
 
 export type Service = "zapa-private" | "zapa-public";
 
-/** The settings, or exit 1 with the refusal on stderr (contract §1). */
+/** The settings, or exit 1 with the refusal on stderr (R-CONFIG-2, R-CONFIG-3). */
 export function loadConfigOrExit(): Config {
   try {
     return loadConfig();

@@ -1,5 +1,5 @@
 /**
- * Phone numbers and WhatsApp JIDs (contract §4.2, §5.1): one normaliser for both entrypoints.
+ * Phone numbers and WhatsApp JIDs (R-WEBHOOK-3, R-LOGIN-2): one normaliser for both entrypoints.
  */
 
 import { JS_WHITESPACE } from "./http/text_input.ts";

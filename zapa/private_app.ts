@@ -1,5 +1,5 @@
 /**
- * Assembles the private entrypoint's HTTP app (contract §4): operations endpoints with the
+ * Assembles the private entrypoint's HTTP app (R-WEBHOOK-*, R-ADMIN-*, R-OPS-*): operations endpoints with the
  * database, Redis and bridge readiness checks, the bridge webhook, and the admin API with the
  * pipeline's queue and session routes, and the admin console pages at `/admin`.
  */

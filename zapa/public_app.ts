@@ -1,5 +1,5 @@
 /**
- * Assembles the public entrypoint's HTTP app (contract §5): operations endpoints with the
+ * Assembles the public entrypoint's HTTP app (R-LOGIN-*, R-MSG-*, R-LLMCFG-*): operations endpoints with the
  * database and Redis readiness checks, code login, the messages API, AI settings and the user
  * dashboard at `/`. CORS is answered only for the configured `CORS_ORIGINS`.
  */

@@ -61,7 +61,7 @@ Deno.test("public app: health, ready, openapi and docs", async () => {
 });
 
 // rules: R-OUTPUT-2, R-OUTPUT-3
-Deno.test("public app: the dashboard is served with the §3 page headers", async () => {
+Deno.test("public app: the dashboard is served with the R-OUTPUT-2 page headers", async () => {
   const res = await env!.call("GET", "/");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type")!, /^text\/html/);

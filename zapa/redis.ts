@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 export type { Redis };
 
 export interface RedisOptions {
-  /** Per-command timeout in ms (default 200, contract §4.3). */
+  /** Per-command timeout in ms (default 200, R-INTAKE-2). */
   commandTimeoutMs?: number;
   /** Blocking commands (BLMOVE, BZPOPMIN …) need a connection without a command timeout. */
   blocking?: boolean;

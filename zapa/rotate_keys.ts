@@ -1,5 +1,5 @@
 /**
- * `deno task rotate-keys` (contract §6.4): re-encrypts every stored LLM API key with the
+ * `deno task rotate-keys` (R-LLMCFG-9): re-encrypts every stored LLM API key with the
  * current `ZAPA_ENCRYPTION_KEY`, decrypting old values with `ZAPA_ENCRYPTION_KEYS_OLD`, and
  * prints how many rows changed. Safe to run while the services are up, and to run twice.
  */

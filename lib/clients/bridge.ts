@@ -1,5 +1,5 @@
 /**
- * Typed client for the mock bridge's test controls (contract §7.2): inject inbound messages,
+ * Typed client for the mock bridge's test controls (R-BRIDGE-9 to R-BRIDGE-12): inject inbound messages,
  * wait for what Zapa sent (long-poll, no sleeps), read webhook attempts, set faults, reset.
  * Point it at the control URL (`urls.bridge_control`), which stays up while `offline`;
  * the API URL works too while the API port is open.

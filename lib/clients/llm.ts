@@ -1,5 +1,5 @@
 /**
- * Typed client for the mock LLM's test controls (contract §8): read the request journal,
+ * Typed client for the mock LLM's test controls (R-MOCKLLM-*): read the request journal,
  * wait for a test's own calls by key fingerprint (poll with a deadline, no sleeps), set
  * global faults, reset. Point it at `urls.llm` (e.g. `http://127.0.0.1:4000`).
  */
@@ -24,7 +24,7 @@ export interface LlmJournalEntry {
   system: string | null;
   /** Names of the tools offered. */
   tools: string[];
-  /** Our addition to §8: `auto`, `none`, `required` or null (normalised across formats). */
+  /** Our addition to R-MOCKLLM-5: `auto`, `none`, `required` or null (normalised across formats). */
   tool_choice?: string | null;
   tool_result_present: boolean;
   /** HTTP status sent; null while (or because) a `mock-hang` call never got an answer. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MiniRedis } from "./redis_resp.ts";
 
-/** Starts a throwaway redis-server on a free port (toolchain.md §6 recipe). */
+/** Starts a throwaway redis-server on a free port. */
 async function startRedis() {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

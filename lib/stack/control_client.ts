@@ -1,5 +1,5 @@
 /**
- * Client of the service-control API (contract §12): what failure tests use to stop, kill,
+ * Client of the service-control API (R-HARNESS-2): what failure tests use to stop, kill,
  * start and restart a service of the stack over loopback HTTP.
  */
 

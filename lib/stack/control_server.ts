@@ -1,5 +1,5 @@
 /**
- * The service-control HTTP API of contract §12: loopback only, Bearer token, so failure tests
+ * The service-control HTTP API of R-HARNESS-2: loopback only, Bearer token, so failure tests
  * can stop, kill, start and restart services without `--allow-run`. Also `POST /shutdown`,
  * which `deno task down` uses to stop a stack started in another terminal.
  */

@@ -76,7 +76,7 @@ export const AUTH_TEST_CODE = "123456";
 
 const ZAPA_FLAGS = ["--allow-net", "--allow-env", "--allow-read=zapa", "--allow-sys"] as const;
 
-/** The Zapa test profile of contract §1, shared by both entrypoints. */
+/** The Zapa test profile of R-CONFIG-4, shared by both entrypoints. */
 export function zapaEnv(wiring: Wiring): Record<string, string> {
   const { ports, secrets } = wiring;
   const llm = `http://127.0.0.1:${ports.llm}`;

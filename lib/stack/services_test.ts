@@ -48,7 +48,7 @@ Deno.test("stack services: the harness tasks and permission sets exist in deno.j
 });
 
 // rules: R-CONFIG-4
-Deno.test("stack services: the test profile of contract §1 is complete", () => {
+Deno.test("stack services: the test profile of R-CONFIG-4 is complete", () => {
   const env = zapaEnv(wiring);
   assert.equal(env.ZAPA_ENV, "test");
   assert.equal(env.ZAPA_AUTH_TEST_CODE, "123456");

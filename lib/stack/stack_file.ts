@@ -1,5 +1,5 @@
 /**
- * `.zapa/stack.json` (contract §12): how tools, a second terminal and the suites find a running
+ * `.zapa/stack.json` (R-HARNESS-1): how tools, a second terminal and the suites find a running
  * stack. Written atomically with mode 0600 (it holds per-run secrets) and removed on teardown.
  * This module only knows the file, so suites can import it without the harness.
  */
@@ -24,7 +24,7 @@ export interface StackInfo {
   system_number: string;
   control: { url: string; token: string };
   logs: string;
-  /** Beyond §12: every port, the services actually running, and the per-run test secrets. */
+  /** Beyond R-HARNESS-1: every port, the services actually running, and the per-run test secrets. */
   ports?: Record<string, number>;
   services?: string[];
   profile?: "test";

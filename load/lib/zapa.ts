@@ -120,7 +120,7 @@ export function phoneFor(prefix: string, run: string, n: number): string {
   return `+${prefix}${run}${String(n % 1_000_000).padStart(6, "0")}`;
 }
 
-/** Where the bridge's journals (§7: sent, inbound, webhook attempts) stood at setup(). */
+/** Where the bridge's journals (R-BRIDGE-*: sent, inbound, webhook attempts) stood at setup(). */
 export interface JournalMark {
   limit: number;
   seqs: Record<string, number>;
@@ -266,7 +266,7 @@ async function postJson(url: string, body: unknown, tags: Record<string, string>
 
 const CODE = /login code is (\d{6})/;
 
-/** Code login (§5.1): request a code, read it from the bridge journal, verify it. */
+/** Code login (R-LOGIN-*): request a code, read it from the bridge journal, verify it. */
 export async function signIn(t: Targets, phone: string): Promise<Session | null> {
   const started = Date.now();
   const before = await sentTo(t, phone, { since: 0, waitMs: 0 });
@@ -296,7 +296,7 @@ export async function signIn(t: Targets, phone: string): Promise<Session | null>
   return { phone, token: verify.json("access_token") as string, seq: sent.seq };
 }
 
-/** Primary LLM config (§5.3) pointing at the mock LLM through Zapa's OpenAI base URL. */
+/** Primary LLM config (R-LLMCFG-*) pointing at the mock LLM through Zapa's OpenAI base URL. */
 export async function configureLlm(t: Targets, s: Session, apiKey: string): Promise<boolean> {
   const res = await postJson(
     `${t.publicUrl}/api/v1/llm-config`,
@@ -307,7 +307,7 @@ export async function configureLlm(t: Targets, s: Session, apiKey: string): Prom
   return check(res, { "llm-config is 200": (r) => r.status === 200 });
 }
 
-/** What the simulated phone posts, as the mock bridge answers it (§7 `/__mock/inbound`). */
+/** What the simulated phone posts, as the mock bridge answers it (R-BRIDGE-9 `/__mock/inbound`). */
 export interface Inbound {
   ok: boolean;
   messageId: string;

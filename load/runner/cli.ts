@@ -152,7 +152,7 @@ interface StackFile {
   system_number?: string;
 }
 
-/** Target URLs from `.zapa/stack.json` (contract §12), for variables not already set. */
+/** Target URLs from `.zapa/stack.json` (R-HARNESS-1), for variables not already set. */
 export async function stackEnv(path: string): Promise<Record<string, string>> {
   let stack: StackFile;
   try {

@@ -1,7 +1,7 @@
 /**
  * Generated webhook events for the conformance suite: fast-check arbitraries that describe a
  * bridge event as a small model (envelope, sender form, recipient, content, hostile values),
- * and `render`, which turns one model into the body to post plus what the contract (§4.2, §13)
+ * and `render`, which turns one model into the body to post plus what the contract (R-WEBHOOK-*, R-WEBHOOK-8)
  * then promises: refused with a 4xx, or acknowledged, stored (sanitised) and answered once.
  */
 import fc from "fast-check";
@@ -219,9 +219,9 @@ export interface Expectation {
   /** Expected stored `content` (sanitised) when `text` was a string. */
   content?: string | null;
   caption?: string | null;
-  /** Text or caption held characters PostgreSQL cannot store (§13): `metadata.sanitized`. */
+  /** Text or caption held characters PostgreSQL cannot store (R-WEBHOOK-8): `metadata.sanitized`. */
   sanitized: boolean | "either";
-  /** Whether §4.2 says it is answered; "either" when a wrong-typed field leaves it open. */
+  /** Whether R-WEBHOOK-* says it is answered; "either" when a wrong-typed field leaves it open. */
   due: boolean | "either";
 }
 
@@ -240,7 +240,7 @@ export interface Fresh {
 
 const SYSTEM = () => target.system_number.replace(/\D/g, "");
 
-/** §13: each U+0000 and each lone surrogate becomes U+FFFD. */
+/** R-WEBHOOK-8: each U+0000 and each lone surrogate becomes U+FFFD. */
 export function sanitise(text: string): string {
   return text.toWellFormed().replaceAll("\u0000", "\ufffd");
 }
@@ -272,7 +272,7 @@ function senderValue(form: MessageModel["sender"], digits: string): unknown {
   }[form];
 }
 
-/** The owner per §4.2 (domain and `:device` dropped, digits kept, `+`), null if not E.164. */
+/** The owner per R-WEBHOOK-* (domain and `:device` dropped, digits kept, `+`), null if not E.164. */
 export function ownerOf(from: unknown): string | null {
   const value = typeof from === "number" ? String(from) : from;
   if (typeof value !== "string" || value.length > 100) return null;

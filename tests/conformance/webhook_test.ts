@@ -1,8 +1,8 @@
 /**
- * Conformance, webhook intake (contract §4.2–4.4, §13): fast-check generates zapw and legacy
+ * Conformance, webhook intake (R-WEBHOOK-*, R-INTAKE-*, R-DELIVERY-*, R-WEBHOOK-8): fast-check generates zapw and legacy
  * events — hostile text, odd JIDs, wrong types, huge values, duplicate keys — and posts each to
  * the target's webhook. Every answer must be a 4xx or a 200, never a 5xx; every acknowledged
- * message must then be stored (sanitised, §13) under its sender and, when §4.2 says so,
+ * message must then be stored (sanitised, R-WEBHOOK-8) under its sender and, when R-WEBHOOK-* says so,
  * answered exactly once; nothing acknowledged may end in a dead letter.
  *
  * Replay a failure with the seed (and path) it prints: `ZAPA_CONFORMANCE_SEED=… [ZAPA_CONFORMANCE_PATH=…]`.
@@ -104,7 +104,7 @@ interface DeadLetter {
 
 /**
  * The inbound dead letters (admin API). An overloaded stack may answer a read 503 for a moment
- * (a dependency outage, §3): that is the observer's problem, not the webhook's, so retry.
+ * (a dependency outage, R-HTTP-*): that is the observer's problem, not the webhook's, so retry.
  */
 async function inboundDeadLetters(): Promise<DeadLetter[]> {
   const api = await admin();

@@ -1,7 +1,7 @@
 /**
  * Outage drills for the failure suite: users that talk during an outage, messages spread over
  * the outage window, and the proof that afterwards every accepted message got exactly one
- * reply (contract §4.3 loss rules). These tests stop and kill services, so the failure group
+ * reply (R-OUTAGE-* loss rules). These tests stop and kill services, so the failure group
  * runs serially on a stack of its own.
  */
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import { eventually } from "../../lib/eventually.ts";
 import { logTail, target } from "../../lib/target.ts";
 import type { ControlledService } from "../../lib/stack/control_client.ts";
 
-/** How long each outage lasts (contract §4.3: 30 s). `ZAPA_OUTAGE_SECONDS` shortens it locally. */
+/** How long each outage lasts (R-OUTAGE-*: 30 s). `ZAPA_OUTAGE_SECONDS` shortens it locally. */
 export const OUTAGE_SECONDS = Number(Deno.env.get("ZAPA_OUTAGE_SECONDS") ?? 30);
 
 export interface Injected {

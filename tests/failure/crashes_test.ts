@@ -1,6 +1,6 @@
 /**
  * Failure: processes die mid-flow (kill -9) and faults at the bridge — Zapa must neither lose
- * nor duplicate (contract §4.3 "a worker crash at any point", §4.4 delivery rules).
+ * nor duplicate (R-OUTAGE-7 "a worker crash at any point", R-DELIVERY-* delivery rules).
  */
 import assert from "node:assert/strict";
 import {

@@ -1,6 +1,6 @@
 /**
- * Failure: 30-second outages of each dependency while messages keep arriving (contract §4.3,
- * §11). Nothing accepted is lost, every message gets exactly one reply after recovery,
+ * Failure: 30-second outages of each dependency while messages keep arriving (R-OUTAGE-1 to
+ * R-OUTAGE-6). Nothing accepted is lost, every message gets exactly one reply after recovery,
  * `/ready` names the failed dependency meanwhile, and Zapa recovers without a restart.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Failure: send once (contract §4.3.6). When the bridge accepts a reply but Zapa cannot record
+ * Failure: send once (R-INTAKE-8). When the bridge accepts a reply but Zapa cannot record
  * it — PostgreSQL is down at that moment — the delivery job is retried; the send-once marker
  * must turn those retries into "record only", never a second WhatsApp message.
  */

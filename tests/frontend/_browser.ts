@@ -1,5 +1,5 @@
 /**
- * Chromium for the frontend suite (toolchain.md §7): Debian's binary driven by
+ * Chromium for the frontend suite: Debian's binary driven by
  * playwright-core. Every page is watched: a CSP violation (the `securitypolicyviolation`
  * event or Chromium's console report), an uncaught page error or a dialog is recorded, and
  * `assertClean` fails the test on any of them. `shoot` saves a page at 375 and 1280 px wide

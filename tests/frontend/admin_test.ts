@@ -153,7 +153,7 @@ Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeu
   await configureLlm(user);
   try {
     await signInAsAdmin(page);
-    // Three permanent send failures in a row dead-letter one reply (§4.4). The fault is narrowed
+    // Three permanent send failures in a row dead-letter one reply (R-DELIVERY-3). The fault is narrowed
     // to this user's number, so tests running beside this one keep their deliveries.
     let text = "";
     let since = 0;

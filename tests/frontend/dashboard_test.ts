@@ -215,7 +215,7 @@ suiteTest(
     const user = await createUser();
     const sql = postgres(target.database!, { max: 1, onnotice: () => {} });
     try {
-      // The §2 raw insert: 120 rows, one second apart, oldest first.
+      // The R-DATA-3 raw insert: 120 rows, one second apart, oldest first.
       await sql`INSERT INTO messages (user_id, content, direction, created_at)
         SELECT ${user.id}, 'history ' || n, CASE WHEN n % 2 = 0 THEN 'outbound' ELSE 'inbound' END,
                now() - make_interval(secs => 200 - n)

@@ -1,5 +1,5 @@
 /**
- * Integration, bridge → private webhook (contract §4.2): both envelope shapes posted straight
+ * Integration, bridge → private webhook (R-WEBHOOK-*): both envelope shapes posted straight
  * to `POST /api/v1/webhooks/whatsapp` with the stack's webhook secret, the secret check in the
  * header and in the query string, duplicates, receipts moving `messages.status` forward only,
  * session events, unknown types, malformed bodies and JID normalisation.

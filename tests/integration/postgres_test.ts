@@ -1,5 +1,5 @@
 /**
- * Integration, entrypoints ↔ PostgreSQL (contract §2): migrations recorded, `pg_trgm`
+ * Integration, entrypoints ↔ PostgreSQL (R-DATA-*): migrations recorded, `pg_trgm`
  * installed, every `messages` index present by definition, the raw four-column insert, and
  * EXPLAIN proving the listing, search and queue queries use their indexes — on rows of a user
  * this test creates (and deletes again), never on other suites' data.
@@ -12,7 +12,7 @@ import { withSql } from "./helpers.ts";
 
 const NEEDS = { needs: ["database"] as const };
 
-/** The §2 indexes on `messages`, as patterns over `pg_indexes.indexdef`. */
+/** The R-DATA-4 indexes on `messages`, as patterns over `pg_indexes.indexdef`. */
 const INDEXES = {
   listing:
     /^CREATE INDEX \S+ ON public\.messages USING btree \(user_id, created_at DESC, id DESC\)$/,

@@ -1,5 +1,5 @@
 /**
- * Integration, private → bridge delivery (contract §4.4): the send request exactly as the
+ * Integration, private → bridge delivery (R-DELIVERY-*): the send request exactly as the
  * bridge journal recorded it, the bridge's message id and receipts written back to the reply
  * row, and per-recipient order of several replies.
  *

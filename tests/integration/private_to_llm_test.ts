@@ -1,5 +1,5 @@
 /**
- * Integration, private → LLM (contract §6.3, §8): each provider's wire format through the
+ * Integration, private → LLM (R-LLMERR-*, R-MOCKLLM-1): each provider's wire format through the
  * official SDKs, retries on 429, fallback on 503, the single "unavailable" reply, the rejected
  * key, the timeout path and a tool round. Faults live in each test's own API key, so the
  * tests share the stack; the journal is read by key fingerprint.
@@ -60,7 +60,7 @@ for (const p of PROVIDERS) {
     assert.equal(call.provider, p.provider);
     assert.match(call.path, p.path);
     assert.equal(call.model, p.model);
-    assert.equal(call.stream, false, "Zapa's calls are non-streaming (§6.3)");
+    assert.equal(call.stream, false, "Zapa's calls are non-streaming (R-LLMERR-1)");
     assert.equal(call.status, 200);
     assert.equal(call.last_user_message, `hello ${p.provider}`);
     assert.ok(call.tools.includes("search_messages"), `tools offered: ${call.tools}`);
@@ -172,7 +172,7 @@ for (const provider of ["openai", "anthropic", "google"] as const) {
     `integration: ${provider}: a model that keeps calling tools is stopped after 5 rounds by one call with tool calling off`,
     async () => {
       const user = await createUser();
-      // mock-tool-loop: the mock asks for search_messages whenever it may (§6.2 cap).
+      // mock-tool-loop: the mock asks for search_messages whenever it may (R-TOOLS-3 cap).
       const { primary } = await configureLlm(user, {
         provider,
         apiKey: `${uniqueKey("loop")}_mock-tool-loop`,

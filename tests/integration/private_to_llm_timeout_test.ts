@@ -1,5 +1,5 @@
 /**
- * Integration, private → LLM: the timeout path (contract §6.3, §11 "mock-hang: the request
+ * Integration, private → LLM: the timeout path (R-LLMERR-1, R-LLMERR-4 "mock-hang: the request
  * times out"). In a file of its own so `--parallel` runs it beside the rest: 1 call + 3 retries,
  * each cut off after the stack's LLM_TIMEOUT_MS (5 s in the harness's test profile).
  */

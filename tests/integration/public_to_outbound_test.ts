@@ -1,5 +1,5 @@
 /**
- * Integration, public → outbound queue (contract §5.1): a login code requested on the public
+ * Integration, public → outbound queue (R-LOGIN-*): a login code requested on the public
  * entrypoint goes out through private's delivery (the public side never calls the bridge)
  * with the exact documented text, and is never stored in `messages`.
  */
@@ -24,7 +24,7 @@ suiteTest("integration: a login code is delivered over WhatsApp with the exact t
   assert.equal(sent!.session_id, target.session_id);
   assert.equal(sent!.rejected, false);
   if (target.auth_test_code) {
-    // The test profile's fixed code replaces the random one (§5.1).
+    // The test profile's fixed code replaces the random one (R-LOGIN-9).
     assert.equal(CODE_TEXT.exec(sent!.text!)![1], target.auth_test_code);
   }
   // The delivered code signs the user in: it is the code the server holds.

@@ -1,5 +1,5 @@
 /**
- * Integration, the Redis contract (contract §2, §5.1): rate-limit state lives under
+ * Integration, the Redis contract (R-DATA-5, R-RATE-4): rate-limit state lives under
  * `zapa:ratelimit:*` (the only binding key names), expires with its window, and deleting those
  * keys resets the limit. Only this test's own keys (they name its phone) are deleted, never
  * the whole prefix: the security suite counts its own limits on the same stack.

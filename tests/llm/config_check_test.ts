@@ -1,5 +1,5 @@
 /**
- * LLM: `POST /api/v1/llm-config/test` (contract §5.3) for each provider — one minimal real call
+ * LLM: `POST /api/v1/llm-config/test` (R-LLMCFG-4) for each provider — one minimal real call
  * without tools or retries; success, and `success:false` (never a 5xx) with a provider error;
  * the saved primary, `?target=fallback`, and 404 when there is nothing to test.
  */

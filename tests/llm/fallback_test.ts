@@ -1,5 +1,5 @@
 /**
- * LLM: fallback across providers (contract §6.3). The primary fails with a transient error in
+ * LLM: fallback across providers (R-LLMERR-*). The primary fails with a transient error in
  * its own key; after its retries the fallback — another provider — answers, and the stored
  * reply records who answered and that the fallback was used.
  */

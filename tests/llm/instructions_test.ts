@@ -1,5 +1,5 @@
 /**
- * LLM: the system prompt (contract §6.1) — the base prompt, then today's date, then the user's
+ * LLM: the system prompt (R-CONTEXT-2) — the base prompt, then today's date, then the user's
  * `custom_instructions` — as each provider receives it (the mock journal's `system` field, at
  * most 500 characters), and a change applies from the next message.
  */

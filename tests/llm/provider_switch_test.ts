@@ -1,5 +1,5 @@
 /**
- * LLM: switching provider and model (contract §5.3, §11 "Provider switch"). Each switch is
+ * LLM: switching provider and model (R-LLMCFG-*, R-LLMCFG-8 "Provider switch"). Each switch is
  * proven by the mock LLM's journal: the provider's path, the resolved model id and the new
  * key's fingerprint — and no call with the previous key afterwards.
  */

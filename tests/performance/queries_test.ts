@@ -1,6 +1,6 @@
 /**
  * Performance: key queries with 10 000 rows inserted by the raw four-column statement
- * (contract §2 "Raw insert", §11): recent messages, ILIKE search and 30-day daily stats each
+ * (R-DATA-3 "Raw insert", R-PERF-3): recent messages, ILIKE search and 30-day daily stats each
  * answer in < 100 ms (p95 over 20 calls through the public API).
  */
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ suiteTest("perf: recent, search and daily stats stay < 100 ms over 10 000 raw-in
   const sql = postgres(target.database!, { max: 2, onnotice: () => {} });
   const insertStarted = performance.now();
   try {
-    // The exact statement of contract §2, one row at a time in a pipeline of batches.
+    // The exact statement of R-DATA-3, one row at a time in a pipeline of batches.
     for (let batch = 0; batch < ROWS / 500; batch++) {
       await sql.begin(async (tx) => {
         const statements = [];

@@ -1,5 +1,5 @@
 /**
- * Performance: how long a WhatsApp user waits for Zapa's reply (contract §10 #15: round trip
+ * Performance: how long a WhatsApp user waits for Zapa's reply (R-PERF-1, R-PERF-2: round trip
  * average < 5 s and p95 < 10 s; 10 concurrent users answered within 30 s). The figures go to
  * `reports/perf.json`; the budgets are the contract's, far above what this stack needs, so a
  * failure means a real regression, not a slow machine.

@@ -1,6 +1,6 @@
 /**
  * Security: user A never sees user B's rows — in the list, search, stats or export — whatever
- * A puts in the query string (contract §5.2 "only the caller's rows").
+ * A puts in the query string (R-MSG-5 "only the caller's rows").
  */
 import assert from "node:assert/strict";
 import { chat, configureLlm, createUser } from "../../lib/fixtures.ts";

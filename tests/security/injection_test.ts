@@ -1,7 +1,7 @@
 /**
  * Security: hostile text — SQL-injection and XSS payloads — through search, filters, login and
  * WhatsApp bodies. Answers are 200/4xx (never 500), the tables stay intact, content comes back
- * exactly as sent, and no raw JSON body ever contains `<` (contract §3, §11).
+ * exactly as sent, and no raw JSON body ever contains `<` (R-OUTPUT-1, R-OUTPUT-4).
  */
 import assert from "node:assert/strict";
 import { chat, configureLlm, createUser, privateApi, publicApi } from "../../lib/fixtures.ts";

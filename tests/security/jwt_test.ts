@@ -1,5 +1,5 @@
 /**
- * Security: every Bearer failure is the same 401 (contract §3) — forged, expired, wrong
+ * Security: every Bearer failure is the same 401 (R-HTTP-5) — forged, expired, wrong
  * audience/issuer/scope/algorithm, revoked, malformed — and scopes stay apart: a user token
  * on an admin route is 403, an admin token on a user route is 401.
  */

@@ -1,9 +1,9 @@
 /**
- * Security: WhatsApp-code login cannot be brute-forced, replayed or outlived (contract §5.1),
+ * Security: WhatsApp-code login cannot be brute-forced, replayed or outlived (R-LOGIN-*),
  * and code requests are rate limited per phone with a clear 429 that resets when the
  * `zapa:ratelimit:*` keys are cleared.
  *
- * The per-client-IP limit is not provable here: the test profile (contract §1) sets
+ * The per-client-IP limit is not provable here: the test profile (R-CONFIG-4) sets
  * AUTH_CODE_RATE_PER_IP_HOUR=100000 so that parallel suites on 127.0.0.1 do not starve each
  * other. zapa/public/auth_ip_limit_test.ts shows it in-process with a limit of 4.
  */
@@ -191,7 +191,7 @@ suiteTest(
     try {
       const keys = await redis.scan("zapa:ratelimit:*");
       assert.ok(keys.length > 0, "rate-limit state lives under zapa:ratelimit:*");
-      // Rejected requests do not count (contract §5.1): this phone's window holds the 3
+      // Rejected requests do not count (R-RATE-3): this phone's window holds the 3
       // accepted requests only, or it would stay closed long after the oldest one expires.
       const mine = keys.filter((k) => k.includes(phone.slice(1)));
       assert.ok(

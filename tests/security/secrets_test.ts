@@ -1,5 +1,5 @@
 /**
- * Security: LLM API keys at rest (contract §6.4) — stored only as `enc:v1:` ciphertext, a fresh
+ * Security: LLM API keys at rest (R-LLMCFG-9) — stored only as `enc:v1:` ciphertext, a fresh
  * IV on every save, never returned, never logged by any service.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Admin sign-in (contract §4.1): `/auth/login` checks the configured credentials and issues
+ * Admin sign-in (R-TOKEN-5): `/auth/login` checks the configured credentials and issues
  * an 8-hour admin JWT; `/auth/me` says who holds the token; `/auth/logout` revokes it.
  * The password is checked with bcrypt against `ZAPA_ADMIN_PASSWORD_HASH`, or, outside
  * production with no hash, against the default plain password, in constant time.

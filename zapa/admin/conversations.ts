@@ -1,5 +1,5 @@
 /**
- * A user's conversation as the admin sees it (contract §4.5): every message of the user,
+ * A user's conversation as the admin sees it (R-ADMIN-3): every message of the user,
  * newest first and paged, or deleted in one go.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -29,7 +29,7 @@ const Conversation = z.object({
   total_pages: z.number().int(),
 }).openapi("Conversation");
 
-/** MessageItem of §5.2, column for column. */
+/** MessageItem of R-MSG-6, column for column. */
 export const MESSAGE_ITEM_COLUMNS = [
   "id",
   "user_id",

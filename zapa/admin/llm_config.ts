@@ -1,5 +1,5 @@
 /**
- * A user's LLM settings as the admin manages them (contract §4.5 → §5.3): GET and POST
+ * A user's LLM settings as the admin manages them (R-ADMIN-4 → R-LLMCFG-*): GET and POST
  * `/llm-config/{user_id}` and POST `/llm-config/{user_id}/test`, through the shared
  * `llm_configs` store, so keys are encrypted the same way and never come back out.
  */

@@ -1,5 +1,5 @@
 /**
- * The admin API of the private entrypoint (contract §4.1, §4.5), as one router that
+ * The admin API of the private entrypoint (R-TOKEN-5, R-ADMIN-*), as one router that
  * `private_app.ts` mounts under `/api/v1`: `/auth/*` for the admin sign-in, and `/admin/*`
  * behind `requireAdmin` for users, conversations, LLM settings, system health and stats,
  * plus the queue and session routes the pipeline builds (passed in as `parts`).

@@ -45,7 +45,7 @@ function call(method: string, path: string, body?: unknown, bearer?: string) {
 const asAdmin = (method: string, path: string, body?: unknown) => call(method, path, body, token);
 
 // rules: R-TOKEN-5
-Deno.test("admin auth: login, me and logout follow §4.1", async () => {
+Deno.test("admin auth: login, me and logout follow R-TOKEN-5", async () => {
   const bad = await call("POST", "/api/v1/auth/login", { username: "admin", password: "nope" });
   assert.equal(bad.status, 401);
   assert.deepEqual(await bad.json(), { detail: "Invalid credentials" });
@@ -224,7 +224,7 @@ Deno.test("admin system: stats measure the reply time and health composes the ch
 });
 
 // rules: R-ADMIN-5
-Deno.test("admin system: overall status follows the §4.5 rules", () => {
+Deno.test("admin system: overall status follows R-ADMIN-5", () => {
   const up = { status: "up" as const, latency_ms: 1 };
   const down = { status: "down" as const, latency_ms: 1, error: "x" };
   const cases: Array<[string, Record<string, typeof up | typeof down>, string]> = [

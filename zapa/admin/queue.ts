@@ -1,5 +1,5 @@
 /**
- * Admin queue views (contract §4.5): counts for inbound (intake stream + pending messages) and
+ * Admin queue views (R-ADMIN-6): counts for inbound (intake stream + pending messages) and
  * outbound (Redis delivery queue), the dead letters, and requeue / clear of the dead letters.
  * Routes are relative to `/api/v1/admin` and mounted by `adminRoutes`.
  */

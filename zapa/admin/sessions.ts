@@ -1,5 +1,5 @@
 /**
- * Admin session routes (contract §4.5): WhatsApp sessions proxied to the bridge and mirrored in
+ * Admin session routes (R-ADMIN-7): WhatsApp sessions proxied to the bridge and mirrored in
  * the `sessions` table. The QR is always a PNG data URL (rendered here if the bridge sends the
  * raw QR text). Bridge unreachable → 502; its 404 and 409 pass through.
  */

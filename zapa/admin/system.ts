@@ -1,5 +1,5 @@
 /**
- * System health and statistics for the admin console (contract §4.5).
+ * System health and statistics for the admin console (R-ADMIN-5).
  *
  * Health composes the database and Redis probes with the bridge and queue probes the
  * pipeline provides: `unhealthy` when PostgreSQL or Redis is down; `degraded` when the

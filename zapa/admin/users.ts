@@ -1,5 +1,5 @@
 /**
- * Admin user management (contract §4.5): list with paging, escaped search and a status
+ * Admin user management (R-ADMIN-1, R-ADMIN-2): list with paging, escaped search and a status
  * filter; read, edit, create and delete one user. Responses are UserSummary / UserDetail.
  */
 import { createRoute, z } from "@hono/zod-openapi";

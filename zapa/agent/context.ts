@@ -1,5 +1,5 @@
 /**
- * What the model sees (contract §6.1): the system prompt (base prompt, today's date, the
+ * What the model sees (R-CONTEXT-*): the system prompt (base prompt, today's date, the
  * user's custom instructions) and the conversation — the previous `contextMessages` messages
  * in (`timestamp`, `id`) order, inbound as `user` and outbound as `assistant` turns, system
  * rows skipped, media as `[image] caption` — ending with the message being answered.

@@ -1,8 +1,8 @@
 /**
- * The agent: `generateReply` answers one inbound message (contract §6). It builds the context,
+ * The agent: `generateReply` answers one inbound message (R-CONTEXT-*, R-TOOLS-*, R-LLMERR-*). It builds the context,
  * picks the user's primary LLM config (else the system default), runs the tool loop under the
  * retry → fallback → "unavailable" policy, and returns the reply text with metadata. It never
- * throws for LLM failures (those become the fixed §6.3 replies); database errors propagate so
+ * throws for LLM failures (those become the fixed R-LLMERR-4 and R-LLMERR-5 replies); database errors propagate so
  * the pipeline retries the message later.
  */
 import type { Provider } from "../config.ts";

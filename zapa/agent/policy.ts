@@ -1,5 +1,5 @@
 /**
- * The failure policy around LLM calls (contract §6.3): transient errors are retried
+ * The failure policy around LLM calls (R-LLMERR-*): transient errors are retried
  * `retryAttempts` times, waiting `retryBaseMs` × 1, 2, 4 … (or the server's `Retry-After`, at
  * most 30 s); then the next config (the fallback) gets the same treatment; then the caller
  * answers "unavailable". A rejected key (401/403, or a key we cannot decrypt) stops at once:

@@ -1,5 +1,5 @@
 /**
- * The LLM providers catalogue (contract §5.3): the models offered per provider (the first is the
+ * The LLM providers catalogue (R-LLMCFG-6): the models offered per provider (the first is the
  * default), and the model aliases, which are resolved at call time so that the stored value is
  * kept exactly as the user typed it. Unknown model ids pass through unchanged.
  */
@@ -66,7 +66,7 @@ export const DEFAULT_MODEL: Readonly<Record<Provider, string>> = {
   google: "gemini-2.0-flash",
 };
 
-/** Model aliases of §5.3; keys are compared case-insensitively. */
+/** Model aliases of R-LLMCFG-7; keys are compared case-insensitively. */
 export const MODEL_ALIASES: Readonly<Record<string, string>> = {
   "claude-3-haiku": "claude-3-haiku-20240307",
   "claude-3-sonnet": "claude-3-sonnet-20240229",

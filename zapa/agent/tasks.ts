@@ -1,5 +1,5 @@
 /**
- * `extract_tasks` (contract §6.2): lines of the user's messages that look like tasks — todo,
+ * `extract_tasks` (R-TOOLS-*): lines of the user's messages that look like tasks — todo,
  * task, remind, need to, should, must, have to, don't forget, remember to — each cut to 100
  * characters, with when it was mentioned. Priority and completion are not inferred.
  */

@@ -1,5 +1,5 @@
 /**
- * `POST /llm-config/test` (contract §5.3): one real, minimal call through the same adapters the
+ * `POST /llm-config/test` (R-LLMCFG-4): one real, minimal call through the same adapters the
  * agent uses — `max_tokens` 16, no tools, no retries, a 15 s timeout. A provider failure is a
  * `success:false` answer with a clear message, never a throw.
  */

@@ -1,5 +1,5 @@
 /**
- * The six history tools (contract §6.2), always scoped to the user being answered. Arguments
+ * The six history tools (R-TOOLS-*), always scoped to the user being answered. Arguments
  * are validated with zod; numeric limits get their default when missing and are capped (not
  * rejected) when too large. Results and errors go back to the model as JSON text; an error is
  * `{"error": "…"}`. Database connection errors propagate so the pipeline retries later.

@@ -195,7 +195,7 @@ Deno.test("agent tools: a date range includes whole days and returns at most 100
 });
 
 // rules: R-TOOLS-1, R-MSG-8
-Deno.test("agent tools: conversation stats are the §5.2 stats without daily", async () => {
+Deno.test("agent tools: conversation stats are the R-MSG-8 stats without daily", async () => {
   const ctx = await context();
   await addMessage(ctx.sql, ctx.userId, { content: "a" });
   await addMessage(ctx.sql, ctx.userId, { content: "b" });

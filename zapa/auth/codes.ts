@@ -1,5 +1,5 @@
 /**
- * WhatsApp login codes (contract §5.1). Codes are six digits drawn from `crypto.getRandomValues`
+ * WhatsApp login codes (R-LOGIN-*). Codes are six digits drawn from `crypto.getRandomValues`
  * by rejection sampling (no modulo bias), stored only as HMAC-SHA256 keyed with
  * `ZAPA_JWT_SECRET`, valid for `AUTH_CODE_TTL_SECONDS`, single use, voided by a newer request
  * and by the third wrong attempt. Verification is one atomic `UPDATE … RETURNING`, so two

@@ -1,5 +1,5 @@
 /**
- * Route guards for Bearer tokens (contract §3, §4.1): every failure is the same 401; a valid
+ * Route guards for Bearer tokens (R-HTTP-5, R-TOKEN-4): every failure is the same 401; a valid
  * user token on an admin route is 403; an admin token on a user route is 401.
  */
 import type { Context, MiddlewareHandler } from "hono";

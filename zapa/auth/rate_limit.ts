@@ -1,5 +1,5 @@
 /**
- * Rolling-window rate limits in Redis (contract §5.1): one sorted set per subject under
+ * Rolling-window rate limits in Redis (R-RATE-*): one sorted set per subject under
  * `zapa:ratelimit:*`, scored by request time. All windows of one request are checked and
  * recorded in a single Lua script, so concurrent requests cannot slip past a limit, and a
  * rejected request is recorded nowhere ("rejected requests do not count").

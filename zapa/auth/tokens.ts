@@ -1,5 +1,5 @@
 /**
- * JWTs for both audiences (contract §4.1, §5.1), issued and verified with jose, HS256 pinned.
+ * JWTs for both audiences (R-TOKEN-1, R-TOKEN-5), issued and verified with jose, HS256 pinned.
  * User tokens: secret `ZAPA_JWT_SECRET`, `aud:"zapa-public"`, `scope:"user"`.
  * Admin tokens: secret `ZAPA_ADMIN_JWT_SECRET`, `aud:"zapa-admin"`, `scope:"admin"`.
  * Revocation (logout) lives in Redis until the token's own expiry; if Redis cannot answer,

@@ -41,7 +41,7 @@ async function sign(
 }
 
 // rules: R-TOKEN-1
-Deno.test("tokens: a user token carries every §5.1 claim and verifies", async () => {
+Deno.test("tokens: a user token carries every R-TOKEN-1 claim and verifies", async () => {
   const token = await issueUserToken(SECRET, USER);
   const claims = await verifyUserToken(SECRET, token);
   assert.ok(claims);

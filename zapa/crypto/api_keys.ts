@@ -1,5 +1,5 @@
 /**
- * LLM API keys at rest (contract §6.4): AES-256-GCM via WebCrypto with a random 96-bit IV,
+ * LLM API keys at rest (R-LLMCFG-9): AES-256-GCM via WebCrypto with a random 96-bit IV,
  * a 128-bit tag and the AAD `zapa:llm-key:<user_id>`, stored as
  * `enc:v1:<key-id>:<base64url(iv‖ciphertext‖tag)>`. The key id (first 8 hex characters of
  * SHA-256 of the raw key) selects the current key or an old, decrypt-only one.

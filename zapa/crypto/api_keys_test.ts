@@ -28,7 +28,7 @@ function repack(stored: string, bytes: Uint8Array): string {
 }
 
 // rules: R-LLMCFG-9
-Deno.test("api keys: round trip in the §6.4 format with the SHA-256 key id", async () => {
+Deno.test("api keys: round trip in the R-LLMCFG-9 format with the SHA-256 key id", async () => {
   const ring = await createKeyring(raw(1));
   const stored = await encryptApiKey(ring, 42, PLAIN);
   const id = await keyId(raw(1));

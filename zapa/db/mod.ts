@@ -23,7 +23,7 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
     idle_timeout: 30,
     connect_timeout: 3,
     // postgres.js backs reconnects off up to 20 s after many failures; after an outage the pool
-    // must come back within a second (contract §4.3.7), so cap the delay at 0.5 s.
+    // must come back within a second (R-OUTAGE-*), so cap the delay at 0.5 s.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "zapa" },

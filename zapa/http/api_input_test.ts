@@ -1,5 +1,5 @@
 /**
- * The API's central input rules on both entrypoints (contract §3, §13): text PostgreSQL cannot
+ * The API's central input rules on both entrypoints (R-HTTP-*, R-HTTP-8): text PostgreSQL cannot
  * hold is a 422 naming the field, a known path with another method is a 405 with `Allow`,
  * unknown query parameters are ignored, and a write racing a delete is a 404, never a 500.
  */
@@ -32,6 +32,7 @@ async function expect422(res: Response, field: string | RegExp): Promise<void> {
   assert.match(detail, typeof field === "string" ? new RegExp(`^${field}\\b`) : field);
 }
 
+// rules: R-HTTP-8
 Deno.test("api input: U+0000 in a public JSON body is a 422 naming the field", async () => {
   const cases: [string, string, unknown, string][] = [
     ["POST", "/api/v1/llm-config", {
@@ -47,6 +48,7 @@ Deno.test("api input: U+0000 in a public JSON body is a 422 naming the field", a
   }
 });
 
+// rules: R-HTTP-8
 Deno.test("api input: a lone surrogate escape in a JSON body is a 422, both entrypoints", async () => {
   const raw = '{"display_name": "x\\ud800y"}';
   await expect422(
@@ -65,6 +67,7 @@ Deno.test("api input: a lone surrogate escape in a JSON body is a 422, both entr
   await expect422(created, "first_name");
 });
 
+// rules: R-HTTP-8
 Deno.test("api input: U+0000 in admin bodies, nested metadata and keys is a 422", async () => {
   const admin = env!.adminToken;
   const id = await createUser(env!.pg.sql, "+15557000102");
@@ -104,6 +107,7 @@ Deno.test("api input: U+0000 in admin bodies, nested metadata and keys is a 422"
   );
 });
 
+// rules: R-HTTP-8, R-HTTP-3
 Deno.test("api input: NUL and malformed percent-encoding in query parameters are a 422", async () => {
   const cases: [string, string][] = [
     ["/api/v1/messages/search?q=a%00b", "q"],
@@ -124,6 +128,7 @@ Deno.test("api input: NUL and malformed percent-encoding in query parameters are
   );
 });
 
+// rules: R-HTTP-7
 Deno.test("api input: unknown query parameters are ignored, even when they hold NUL", async () => {
   const res = await env!.call("GET", "/api/v1/messages?zz_unknown=%00&limit=5&other=%ff", {
     token,
@@ -135,6 +140,7 @@ Deno.test("api input: unknown query parameters are ignored, even when they hold 
   await health.body?.cancel();
 });
 
+// rules: R-HTTP-3
 Deno.test("api input: hostile JSON shapes (deep nesting, huge numbers, non-UTF-8) are 4xx", async () => {
   const admin = env!.adminToken;
   const id = await createUser(env!.pg.sql, "+15557000104");
@@ -173,6 +179,7 @@ Deno.test("api input: hostile JSON shapes (deep nesting, huge numbers, non-UTF-8
   await bad.body?.cancel();
 });
 
+// rules: R-HTTP-3
 Deno.test("api input: content types and duplicate keys never make a 500", async () => {
   const cases: [string, string, number][] = [
     ["text/plain", JSON.stringify(LLM_BODY), 200],
@@ -196,6 +203,7 @@ Deno.test("api input: content types and duplicate keys never make a 500", async 
   }
 });
 
+// rules: R-HTTP-6
 Deno.test("api methods: a known path with another method is a 405 with Allow, before auth", async () => {
   const cases: [BothApps["call"], string, string, string][] = [
     [env!.call, "PUT", "/api/v1/messages", "GET, HEAD"],
@@ -233,6 +241,7 @@ Deno.test("api methods: a known path with another method is a 405 with Allow, be
   await unknown.body?.cancel();
 });
 
+// rules: R-HTTP-10
 Deno.test("api races: an admin LLM config write for a user deleted meanwhile is a 404", async () => {
   const { sql } = env!.pg;
   const id = await createUser(sql, "+15557000105");
@@ -264,6 +273,7 @@ Deno.test("api races: an admin LLM config write for a user deleted meanwhile is 
   }
 });
 
+// rules: R-HTTP-10
 Deno.test("api races: an admin edit whose user is deleted before it is read back is a 404", async () => {
   const { sql } = env!.pg;
   const id = await createUser(sql, "+15557000106");
@@ -285,6 +295,7 @@ Deno.test("api races: an admin edit whose user is deleted before it is read back
   }
 });
 
+// rules: R-HTTP-9
 Deno.test("api input: length limits count characters as the documents do, not UTF-16 units", async () => {
   // maxLength in JSON Schema counts code points; 200 emoji are 200 characters (400 UTF-16 units).
   const name = "😀".repeat(200);

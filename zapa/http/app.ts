@@ -1,7 +1,7 @@
 /**
  * Builds the Hono app both entrypoints start from, with the shared middleware registered once:
- * request id, access log and metrics, body limit (1 MB → 413), 405 and the §13 input rules
- * (`input_guard.ts`), security headers, the §3 JSON escaping, `{detail}` errors (422 for
+ * request id, access log and metrics, body limit (1 MB → 413), 405 and the R-HTTP-8 input rules
+ * (`input_guard.ts`), security headers, the R-OUTPUT-1 JSON escaping, `{detail}` errors (422 for
  * validation, 404/409 for writes that lost a race, 503 for dependency outages, never a stack).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -26,7 +26,7 @@ export interface AppOptions {
 
 export type App = OpenAPIHono;
 
-/** Renders the §3 error body; `detail` may be a string or a list of validation issues. */
+/** Renders the R-HTTP-3 error body; `detail` may be a string or a list of validation issues. */
 export function errorResponse(
   status: number,
   detail: unknown,
@@ -92,7 +92,7 @@ export function createApp(options: AppOptions): App {
     }),
   );
 
-  // 405 and the input rules of §13, derived from the app's own routes and document.
+  // 405 and the input rules of R-HTTP-8, derived from the app's own routes and document.
   app.use("*", inputGuard(new ApiSurface(app), errorResponse));
 
   app.notFound((c) => errorResponseFor(c, 404, "Not Found"));
@@ -102,7 +102,7 @@ export function createApp(options: AppOptions): App {
       return errorResponse(error.status, error.detail, error.headers, error.extra);
     }
     if (error instanceof HTTPException) {
-      // Hono raises these for unparsable bodies: contract §5.1 asks for 422 there.
+      // Hono raises these for unparsable bodies: R-LOGIN-5 asks for 422 there.
       const status = error.status === 400 ? 422 : error.status;
       return errorResponse(status, error.message || "Invalid request");
     }
@@ -135,7 +135,7 @@ function errorResponseFor(_c: Context, status: number, detail: string): Response
   return errorResponse(status, detail);
 }
 
-/** Parses a JSON body into an object, or throws the 422 of §3 (arrays and scalars refused). */
+/** Parses a JSON body into an object, or throws the 422 of R-HTTP-3 (arrays and scalars refused). */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   let body: unknown;
   try {

@@ -1,5 +1,5 @@
 /**
- * The one HTTP error shape: `{detail}` with the right status (contract §3). Route code throws
+ * The one HTTP error shape: `{detail}` with the right status (R-HTTP-3). Route code throws
  * `ApiError`; the app's error handler turns it, and any dependency outage, into a response.
  */
 
@@ -34,7 +34,7 @@ export function unprocessable(detail: unknown): ApiError {
   return new ApiError(422, detail);
 }
 
-/** The Bearer failure of §3: always the same body and header. */
+/** The Bearer failure of R-HTTP-5: always the same body and header. */
 export function unauthorized(): ApiError {
   return new ApiError(401, "Could not validate credentials", { "WWW-Authenticate": "Bearer" });
 }

@@ -1,5 +1,5 @@
 /**
- * Headers every HTML page carries (contract §3): a strict CSP with no inline script or
+ * Headers every HTML page carries (R-OUTPUT-2): a strict CSP with no inline script or
  * style, no framing, no referrer.
  */
 import type { MiddlewareHandler } from "hono";

@@ -1,6 +1,6 @@
 /**
  * The middleware that applies the API's input rules in one place, before authentication and
- * before any route (contract §3, §13):
+ * before any route (R-HTTP-*, R-HTTP-8):
  * - a known path asked with a method it does not answer → 405 `{detail}` with `Allow`;
  * - in a documented operation, a declared query or path parameter, or any string or key of
  *   its JSON body, holding U+0000, a lone surrogate or malformed percent-encoding → 422

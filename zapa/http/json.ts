@@ -1,5 +1,5 @@
 /**
- * JSON output rules of contract §3: `<`, `>` and `&` are written as `\u003c`, `\u003e` and
+ * JSON output rules of R-OUTPUT-1: `<`, `>` and `&` are written as `\u003c`, `\u003e` and
  * `\u0026`, so a raw body never contains `<` while parsers still recover the exact text.
  */
 
@@ -17,7 +17,7 @@ export function escapeJsonText(json: string): string {
   return json.replace(UNSAFE, (ch) => REPLACEMENT[ch]!);
 }
 
-/** `JSON.stringify` with the §3 escaping. */
+/** `JSON.stringify` with the R-OUTPUT-1 escaping. */
 export function safeStringify(value: unknown): string {
   return escapeJsonText(JSON.stringify(value));
 }
@@ -36,7 +36,7 @@ export function isMarkedEscaped(response: Response): boolean {
   return escaped.has(response);
 }
 
-/** A JSON response that follows §3, for code paths outside Hono's `c.json`. */
+/** A JSON response that follows R-OUTPUT-1, for code paths outside Hono's `c.json`. */
 export function jsonResponse(
   body: unknown,
   status = 200,

@@ -40,7 +40,7 @@ Deno.test("json: escapeJsonText is idempotent and safe on chunks", () => {
 });
 
 // rules: R-OUTPUT-1
-Deno.test("json: jsonResponse sets the §3 headers and is marked escaped", async () => {
+Deno.test("json: jsonResponse sets the R-OUTPUT-1 headers and is marked escaped", async () => {
   const res = jsonResponse({ a: "<b>" }, 201, { "x-extra": "1" });
   assert.equal(res.status, 201);
   assert.equal(res.headers.get("content-type"), JSON_CONTENT_TYPE);

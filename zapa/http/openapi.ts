@@ -2,7 +2,7 @@
  * What both entrypoints publish at `/openapi.json`, finished in one place from the routes' own
  * definitions: the security schemes, and per operation the answers every route shares (401 and
  * 403 from the guards, 405 from the method rule, 413 from the body limit, 422 from validation
- * and the §13 text rules, 503 from the revocation store), the request strings' text rule as a
+ * and the R-HTTP-8 text rules, 503 from the revocation store), the request strings' text rule as a
  * `pattern`, and a stable key order so the committed copies in `spec/openapi/` diff cleanly.
  */
 import { z } from "@hono/zod-openapi";
@@ -10,7 +10,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { SAFE_TEXT_PATTERN } from "./text_input.ts";
 import { isBridgeFacing } from "./surface.ts";
 
-/** `{detail}`: every API error (contract §3). */
+/** `{detail}`: every API error (R-HTTP-*). */
 export const Detail = z.object({ detail: z.string() }).openapi("Detail");
 
 export const USER_SECURITY = [{ userBearer: [] }];
@@ -173,7 +173,7 @@ function finishOperation(
 }
 
 /**
- * Publishes the §13 text rule on request schemas: every string without a pattern, enum or
+ * Publishes the R-HTTP-8 text rule on request schemas: every string without a pattern, enum or
  * const gets SAFE_TEXT_PATTERN, free-form objects take JsonValue. Referenced components are
  * collected and hardened once.
  */

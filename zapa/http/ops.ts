@@ -1,5 +1,5 @@
 /**
- * Operations endpoints shared by both entrypoints (contract §3): `/health`, `/ready`,
+ * Operations endpoints shared by both entrypoints (R-OPS-*): `/health`, `/ready`,
  * `/metrics`, `/openapi.json` and the `/docs` reference page, each also under `/api/v1`.
  */
 import { createRoute, z } from "@hono/zod-openapi";

@@ -1,7 +1,7 @@
 /**
  * Query and path integers, parsed strictly (digits only: no `1e3`, `0x10`, ` 5` or `-1`) and
  * published as what they are, `integer` with the same bounds, so the document and the
- * validation agree (contract §13).
+ * validation agree (R-HTTP-9).
  */
 import { z } from "@hono/zod-openapi";
 
@@ -21,7 +21,7 @@ export function intParam(name: string, min: number, max: number) {
 
 /**
  * A row id in the path: any positive integer is valid, and one beyond PostgreSQL's `integer`
- * simply names no row (the route answers 404, contract §4.5), however many digits it has.
+ * simply names no row (the route answers 404, R-ADMIN-*), however many digits it has.
  */
 export function idParam(name: string) {
   return z.string()

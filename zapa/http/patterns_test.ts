@@ -1,5 +1,5 @@
 /**
- * The patterns the documents publish agree with the code that validates (contract §13): for a
+ * The patterns the documents publish agree with the code that validates (R-HTTP-9): for a
  * table of awkward inputs, the ECMAScript reading of each pattern (`u` flag, as ajv reads it)
  * accepts exactly what the runtime accepts.
  */
@@ -23,6 +23,7 @@ const TEXTS = [
   "x".repeat(600),
 ];
 
+// rules: R-HTTP-9
 Deno.test("patterns: the published text rule matches textProblem", () => {
   const safe = new RegExp(SAFE_TEXT_PATTERN, "u");
   for (const text of TEXTS) {
@@ -30,6 +31,7 @@ Deno.test("patterns: the published text rule matches textProblem", () => {
   }
 });
 
+// rules: R-HTTP-9
 Deno.test("patterns: the published not-blank rule matches trim() plus the text rule", () => {
   const nonblank = new RegExp(NONBLANK_TEXT_PATTERN, "u");
   for (const text of TEXTS) {
@@ -38,6 +40,7 @@ Deno.test("patterns: the published not-blank rule matches trim() plus the text r
   }
 });
 
+// rules: R-HTTP-9, R-LOGIN-2
 Deno.test("patterns: the published phone pattern accepts exactly what normalisePhone does", () => {
   const phone = new RegExp(PHONE_PATTERN, "u");
   const cases = [

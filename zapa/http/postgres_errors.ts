@@ -1,6 +1,6 @@
 /**
  * PostgreSQL refusals that are the client's doing or a lost race, mapped to a 4xx once for
- * every route (contract §13): a write that refers to a row deleted meanwhile is a 404, a
+ * every route (R-HTTP-10): a write that refers to a row deleted meanwhile is a 404, a
  * uniqueness clash a 409, a value the column cannot hold a 422. Routes still check what they
  * can up front; this is the net for what happens between their check and their write.
  */

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL refusals the error handler maps (contract §13): a lost race is a 404 or 409,
+ * The PostgreSQL refusals the error handler maps (R-HTTP-10): a lost race is a 404 or 409,
  * a value the column cannot hold a 422, anything else is left to the 500/503 paths.
  */
 import assert from "node:assert/strict";
@@ -9,6 +9,7 @@ function pgError(code: string): Error {
   return Object.assign(new Error(`pg ${code}`), { name: "PostgresError", code });
 }
 
+// rules: R-HTTP-10
 Deno.test("postgres errors: FK and unique violations are 404 and 409, bad values 422", () => {
   assert.equal(postgresErrorResponse(pgError("23503"))?.status, 404);
   assert.equal(postgresErrorResponse(pgError("23505"))?.status, 409);

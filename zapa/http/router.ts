@@ -1,5 +1,5 @@
 /**
- * The sub-router every API module builds on: an OpenAPIHono whose zod failures are the §3 422
+ * The sub-router every API module builds on: an OpenAPIHono whose zod failures are the R-HTTP-3 422
  * `{detail}`, and whose JSON bodies are read as JSON whatever their Content-Type says.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -15,7 +15,7 @@ export function validationDetail(
   ).join("; ");
 }
 
-/** An OpenAPIHono whose request-validation failures are the §3 422 `{detail}`. */
+/** An OpenAPIHono whose request-validation failures are the R-HTTP-3 422 `{detail}`. */
 export function validatingHono<E extends Env = Env>(): OpenAPIHono<E> {
   return new OpenAPIHono<E>({
     strict: false,
@@ -34,7 +34,7 @@ export function newRouter<E extends Env = Env>(): OpenAPIHono<E> {
   const app = validatingHono<E>();
   // fetch labels a string body text/plain; without this a JSON body sent that way would skip
   // validation and a bad one would be a 415. Every API body is JSON, so read it as JSON: bad
-  // JSON is then the 422 of §3.
+  // JSON is then the 422 of R-HTTP-3.
   app.use("*", async (c, next) => {
     const type = c.req.header("content-type") ?? "";
     if (["POST", "PUT", "PATCH"].includes(c.req.method) && !/^application\/json/i.test(type)) {

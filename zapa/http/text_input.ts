@@ -1,5 +1,5 @@
 /**
- * Text that PostgreSQL cannot hold, found in API input before it reaches SQL (contract §13):
+ * Text that PostgreSQL cannot hold, found in API input before it reaches SQL (R-HTTP-8):
  * U+0000 and ill-formed UTF-16 (a lone surrogate from a `\u` escape) in any JSON string or key,
  * and query values that are not valid percent-encoded UTF-8. Each finding names its field.
  */
@@ -73,7 +73,7 @@ export function jsonProblem(value: unknown): string | null {
 
 /**
  * The first query parameter among `names` whose value is not valid percent-encoded UTF-8 or
- * cannot be stored, as a 422 detail, or null. Other parameters are ignored (contract §13).
+ * cannot be stored, as a 422 detail, or null. Other parameters are ignored (R-HTTP-7).
  */
 export function queryProblem(search: string, names: ReadonlySet<string>): string | null {
   if (names.size === 0 || search.length <= 1) return null;

@@ -1,5 +1,5 @@
 /**
- * Users' LLM settings (contract §5.3, §6.4): validation, the encrypted store and key rotation.
+ * Users' LLM settings (R-LLMCFG-*): validation, the encrypted store and key rotation.
  */
 export * from "./schema.ts";
 export * from "./store.ts";

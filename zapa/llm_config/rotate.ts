@@ -1,5 +1,5 @@
 /**
- * Key rotation (contract §6.4): re-encrypts every stored API key that is not under the current
+ * Key rotation (R-LLMCFG-9): re-encrypts every stored API key that is not under the current
  * encryption key. Old keys come from `ZAPA_ENCRYPTION_KEYS_OLD` through the keyring. Each row
  * is updated only if it still holds the value we read, so a concurrent save is never undone.
  */

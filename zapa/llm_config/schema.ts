@@ -1,5 +1,5 @@
 /**
- * Validation of LLM settings bodies (contract §5.3): provider one of three, `api_key` 1–500
+ * Validation of LLM settings bodies (R-LLMCFG-3): provider one of three, `api_key` 1–500
  * characters with no prefix rules, `model` required, `temperature` 0–2 (0.7), `max_tokens`
  * 1–8192 (1000), `custom_instructions` ≤ 2000. Unknown fields are refused (422).
  */

@@ -1,7 +1,7 @@
 /**
  * The `llm_configs` store shared by the public AI settings routes, the admin
  * `/llm-config/{user_id}` routes and the agent: priority 0 is the primary, 1 the fallback.
- * Keys are encrypted with `encryptApiKey` before they reach SQL (contract §6.4) and only ever
+ * Keys are encrypted with `encryptApiKey` before they reach SQL (R-LLMCFG-9) and only ever
  * come back out as `key_hint` (last 4) — or decrypted, server side, for an actual LLM call.
  */
 import type postgres from "postgres";
@@ -15,7 +15,7 @@ import { type LlmConfigBody, LlmConfigBodySchema, type ProviderConfig } from "./
 export const PRIMARY = 0;
 export const FALLBACK = 1;
 
-/** Config of §5.3 — never the key. */
+/** Config of R-LLMCFG-1 — never the key. */
 export interface LlmConfig {
   id: number;
   provider: Provider;
@@ -82,7 +82,7 @@ export async function getLlmConfigs(deps: Pick<Deps, "sql">, userId: number): Pr
   };
 }
 
-/** Validates a §5.3 body; throws the 422 `ApiError` with a readable detail. */
+/** Validates an R-LLMCFG-1 body; throws the 422 `ApiError` with a readable detail. */
 export function parseLlmConfigBody(body: unknown): LlmConfigBody {
   const result = LlmConfigBodySchema.safeParse(body);
   if (!result.success) throw new ApiError(422, validationDetail(result.error.issues));

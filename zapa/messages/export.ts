@@ -1,6 +1,6 @@
 /**
- * Streamed exports of one user's messages (contract §5.2): JSON (an array of MessageItem, each
- * chunk escaped per §3) and CSV (RFC 4180 with a formula-injection guard). Rows are read in
+ * Streamed exports of one user's messages (R-MSG-7): JSON (an array of MessageItem, each
+ * chunk escaped per R-OUTPUT-1) and CSV (RFC 4180 with a formula-injection guard). Rows are read in
  * keyset batches, so memory stays flat and no connection is held between batches.
  */
 import type { Sql } from "../db/mod.ts";
@@ -100,7 +100,7 @@ export function csvStream(batches: AsyncGenerator<MessageItem[]>): ReadableStrea
   })());
 }
 
-/** The JSON export as a byte stream; every chunk carries the §3 escaping. */
+/** The JSON export as a byte stream; every chunk carries the R-OUTPUT-1 escaping. */
 export function jsonStream(batches: AsyncGenerator<MessageItem[]>): ReadableStream<Uint8Array> {
   return streamOf((async function* () {
     yield "[";

@@ -1,6 +1,6 @@
 /**
- * MessageItem of contract §5.2: the public shape of a `messages` row. Content and caption are
- * returned exactly as stored; §3 escaping happens at serialisation.
+ * MessageItem of R-MSG-6: the public shape of a `messages` row. Content and caption are
+ * returned exactly as stored; R-OUTPUT-1 escaping happens at serialisation.
  */
 import type { Sql } from "../db/mod.ts";
 

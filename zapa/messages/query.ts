@@ -1,5 +1,5 @@
 /**
- * Listing and search of one user's messages (contract §5.2). Every query is scoped by the
+ * Listing and search of one user's messages (R-MSG-*). Every query is scoped by the
  * caller's `user_id` — the only way to name another user's row is to be that user. Ordering is
  * `created_at DESC, id DESC` on the `(user_id, created_at DESC, id DESC)` index; `total` is
  * exact: without a text search it comes from the per-day counters (migration 010) plus, for

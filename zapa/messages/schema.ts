@@ -1,5 +1,5 @@
 /**
- * MessageItem of contract §5.2 as a published schema, shared by the public messages API and
+ * MessageItem of R-MSG-6 as a published schema, shared by the public messages API and
  * the admin conversation view.
  */
 import { z } from "@hono/zod-openapi";

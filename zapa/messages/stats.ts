@@ -1,5 +1,5 @@
 /**
- * Conversation statistics for one user (contract §5.2 `/messages/stats`, and the agent's
+ * Conversation statistics for one user (R-MSG-8 `/messages/stats`, and the agent's
  * `get_conversation_stats` tool). `messages_sent` counts inbound rows (written by the user),
  * `messages_received` outbound rows; the average is total ÷ whole days since the first
  * message (at least 1), to 2 decimals; `daily` covers the last 30 UTC days, zero-filled.
@@ -25,7 +25,7 @@ export interface MessageStats {
 const DAY_MS = 86_400_000;
 export const DAILY_DAYS = 30;
 
-/** Computes the §5.2 stats object; `daily` is included only when asked for. */
+/** Computes the R-MSG-8 stats object; `daily` is included only when asked for. */
 export async function messageStats(
   sql: Sql,
   userId: number,

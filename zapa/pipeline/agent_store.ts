@@ -1,6 +1,6 @@
 /**
  * PostgreSQL side of the agent worker: per-user leases, the oldest pending message, and the
- * single statement that stores a reply and marks its message done (contract §4.3.3–4).
+ * single statement that stores a reply and marks its message done (R-ORDER-1, R-INTAKE-5).
  */
 import type { Sql } from "../db/mod.ts";
 import type { ReplyResult } from "./agent_worker.ts";

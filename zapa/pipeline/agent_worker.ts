@@ -1,5 +1,5 @@
 /**
- * The agent worker (contract §4.3.3–5): pending work lives in PostgreSQL. For each user with
+ * The agent worker (R-ORDER-1, R-ORDER-2, R-INTAKE-5, R-INTAKE-6): pending work lives in PostgreSQL. For each user with
  * pending messages it takes the user's lease (`agent_leases`), answers the oldest pending
  * message by (timestamp, id), and stores the reply and marks the message done in one statement
  * — the unique `reply_to_id` index rejects a second reply. No transaction is open during the

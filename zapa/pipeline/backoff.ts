@@ -1,5 +1,5 @@
 /**
- * Retry delays (contract §4.4): `min(base × 2^(attempts−1), max)` plus up to 10 % jitter, so a
+ * Retry delays (R-DELIVERY-2): `min(base × 2^(attempts−1), max)` plus up to 10 % jitter, so a
  * crowd of jobs that failed together does not retry in lock-step.
  */
 

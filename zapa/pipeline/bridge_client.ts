@@ -1,5 +1,5 @@
 /**
- * The zapw bridge API as Zapa uses it (contract §4.4, §7): send a text, probe health, and the
+ * The zapw bridge API as Zapa uses it (R-DELIVERY-*, R-BRIDGE-*): send a text, probe health, and the
  * session calls the admin API proxies. Every call has a timeout and sends the Bearer key.
  */
 import type { Config } from "../config.ts";

@@ -1,5 +1,5 @@
 /**
- * The delivery worker (contract §4.3.6, §4.4): leases due recipients, sends their head job to the
+ * The delivery worker (R-INTAKE-8, R-DELIVERY-*): leases due recipients, sends their head job to the
  * bridge, and retries with capped backoff. Send once: a job whose marker exists is never sent
  * again; after the bridge accepts, the marker is set first, then the row gets its WhatsApp id
  * and `status='sent'`. Permanent failures dead-letter after 3 tries (`status='failed'`).
@@ -330,7 +330,7 @@ export class DeliveryWorker {
   }
 
   async #deadLetter(job: LeasedJob, error: string): Promise<void> {
-    // Never silent (§13): the message id and the reason, here and in the admin queue view.
+    // Never silent (R-INTAKE-9): the message id and the reason, here and in the admin queue view.
     log.error("delivery: job dead-lettered", {
       job: job.id,
       kind: job.kind,

@@ -1,5 +1,5 @@
 /**
- * Hostile webhook input against a real PostgreSQL 15 and Redis (contract §4.2, §4.3, §13): what
+ * Hostile webhook input against a real PostgreSQL 15 and Redis (R-WEBHOOK-*, R-INTAKE-*, R-WEBHOOK-8, R-INTAKE-9): what
  * the webhook acknowledges must be storable — text PostgreSQL cannot hold is stored as U+FFFD and
  * flagged, and the message answered — and when something still cannot be stored or sent, its
  * dead letter carries the message id and the reason, in the log and in the admin queue view.

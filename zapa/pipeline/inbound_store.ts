@@ -1,5 +1,5 @@
 /**
- * PostgreSQL writes for inbound events (contract §4.2–4.3): one idempotent statement stores a
+ * PostgreSQL writes for inbound events (R-WEBHOOK-*, R-INTAKE-*): one idempotent statement stores a
  * message (auto-creating its sender), and status receipts move forward only. Used by the ingest
  * worker and, while Redis is failing, directly by the webhook.
  */

@@ -1,5 +1,5 @@
 /**
- * The ingest worker (contract §4.3.2): leases intake-stream events in order through a consumer
+ * The ingest worker (R-INTAKE-4): leases intake-stream events in order through a consumer
  * group, stores them idempotently in PostgreSQL, then acknowledges them. While PostgreSQL is
  * down events stay in Redis and are retried with backoff; leases of a dead consumer are
  * reclaimed (XAUTOCLAIM) after `leaseMs`; after 3 non-transient failures an event is
@@ -290,7 +290,7 @@ export class IngestWorker {
     log.warn("ingest: event failed", { entry: id, ...about, failures, error: errorText(error) });
     this.#ownPending = true;
     if (failures < MAX_FAILURES) return "skip";
-    // Never silent (§13): the operator sees the message id and the reason, here and in the
+    // Never silent (R-INTAKE-9): the operator sees the message id and the reason, here and in the
     // admin queue view.
     const reason = errorText(error);
     log.error("ingest: event dead-lettered", {

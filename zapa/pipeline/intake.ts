@@ -1,5 +1,5 @@
 /**
- * Webhook intake (contract §4.3.1): with Redis up, one atomic script marks a message `seen`
+ * Webhook intake (R-INTAKE-1, R-INTAKE-2): with Redis up, one atomic script marks a message `seen`
  * (NX) and appends the event to the intake stream — no PostgreSQL on the hot path. With Redis
  * failing, the event goes straight into PostgreSQL (`ON CONFLICT DO NOTHING`). With both down
  * the caller answers 503 and the bridge retries.

@@ -1,5 +1,5 @@
 /**
- * The private pipeline assembled (contract §4.2–4.4): webhook intake → ingest → agent →
+ * The private pipeline assembled (R-WEBHOOK-*, R-INTAKE-*, R-DELIVERY-*): webhook intake → ingest → agent →
  * outbound delivery, plus the recovery sweeper. Workers wake each other in-process (no polling
  * on the hot path); blocking Redis reads and the sweeper cover other instances and crashes.
  *

@@ -1,5 +1,5 @@
 /**
- * The Redis outbound queue (contract §4.3–4.4): replies and auth codes waiting to be sent to the
+ * The Redis outbound queue (R-INTAKE-6, R-DELIVERY-*, R-ORDER-3): replies and auth codes waiting to be sent to the
  * bridge. Both entrypoints enqueue here; only the private delivery worker consumes.
  *
  * Layout (all under `zapa:out:`): each job is a hash `job:{id}`; each recipient has its own

@@ -1,5 +1,5 @@
 /**
- * Zero-loss recovery (contract §4.3) on a real PostgreSQL and Redis: store outages, Redis coming
+ * Zero-loss recovery (R-INTAKE-*, R-OUTAGE-*) on a real PostgreSQL and Redis: store outages, Redis coming
  * back empty, both stores down, and the crash points of a worker — each message gets exactly one
  * reply. The agent is the local echo stand-in.
  */

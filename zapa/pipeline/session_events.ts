@@ -1,5 +1,5 @@
 /**
- * Bridge session events (contract §4.2): mirror the session state in `sessions`; on
+ * Bridge session events (R-WEBHOOK-7): mirror the session state in `sessions`; on
  * `session.connected` every waiting outbound job becomes due at once.
  */
 import type { Deps } from "../deps.ts";

@@ -1,5 +1,5 @@
 /**
- * Delivery receipts (contract §4.2): `sent` < `delivered` < `read`, `failed` final, applied by
+ * Delivery receipts (R-WEBHOOK-6): `sent` < `delivered` < `read`, `failed` final, applied by
  * WhatsApp id. The bridge often reports `message.sent` before the delivery worker has written
  * the id, so a receipt for an unknown id is parked for 5 minutes and applied when the id is
  * recorded (in Redis so any instance sees it; in memory while Redis is down).

@@ -1,5 +1,5 @@
 /**
- * The recovery sweeper (contract §4.3.5), every `RECOVERY_INTERVAL_MS`: PostgreSQL rows are the
+ * The recovery sweeper (R-INTAKE-7), every `RECOVERY_INTERVAL_MS`: PostgreSQL rows are the
  * recovery source, so pending inbound messages go back to the agent and queued replies back to
  * the outbound queue (enqueue is NX: live jobs are untouched). It also reclaims expired leases
  * and probes the bridge, draining the queue when the bridge comes back.

@@ -12,7 +12,7 @@ import type { Deps } from "../deps.ts";
 
 export { freePort, TestPostgres, TestRedis } from "../testing/stores.ts";
 
-/** The test profile of contract §1 pointed at the given stores and bridge. */
+/** The test profile of R-CONFIG-4 pointed at the given stores and bridge. */
 export function testConfig(
   urls: { database: string; redis: string; bridge: string },
   extra: Record<string, string> = {},

@@ -1,7 +1,7 @@
 /**
- * `POST /api/v1/webhooks/whatsapp` (contract §4.2): checks the shared secret in constant time,
+ * `POST /api/v1/webhooks/whatsapp` (R-WEBHOOK-*): checks the shared secret in constant time,
  * parses either envelope, hands messages and receipts to intake and session events to their
- * handler, and acknowledges at once with the response table of §4.2.
+ * handler, and acknowledges at once with the response table of R-WEBHOOK-5.
  */
 import { Buffer } from "node:buffer";
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -69,7 +69,7 @@ export function webhookRoutes(
 }
 
 /**
- * A §3-escaped JSON acknowledgement, marked as such so the shared middleware does not read and
+ * An R-OUTPUT-1-escaped JSON acknowledgement, marked as such so the shared middleware does not read and
  * rebuild it (the webhook is the hottest route: every message and every receipt).
  */
 function ack(c: Context, body: Record<string, string>, status: 200 | 400 | 401 | 503): Response {

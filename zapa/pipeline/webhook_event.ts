@@ -1,5 +1,5 @@
 /**
- * Parses the bridge's webhook bodies (contract §4.2) into one internal shape: zapw's camelCase
+ * Parses the bridge's webhook bodies (R-WEBHOOK-*) into one internal shape: zapw's camelCase
  * envelope `{sessionId, origin, eventType, timestamp, data}` and the legacy snake_case one
  * `{event_type, timestamp, data{from_number, …}}`. Pure functions: no I/O, easy to test.
  */
@@ -157,7 +157,7 @@ function parseMessage(
   const to = toJid === null ? null : jidToPhone(toJid);
   const isGroup = d.isGroup === true || groupJid !== null || (toJid !== null && isGroupJid(toJid));
 
-  // What people wrote is kept even when PostgreSQL cannot hold it as is (§13): U+FFFD instead.
+  // What people wrote is kept even when PostgreSQL cannot hold it as is (R-WEBHOOK-8): U+FFFD instead.
   let sanitized = false;
   const clean = <T>(value: T): T => {
     const r = sanitiseValue(value);
@@ -242,7 +242,7 @@ export function messageTime(value: unknown, envelope: unknown, receivedAt: numbe
 }
 
 /**
- * Rules 1–3 of §4.2 (rule 4, the user being active, is checked at ingest): addressed to the
+ * R-SILENCE-1 to R-SILENCE-3 (R-SILENCE-4, the user being active, is checked at ingest): addressed to the
  * system number, a private chat, and non-blank text or a media caption.
  */
 export function answerDue(
@@ -264,7 +264,7 @@ export function storable(value: string): boolean {
   return value.isWellFormed() && !value.includes("\u0000");
 }
 
-/** §13: each U+0000 and each lone surrogate becomes U+FFFD. */
+/** R-WEBHOOK-8: each U+0000 and each lone surrogate becomes U+FFFD. */
 export function sanitiseText<T extends string | null>(value: T): { value: T; changed: boolean } {
   if (value === null || storable(value)) return { value, changed: false };
   return { value: value.toWellFormed().replaceAll("\u0000", "\ufffd") as T, changed: true };

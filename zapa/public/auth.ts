@@ -1,5 +1,5 @@
 /**
- * Code login (contract §5.1): `request-code` (same 200 for every valid number, rolling limits
+ * Code login (R-LOGIN-*): `request-code` (same 200 for every valid number, rolling limits
  * per phone and per client IP), `verify` (any failure is the same 401), `logout` (revokes the
  * jti; fails closed) and `GET`/`PATCH /auth/me`.
  */

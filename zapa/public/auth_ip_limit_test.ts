@@ -1,5 +1,5 @@
 /**
- * The per-client-IP code-request limit (contract §5.1), which the shared stacks cannot show:
+ * The per-client-IP code-request limit (R-RATE-2), which the shared stacks cannot show:
  * their test profile sets AUTH_CODE_RATE_PER_IP_HOUR=100000 so parallel suites on one address do
  * not starve each other. Here the public app runs in-process with a limit of 4 and TRUST_PROXY,
  * so each test picks its own client address through X-Forwarded-For.

@@ -168,7 +168,7 @@ Deno.test("auth: the per-phone window rolls: a slot frees one hour after its req
 });
 
 // rules: R-LOGIN-4, R-TOKEN-1
-Deno.test("auth: verify issues a user JWT with every §5.1 claim and updates last_active", async () => {
+Deno.test("auth: verify issues a user JWT with every R-TOKEN-1 claim and updates last_active", async () => {
   const number = phone();
   assert.equal((await requestCode(number)).status, 200);
   const res = await verify(number, "123456");

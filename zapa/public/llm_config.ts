@@ -1,5 +1,5 @@
 /**
- * AI settings (contract §5.3): the caller's primary and fallback configs (keys encrypted at
+ * AI settings (R-LLMCFG-*): the caller's primary and fallback configs (keys encrypted at
  * rest, shown only as `key_hint`), a real minimal test call, the providers catalogue (no auth)
  * and the `POST /llm/configure` alias.
  */

@@ -1,5 +1,5 @@
 /**
- * The messages API (contract §5.2), Bearer only and scoped to the caller: listing with paging,
+ * The messages API (R-MSG-*), Bearer only and scoped to the caller: listing with paging,
  * `before_id`, `direction` and `search`; search; stats (also at `/stats`); streamed exports.
  */
 import { createRoute, z } from "@hono/zod-openapi";

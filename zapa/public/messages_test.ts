@@ -307,7 +307,7 @@ Deno.test("messages: an empty history exports [] and a header-only CSV", async (
 });
 
 // rules: R-HTTP-5
-Deno.test("messages: every route refuses a missing token with the §3 401", async () => {
+Deno.test("messages: every route refuses a missing token with the R-HTTP-5 401", async () => {
   for (
     const path of [
       "/api/v1/messages",

@@ -1,5 +1,5 @@
 /**
- * The public entrypoint's API routers (contract §5), mounted under `/api/v1` by
+ * The public entrypoint's API routers (R-LOGIN-*, R-MSG-*, R-LLMCFG-*), mounted under `/api/v1` by
  * `zapa/public_app.ts`.
  */
 export { authRoutes } from "./auth.ts";

@@ -77,7 +77,7 @@ export async function createUser(
   return row!.id;
 }
 
-/** Settings of the test profile (contract §1) for in-process app tests. */
+/** Settings of the test profile (R-CONFIG-4) for in-process app tests. */
 export function testEnv(
   databaseUrl: string,
   redisUrl: string,

@@ -1,5 +1,5 @@
 /**
- * The admin console (contract §9): sign-in, a dashboard of dependency cards and stats,
+ * The admin console (R-UI-3): sign-in, a dashboard of dependency cards and stats,
  * users with a detail view, WhatsApp sessions with a live QR code, and the queue with its
  * dead letters. Rendered once here; `/static/admin.js` fills it from the admin API.
  */

@@ -1,5 +1,5 @@
 /**
- * The user dashboard (contract §9): code sign-in, messages, stats, AI settings and export.
+ * The user dashboard (R-UI-1, R-UI-2): code sign-in, messages, stats, AI settings and export.
  * The server renders the whole frame; `/static/dashboard.js` fills it from the public API.
  * Every region that receives data has its size reserved in CSS, so nothing jumps.
  */

@@ -1,6 +1,6 @@
 /**
  * The HTML frame both UIs share: one stylesheet, one ES module, no inline script or style
- * (contract §3). Pages pass their body; dynamic data arrives later through the API and is
+ * (R-OUTPUT-3). Pages pass their body; dynamic data arrives later through the API and is
  * written with `textContent` by the modules.
  */
 import type { Child } from "hono/jsx";

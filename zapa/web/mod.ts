@@ -1,8 +1,8 @@
 /**
- * The two web UIs (contract §9), as Hono routers the app assemblers mount at the root:
+ * The two web UIs (R-UI-*), as Hono routers the app assemblers mount at the root:
  * `dashboardPages(deps)` — the user dashboard at `/` (public entrypoint) — and
  * `adminConsolePages(deps)` — the admin console at `/admin` (private entrypoint). Both
- * serve the shared static files at `/static/*` and apply the §3 page headers themselves, so
+ * serve the shared static files at `/static/*` and apply the R-OUTPUT-2 page headers themselves, so
  * they are safe even on an app that forgot `htmlSecurityHeaders()`.
  */
 import { Hono } from "hono";

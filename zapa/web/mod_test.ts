@@ -1,5 +1,5 @@
 /**
- * The UI routers: pages carry the §3 headers and no inline script or style; static files
+ * The UI routers: pages carry the R-OUTPUT-2 headers and no inline script or style; static files
  * come with the right content types; the modules never write HTML from data.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * The small error taxonomy every adapter normalises provider failures into (contract §6.3):
+ * The small error taxonomy every adapter normalises provider failures into (R-LLMERR-*):
  * transient (network, timeout, 429, 5xx incl. 529, malformed or cut bodies), a rejected key
  * (401/403), and other 4xx (a bad request). The policy decides retries and fallback from it.
  */

@@ -1,4 +1,4 @@
--- Zapa schema v1 (contract §2). Every table has created_at and a nullable updated_at;
+-- Zapa schema v1 (R-DATA-*). Every table has created_at and a nullable updated_at;
 -- enums are lower-case text with CHECK constraints; JSON columns default to '{}'.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 

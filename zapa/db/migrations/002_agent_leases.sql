@@ -1,4 +1,4 @@
--- Per-user agent leases (contract §4.3.3): the private worker holding a user's row answers that
+-- Per-user agent leases (R-ORDER-1): the private worker holding a user's row answers that
 -- user's oldest pending message; an expired lease may be taken over by any instance.
 CREATE TABLE agent_leases (
   user_id integer PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,

@@ -1,4 +1,4 @@
-// The admin console (contract §9): sign-in, then Dashboard, Users, Sessions and Queue views
+// The admin console (R-UI-3): sign-in, then Dashboard, Users, Sessions and Queue views
 // chosen by the URL hash. The admin token lives in sessionStorage; any 401 returns to sign-in.
 import { apiClient, busy, byId, setText } from "./common.js";
 import { createDashboardView } from "./adm_dashboard.js";

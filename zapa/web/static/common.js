@@ -1,5 +1,5 @@
 // Helpers shared by the dashboard and the admin console. All text from the API is written
-// with textContent (never parsed as markup, never into an attribute or a link): see §3.
+// with textContent (never parsed as markup, never into an attribute or a link): see R-OUTPUT-3.
 
 /** Creates an element; `text` goes through textContent, `attrs` are for static values only. */
 export function el(tag, options = {}, children = []) {

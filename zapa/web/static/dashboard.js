@@ -1,4 +1,4 @@
-// The user dashboard (contract §9): code sign-in, then the Messages, Stats, AI settings and
+// The user dashboard (R-UI-1, R-UI-2): code sign-in, then the Messages, Stats, AI settings and
 // Export tabs. The token lives in sessionStorage; any 401 returns to the sign-in form.
 import { apiClient, busy, byId, setText } from "./common.js";
 import { createMessagesView } from "./dash_messages.js";
