@@ -42,7 +42,7 @@ export async function startService(
   };
 }
 
-/** The readiness answer of an instance that is shutting down (contract §13). */
+/** The readiness answer of an instance that is shutting down (R-REPLICA-3). */
 function drainingAnswer(service: string): Response {
   return Response.json({ status: "not_ready", service, failed: ["shutting_down"] }, {
     status: 503,
@@ -52,7 +52,7 @@ function drainingAnswer(service: string): Response {
 const READY_PATHS = new Set(["/ready", "/api/v1/ready"]);
 
 /**
- * Serves `fetch` on `port`; on SIGTERM or SIGINT drains (contract §13): `/ready` answers 503
+ * Serves `fetch` on `port`; on SIGTERM or SIGINT drains (R-REPLICA-3): `/ready` answers 503
  * at once while everything else is still served for `SHUTDOWN_DRAIN_MS`, so a proxy moves
  * traffic away before the port closes; then stops taking requests and finishes the accepted
  * ones, runs `beforeClose` (the private entrypoint stops its workers and hands back its

@@ -10,7 +10,7 @@ export type ControlledService =
   | "llm"
   | "private"
   | "public"
-  /** One instance of a replicated entrypoint (contract §13); `private` alone means all. */
+  /** One instance of a replicated entrypoint (R-REPLICA-4); `private` alone means all. */
   | `private#${number}`
   | `public#${number}`
   | "proxy";

@@ -1,5 +1,5 @@
 /**
- * Replicas of the Zapa entrypoints (contract §13): how many instances of each run, what each
+ * Replicas of the Zapa entrypoints (R-REPLICA-1): how many instances of each run, what each
  * instance is called (`private#1`, `private#2`, …) and which instances a service-control name
  * means (`private` alone means all of them).
  */

@@ -18,7 +18,7 @@ export type Need =
   | "webhook_secret"
   | "auth_test_code"
   | "native"
-  /** Two or more private instances behind the proxy, each controllable (contract §13). */
+  /** Two or more private instances behind the proxy, each controllable (R-REPLICA-4). */
   | "private_replicas";
 
 export interface Target {

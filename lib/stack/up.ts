@@ -29,7 +29,7 @@ async function pruneLogs(): Promise<void> {
   }
 }
 
-/** With replicas: where the proxy listens and each instance behind it (contract §13). */
+/** With replicas: where the proxy listens and each instance behind it (R-REPLICA-1). */
 export function replicaRows(info: StackInfo): [string, string][] {
   if (!info.proxy) return [];
   const rows: [string, string][] = [];

@@ -145,7 +145,7 @@ export interface ReplyVerdict {
   outOfOrder: string[];
   /**
    * Those of `outOfOrder` overtaken only by messages Zapa stored straight in PostgreSQL
-   * because Redis timed out (`metadata.intake = "postgresql"`, contract §4.3.1): that message
+   * because Redis timed out (`metadata.intake = "postgresql"`, R-INTAKE-2): that message
    * skipped the queue the earlier ones waited in.
    */
   overtakenByFallback: string[];

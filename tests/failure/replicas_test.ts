@@ -1,5 +1,5 @@
 /**
- * Failure with replicas (contract §13): two private instances behind the proxy. Losing one
+ * Failure with replicas (R-REPLICA-1): two private instances behind the proxy. Losing one
  * (kill -9) or restarting all of them one after another under 100 messages a second drops
  * nothing at the bridge, loses nothing and duplicates nothing; two instances working one queue
  * answer every message once and in each user's order; SIGTERM drains an instance. Every drill
@@ -130,6 +130,7 @@ async function assertZeros(
   }
 }
 
+// rules: R-REPLICA-1, R-REPLICA-2, R-REPLICA-4
 suiteTest(
   "failure: kill -9 of one of two private instances under 100 msg/s drops and loses nothing; only a send in flight at the kill may repeat",
   replicas,
@@ -155,6 +156,7 @@ suiteTest(
   },
 );
 
+// rules: R-REPLICA-2, R-REPLICA-3
 suiteTest(
   "failure: a rolling restart of every private instance under 100 msg/s drops, loses and duplicates nothing",
   replicas,
@@ -187,6 +189,7 @@ async function repliesPerInstance(): Promise<Record<string, number>> {
   return counts;
 }
 
+// rules: R-REPLICA-1, R-ORDER-1
 suiteTest(
   `failure: two private instances working one queue answer every message once, in each user's order`,
   replicas,
@@ -202,7 +205,7 @@ suiteTest(
     );
     await report("replica_one_queue_share", { replies_per_instance: share });
     await assertZeros(result, "two instances on one queue");
-    // A message stored straight in PostgreSQL (Redis timed out, contract §4.3.1) skips the
+    // A message stored straight in PostgreSQL (Redis timed out, R-INTAKE-2) skips the
     // queue; only an inversion it explains is tolerated, and the report states the figure.
     const unexplained = result.replies.outOfOrder.filter((t) =>
       !result.replies.overtakenByFallback.includes(t)
@@ -218,6 +221,7 @@ suiteTest(
   },
 );
 
+// rules: R-REPLICA-3
 suiteTest(
   "failure: SIGTERM makes a private instance report not ready first, then finish and exit",
   replicas,
@@ -252,6 +256,7 @@ suiteTest(
   },
 );
 
+// rules: R-REPLICA-3, R-HARNESS-2
 suiteTest(
   "failure: restarting the only serving private instance — how long webhooks are refused",
   replicas,

@@ -1,5 +1,5 @@
 /**
- * One ingest consumer at a time (contract §4.3.2–3 with several private instances): the
+ * One ingest consumer at a time (R-INTAKE-4 with several private instances): the
  * instance holding this Redis lease is the only one reading the intake stream, so events are
  * stored in the order they arrived and a user's oldest message is always stored before a newer
  * one is answered. Two consumers reading alternate batches stored them out of order (the
