@@ -22,34 +22,22 @@ import { cachedApiKey } from "./key_cache.ts";
 import { withPolicy } from "./policy.ts";
 import { resolveModel } from "./providers.ts";
 import { runTool, TOOL_SPECS } from "./tools.ts";
+import {
+  EMPTY_REPLY,
+  NOT_CONFIGURED_REPLY,
+  REJECTED_KEY_REPLY,
+  type ReplyMetadata,
+  type ReplyResult,
+  UNAVAILABLE_REPLY,
+} from "./reply.ts";
 
 export { PROVIDERS, resolveModel } from "./providers.ts";
 export { MessageNotFound } from "./context.ts";
 
-export const NOT_CONFIGURED_REPLY =
-  "Your AI assistant isn't set up yet. Sign in to the Zapa dashboard with your WhatsApp number and add an AI provider under AI settings.";
-export const UNAVAILABLE_REPLY =
-  "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.";
-export const REJECTED_KEY_REPLY =
-  "The AI provider rejected the API key configured for your assistant. Please update it in the Zapa dashboard.";
+export * from "./reply.ts";
+
 /** Tool calls executed per round; a model asking for more gets errors for the rest. */
 export const MAX_TOOL_CALLS_PER_ROUND = 8;
-/** When a model answers with nothing at all. */
-export const EMPTY_REPLY = "Sorry, I don't have an answer to that.";
-
-export interface ReplyMetadata {
-  provider: string | null;
-  model: string | null;
-  response_time_ms: number;
-  tool_rounds: number;
-  fallback_used: boolean;
-  error_kind: string | null;
-}
-
-export interface Reply {
-  text: string;
-  metadata: ReplyMetadata;
-}
 
 /** Test seams; production callers pass nothing. */
 export interface ReplyOptions {
@@ -87,7 +75,7 @@ export async function generateReply(
   deps: Deps,
   input: { userId: number; messageId: number; preloaded?: ReplyInput },
   options: ReplyOptions = {},
-): Promise<Reply> {
+): Promise<ReplyResult> {
   const started = performance.now();
   const { config, sql } = deps;
   const adapters = options.adapters ?? ADAPTERS;

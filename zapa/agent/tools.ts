@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Sql } from "../db/mod.ts";
-import { isConnectionError } from "../db/mod.ts";
+import { isDependencyError } from "../outage.ts";
 import { messageStats } from "../messages/stats.ts";
 import type { ToolSpec } from "./adapters/types.ts";
 import { renderContent } from "./context.ts";
@@ -224,7 +224,7 @@ export async function runTool(ctx: ToolContext, name: string, args: unknown): Pr
     if (error instanceof z.ZodError) {
       return JSON.stringify({ error: `invalid arguments: ${issuesText(error)}` });
     }
-    if (isConnectionError(error)) throw error;
+    if (isDependencyError(error)) throw error;
     return JSON.stringify({ error: `${name} failed; try again later` });
   }
 }

@@ -39,17 +39,6 @@ export function createSql(url: string, options: SqlOptions = {}): Sql {
   });
 }
 
-/** True for errors that mean "the database is unreachable", as opposed to a bad query. */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code ?? "";
-  return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "CONNECT_TIMEOUT" ||
-    code === "CONNECTION_CLOSED" || code === "CONNECTION_ENDED" ||
-    code === "CONNECTION_DESTROYED" ||
-    code === "57P01" || code === "57P02" || code === "57P03" || code.startsWith("08") ||
-    /connect|ECONNREFUSED|terminating connection/i.test(error.message);
-}
-
 /** True when a statement broke a unique constraint (SQLSTATE 23505). */
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && (error as { code?: string }).code === "23505";

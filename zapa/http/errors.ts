@@ -42,20 +42,3 @@ export function unauthorized(): ApiError {
 export function forbidden(): ApiError {
   return new ApiError(403, "Not enough permissions");
 }
-
-/** Recognises the errors npm:postgres and ioredis raise when their server is unreachable. */
-export function isDependencyError(error: unknown): boolean {
-  if (error instanceof DependencyUnavailable) return true;
-  if (!(error instanceof Error)) return false;
-  const code = String((error as { code?: unknown }).code ?? "");
-  if (
-    ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "CONNECT_TIMEOUT", "CONNECTION_CLOSED"]
-      .includes(code) ||
-    code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED" ||
-    code.startsWith("08") || code === "57P01" || code === "57P03" ||
-    // undefined_table: the schema is not there yet (private migrates it when it starts)
-    code === "42P01"
-  ) return true;
-  return /Connection is closed|enableOfflineQueue|Command timed out|Stream isn't writeable|ECONNREFUSED|connect ECONN|terminating connection|the database system is/i
-    .test(error.message);
-}

@@ -3,7 +3,7 @@
  * single statement that stores a reply and marks its message done (R-ORDER-1, R-INTAKE-5).
  */
 import type { Sql } from "../db/mod.ts";
-import type { ReplyResult } from "./agent_worker.ts";
+import type { ReplyResult } from "../agent/reply.ts";
 import {
   type ReplyInput,
   replyInputColumns,

@@ -7,8 +7,8 @@
  */
 import type { Deps } from "../deps.ts";
 import type { ReplyInput } from "../agent/context.ts";
-import { isConnectionError } from "../db/mod.ts";
-import { isDependencyError } from "../http/errors.ts";
+import { type ReplyResult, UNAVAILABLE_REPLY } from "../agent/reply.ts";
+import { isDependencyError } from "../outage.ts";
 import { errorText, log } from "../log.ts";
 import { phoneDigits } from "../phone.ts";
 import { enqueueOutbound } from "./outbound_queue.ts";
@@ -20,20 +20,7 @@ import {
   renewLease,
   storeReplyAndTakeNext,
 } from "./agent_store.ts";
-
-export interface ReplyMetadata {
-  provider: string | null;
-  model: string | null;
-  response_time_ms: number;
-  tool_rounds: number;
-  fallback_used: boolean;
-  error_kind: string | null;
-}
-
-export interface ReplyResult {
-  text: string;
-  metadata: ReplyMetadata;
-}
+import type { Wake } from "./wake.ts";
 
 /** `generateReply` of `zapa/agent/mod.ts`: never throws for LLM failures, throws on DB errors. */
 export type GenerateReply = (
@@ -41,15 +28,11 @@ export type GenerateReply = (
   input: { userId: number; messageId: number; preloaded?: ReplyInput },
 ) => Promise<ReplyResult>;
 
-/** Reply used when the agent itself keeps failing on one message (never for LLM outages). */
-export const UNAVAILABLE_TEXT =
-  "Sorry, the AI assistant is temporarily unavailable right now. Please try again in a few minutes.";
-
 export interface AgentWorkerOptions {
   owner: string;
   generateReply: GenerateReply;
-  /** Called after a reply was committed and enqueued (wakes delivery in this process). */
-  onReplyQueued?: () => void;
+  /** Told when a reply was committed and enqueued. */
+  wake: Wake;
 }
 
 const MAX_AGENT_ERRORS = 3;
@@ -188,7 +171,7 @@ export class AgentWorker {
         text: reply.text,
         messageId: replyId,
       });
-      options.onReplyQueued?.();
+      options.wake.delivery();
     } catch (error) {
       // The row is durable (status 'queued'); the sweeper enqueues it once Redis is back.
       log.warn("agent: enqueue failed, sweeper will retry", { error: errorText(error) });
@@ -206,7 +189,7 @@ export class AgentWorker {
     try {
       return await this.options.generateReply(this.deps, input);
     } catch (error) {
-      if (isConnectionError(error) || isDependencyError(error)) throw error;
+      if (isDependencyError(error)) throw error;
       const count = (this.#errors.get(messageId) ?? 0) + 1;
       this.#errors.set(messageId, count);
       log.error("agent: reply generation failed", {
@@ -218,7 +201,8 @@ export class AgentWorker {
       // A message that breaks the agent repeatedly still gets exactly one answer.
       this.#errors.delete(messageId);
       return {
-        text: UNAVAILABLE_TEXT,
+        // The agent itself keeps failing on this message (never for LLM outages).
+        text: UNAVAILABLE_REPLY,
         metadata: {
           provider: null,
           model: null,

@@ -7,13 +7,13 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Redis } from "../redis.ts";
-import { isConnectionError } from "../db/mod.ts";
-import { isDependencyError } from "../http/errors.ts";
+import { isDependencyError } from "../outage.ts";
 import { errorText, log } from "../log.ts";
 import { retryDelay } from "./backoff.ts";
 import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
 import type { StatusParking } from "./statuses.ts";
+import type { Wake } from "./wake.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
 import { claimAllPending, holdIngestLead, releaseIngestLead } from "./ingest_leader.ts";
 
@@ -30,7 +30,8 @@ export interface IngestOptions {
   consumer: string;
   blocking: Redis;
   parking: StatusParking;
-  onPending: (userId: number) => void;
+  /** Told of every message stored as pending. */
+  wake: Wake;
 }
 
 export class IngestWorker {
@@ -205,12 +206,12 @@ export class IngestWorker {
         this.#pgFailures = 0;
         stored.forEach((row, k) => {
           outcomes[round[k]!] = "done";
-          if (row?.pending) this.options.onPending(row.userId);
+          if (row?.pending) this.options.wake.agent(row.userId);
         });
         continue;
       } catch (error) {
         // An outage: this round and the later ones stay in Redis and are read again.
-        if (isConnectionError(error) || isDependencyError(error)) {
+        if (isDependencyError(error)) {
           this.#outage(error);
           return outcomes;
         }
@@ -223,7 +224,7 @@ export class IngestWorker {
         const [id, fields, message] = messages[i]!;
         outcomes[i] = await this.#guard([id, fields], async () => {
           const row = await storeInbound(this.deps.sql, this.deps.config, message);
-          if (row?.pending) this.options.onPending(row.userId);
+          if (row?.pending) this.options.wake.agent(row.userId);
         });
       }));
     }
@@ -242,7 +243,7 @@ export class IngestWorker {
       this.#pgFailures = 0;
       return receipts.map(() => "done");
     } catch (error) {
-      if (isConnectionError(error) || isDependencyError(error)) {
+      if (isDependencyError(error)) {
         return receipts.map(() => this.#outage(error));
       }
       log.warn("ingest: receipt batch failed, recording one by one", {
@@ -277,7 +278,7 @@ export class IngestWorker {
       this.#pgFailures = 0;
       return "done";
     } catch (error) {
-      if (isConnectionError(error) || isDependencyError(error)) return this.#outage(error);
+      if (isDependencyError(error)) return this.#outage(error);
       return await this.#failed(id, fields, error);
     }
   }

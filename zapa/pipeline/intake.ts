@@ -10,6 +10,7 @@ import { firstConnection, hasConnected, type Redis } from "../redis.ts";
 import { defineScript, ScriptBatcher } from "./redis_script.ts";
 import { storeInbound } from "./inbound_store.ts";
 import type { StatusParking } from "./statuses.ts";
+import type { Wake } from "./wake.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
 
 export const INTAKE_STREAM = "zapa:intake";
@@ -43,8 +44,8 @@ export type IntakeResult = "accepted" | "duplicate" | "unavailable";
 
 export interface IntakeHooks {
   parking: StatusParking;
-  /** A message became pending in PostgreSQL directly (Redis was down). */
-  onPending: (userId: number) => void;
+  /** Told when a message became pending in PostgreSQL directly (Redis was down). */
+  wake: Wake;
   /** Something was appended to the intake stream. */
   onQueued?: () => void;
 }
@@ -82,7 +83,7 @@ export async function intake(
     const marked = { ...event, metadata: { ...event.metadata, intake: "postgresql" } };
     const stored = await storeInbound(deps.sql, deps.config, marked);
     if (!stored) return "duplicate";
-    if (stored.pending) hooks.onPending(stored.userId);
+    if (stored.pending) hooks.wake.agent(stored.userId);
     return "accepted";
   } catch (error) {
     log.error("intake: postgresql failed too", { error: errorText(error) });

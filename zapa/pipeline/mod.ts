@@ -3,9 +3,10 @@
  * outbound delivery, plus the recovery sweeper. Workers wake each other in-process (no polling
  * on the hot path); blocking Redis reads and the sweeper cover other instances and crashes.
  *
- * `PipelineWorkers` are the background workers; `createWebhook` the intake route. `Pipeline`
- * runs both in one thread (tests); the entrypoint runs the workers in a worker thread
- * (`thread.ts`) so the webhook's event loop stays free for fast acknowledgements.
+ * `assemblePipeline` is the one assembly, used by the entrypoint and the tests alike: the
+ * webhook route, wired to a set of `Workers` through their `Wake`. The entrypoint passes a
+ * `PipelineThread` (`thread.ts`: the workers in a worker thread, so the webhook's event loop
+ * stays free for fast acknowledgements); tests pass `PipelineWorkers` (same thread).
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
@@ -21,10 +22,14 @@ import { handleSessionEvent } from "./session_events.ts";
 import { StatusParking } from "./statuses.ts";
 import { Sweeper } from "./sweeper.ts";
 import { AgentWake } from "./agent_wake.ts";
+import type { Wake } from "./wake.ts";
 import { webhookRoutes } from "./webhook.ts";
 import { BridgeUnavailable, probeBridge } from "./bridge_client.ts";
 
-export type { GenerateReply, ReplyResult } from "./agent_worker.ts";
+export type { GenerateReply } from "./agent_worker.ts";
+export type { ReplyResult } from "../agent/reply.ts";
+export { NO_WAKE, type Wake } from "./wake.ts";
+export { PipelineThread } from "./thread.ts";
 export { enqueueOutbound } from "./outbound_queue.ts";
 
 export interface PipelineOptions {
@@ -40,12 +45,50 @@ export interface PipelineHandle {
   activity(): { agent: number; delivery: number };
 }
 
-export class PipelineWorkers {
+/** The background workers, in this thread (`PipelineWorkers`) or another (`PipelineThread`). */
+export interface Workers {
+  /** Wakes these workers; the webhook's intake and session events use it. */
+  readonly wake: Wake;
+  /** Starts the workers (call once the schema is migrated). */
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+  activity(): { agent: number; delivery: number };
+}
+
+/** The pipeline as an entrypoint runs it: the webhook wired to its workers. */
+export interface Pipeline extends PipelineHandle {
+  readonly workers: Workers;
+}
+
+/**
+ * The one assembly of the pipeline. `schemaReady` resolves once migrations ran: a session
+ * event that arrives earlier waits for it.
+ */
+export function assemblePipeline(
+  deps: Deps,
+  workers: Workers,
+  options: { schemaReady?: Promise<void> } = {},
+): Pipeline {
+  const webhook = createWebhook(deps, {
+    parking: new StatusParking(deps),
+    wake: workers.wake,
+    schemaReady: options.schemaReady,
+  });
+  return { webhook, workers, activity: () => workers.activity() };
+}
+
+export class PipelineWorkers implements Workers {
   readonly parking: StatusParking;
   readonly agent: AgentWorker;
   readonly delivery: DeliveryWorker;
   readonly ingest: IngestWorker;
   readonly sweeper: Sweeper;
+  /** Wakes the workers of this thread directly. */
+  readonly wake: Wake = {
+    agent: (userId) => this.agent.notify(userId),
+    delivery: () => this.delivery.kick(),
+    ingest: () => this.ingest.markOwnPending(),
+  };
   #blocking: Redis[];
   #wake: AgentWake;
   #started = false;
@@ -66,22 +109,19 @@ export class PipelineWorkers {
     this.agent = new AgentWorker(deps, {
       owner,
       generateReply: options.generateReply,
-      onReplyQueued: () => this.delivery.kick(),
+      wake: this.wake,
     });
-    const onPending = (userId: number) => this.agent.notify(userId);
-    this.#wake = new AgentWake(deps, onPending);
+    this.#wake = new AgentWake(deps, (userId) => this.agent.notify(userId));
     this.ingest = new IngestWorker(deps, {
       consumer: owner,
       blocking: ingestRedis,
       parking: this.parking,
       // Only the ingest leader stores messages; every instance's agent hears of them.
-      onPending: (userId) => this.#wake.announce(userId),
+      wake: { ...this.wake, agent: (userId) => this.#wake.announce(userId) },
     });
     this.sweeper = new Sweeper(deps, {
       owner,
-      notifyAgent: onPending,
-      kickDelivery: () => this.delivery.kick(),
-      markIngestPending: () => this.ingest.markOwnPending(),
+      wake: this.wake,
       ingestLeading: () => this.ingest.leading,
     });
   }
@@ -131,16 +171,10 @@ export class PipelineWorkers {
   }
 }
 
-/** The webhook route wired to intake; `onPending` hears of messages stored straight in SQL. */
-export function createWebhook(
+/** The webhook route wired to intake and session events; both wake the workers. */
+function createWebhook(
   deps: Deps,
-  hooks: {
-    parking: StatusParking;
-    onPending: (userId: number) => void;
-    onDrained: () => void;
-    /** Resolves once migrations ran: a session event that arrives earlier waits for it. */
-    schemaReady?: Promise<void>;
-  },
+  hooks: { parking: StatusParking; wake: Wake; schemaReady?: Promise<void> },
 ): OpenAPIHono {
   // One chain per bridge session: a quick connected → disconnected pair is mirrored in the
   // order the bridge sent it, never the other way round.
@@ -151,7 +185,7 @@ export function createWebhook(
       const key = event.sessionId ?? deps.config.whatsapp.sessionId;
       const previous = chains.get(key) ?? hooks.schemaReady ?? Promise.resolve();
       const next = previous
-        .then(() => handleSessionEvent(deps, event, hooks.onDrained))
+        .then(() => handleSessionEvent(deps, event, hooks.wake))
         .catch((error) => log.warn("session event failed", { error: errorText(error) }));
       chains.set(key, next);
       next.finally(() => {
@@ -159,20 +193,6 @@ export function createWebhook(
       });
     },
   });
-}
-
-/** Workers and webhook in one thread. */
-export class Pipeline extends PipelineWorkers implements PipelineHandle {
-  readonly webhook: OpenAPIHono;
-
-  constructor(deps: Deps, options: PipelineOptions) {
-    super(deps, options);
-    this.webhook = createWebhook(deps, {
-      parking: this.parking,
-      onPending: (userId) => this.agent.notify(userId),
-      onDrained: () => this.delivery.kick(),
-    });
-  }
 }
 
 /** Bridge figures for `/system/health`: throws only when the bridge is unreachable. */

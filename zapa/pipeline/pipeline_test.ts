@@ -8,8 +8,7 @@ import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
-import { createWebhook, Pipeline } from "./mod.ts";
-import { StatusParking } from "./statuses.ts";
+import { assemblePipeline, type Pipeline, PipelineWorkers, type Wake } from "./mod.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
   echoReply,
@@ -31,7 +30,7 @@ let pipeline: Pipeline;
 let fetchApp: (req: Request) => Response | Promise<Response>;
 
 function newPipeline(owner = "test-a"): Pipeline {
-  const p = new Pipeline(deps, { owner, generateReply: echoReply });
+  const p = assemblePipeline(deps, new PipelineWorkers(deps, { owner, generateReply: echoReply }));
   const app = createApp({ service: "zapa-private", metrics: deps.metrics });
   app.route("/", p.webhook);
   fetchApp = app.fetch;
@@ -43,11 +42,11 @@ Deno.test.beforeAll(async () => {
   bridge = new FakeBridge();
   deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
   pipeline = newPipeline();
-  await pipeline.start();
+  await pipeline.workers.start();
 });
 
 Deno.test.afterAll(async () => {
-  await pipeline?.stop();
+  await pipeline?.workers.stop();
   await deps?.sql.end({ timeout: 1 });
   deps?.redis.disconnect();
   await bridge?.close();
@@ -183,12 +182,9 @@ Deno.test("pipeline: session events wait for the schema and are mirrored in the 
   const app = createApp({ service: "zapa-private", metrics: deps.metrics });
   app.route(
     "/",
-    createWebhook(deps, {
-      parking: new StatusParking(deps),
-      onPending: () => {},
-      onDrained: () => drains++,
+    assemblePipeline(deps, idleWorkers({ agent() {}, delivery: () => drains++, ingest() {} }), {
       schemaReady,
-    }),
+    }).webhook,
   );
   const sessionId = `order-${crypto.randomUUID().slice(0, 8)}`;
   const status = async () =>
@@ -211,3 +207,13 @@ Deno.test("pipeline: session events wait for the schema and are mirrored in the 
     message: "the last event (disconnected) wins",
   });
 });
+
+/** Workers that are never started: the webhook's wake-ups go to `wake` alone. */
+function idleWorkers(wake: Wake) {
+  return {
+    wake,
+    start() {},
+    stop: () => Promise.resolve(),
+    activity: () => ({ agent: 0, delivery: 0 }),
+  };
+}

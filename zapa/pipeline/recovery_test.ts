@@ -8,7 +8,7 @@ import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
-import { Pipeline } from "./mod.ts";
+import { assemblePipeline, type Pipeline, PipelineWorkers } from "./mod.ts";
 import { IN_DOUBT_WINDOW_MS } from "./delivery.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import { markAttempt } from "./outbound_store.ts";
@@ -39,15 +39,18 @@ Deno.test.beforeAll(async () => {
   [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
   bridge = new FakeBridge();
   deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
-  pipeline = new Pipeline(deps, { owner: "recovery-a", generateReply: echoReply });
+  pipeline = assemblePipeline(
+    deps,
+    new PipelineWorkers(deps, { owner: "recovery-a", generateReply: echoReply }),
+  );
   const app = createApp({ service: "zapa-private", metrics: deps.metrics });
   app.route("/", pipeline.webhook);
   fetchApp = app.fetch;
-  await pipeline.start();
+  await pipeline.workers.start();
 });
 
 Deno.test.afterAll(async () => {
-  await pipeline?.stop();
+  await pipeline?.workers.stop();
   await deps?.sql.end({ timeout: 1 });
   deps?.redis.disconnect();
   await bridge?.close();

@@ -7,11 +7,12 @@ import { errorText, log } from "../log.ts";
 import { jidToPhone, normalisePhone } from "../phone.ts";
 import { drainOutbound } from "./outbound_store.ts";
 import type { SessionEvent } from "./webhook_event.ts";
+import type { Wake } from "./wake.ts";
 
 export async function handleSessionEvent(
   deps: Pick<Deps, "config" | "sql" | "redis">,
   event: SessionEvent,
-  onDrained: () => void,
+  wake: Wake,
 ): Promise<void> {
   const sessionId = event.sessionId ?? deps.config.whatsapp.sessionId;
   if (event.connected) {
@@ -21,7 +22,7 @@ export async function handleSessionEvent(
     } catch (error) {
       log.warn("session connected: drain failed", { error: errorText(error) });
     }
-    onDrained();
+    wake.delivery();
   }
   try {
     await mirrorSession(deps, {

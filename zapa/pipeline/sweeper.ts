@@ -10,6 +10,7 @@ import { probeBridge } from "./bridge_client.ts";
 import { ensureIntakeGroup, reclaimIntake } from "./ingest.ts";
 import { enqueueOutbound } from "./outbound_queue.ts";
 import { drainOutbound, reclaimLeases } from "./outbound_store.ts";
+import type { Wake } from "./wake.ts";
 
 export interface BridgeState {
   up: boolean | null;
@@ -20,9 +21,7 @@ export interface BridgeState {
 
 export interface SweeperHooks {
   owner: string;
-  notifyAgent: (userId: number) => void;
-  kickDelivery: () => void;
-  markIngestPending: () => void;
+  wake: Wake;
   /** Whether this instance is the ingest leader: only the leader claims stale intake entries. */
   ingestLeading?: () => boolean;
 }
@@ -83,7 +82,7 @@ export class Sweeper {
         AND NOT EXISTS (SELECT 1 FROM agent_leases l
           WHERE l.user_id = m.user_id AND l.expires_at > now())
       LIMIT ${BATCH}`;
-    for (const r of rows) this.hooks.notifyAgent(r.user_id);
+    for (const r of rows) this.hooks.wake.agent(r.user_id);
   }
 
   async #queuedOutbound(): Promise<void> {
@@ -113,7 +112,7 @@ export class Sweeper {
     }
     if (added > 0) {
       log.info("sweeper: re-enqueued queued replies", { count: added });
-      this.hooks.kickDelivery();
+      this.hooks.wake.delivery();
     }
   }
 
@@ -133,9 +132,9 @@ export class Sweeper {
       if (!(error instanceof Error && error.message.includes("NOGROUP"))) throw error;
       await ensureIntakeGroup(redis);
     }
-    if (claimed > 0) this.hooks.markIngestPending();
+    if (claimed > 0) this.hooks.wake.ingest();
     const released = await reclaimLeases(redis);
-    if (released > 0) this.hooks.kickDelivery();
+    if (released > 0) this.hooks.wake.delivery();
   }
 
   async #probe(): Promise<void> {
@@ -150,7 +149,7 @@ export class Sweeper {
     if (wasUp === false) {
       const drained = await drainOutbound(this.deps.redis);
       log.info("sweeper: bridge is back, outbound queue drained", { drained });
-      this.hooks.kickDelivery();
+      this.hooks.wake.delivery();
     }
   }
 }

@@ -1,17 +1,20 @@
 /**
  * Runs the pipeline workers in a worker thread (`worker_main.ts`) so the HTTP event loop only
  * acknowledges webhooks and serves the admin API. The two threads talk through small messages:
- * start/stop, "this user has pending work", "delivery may have work"; the worker forwards its
- * metric updates and activity figures back to the main thread's registry.
+ * start (with the settings the main thread read) and stop, and the `Wake` calls as messages;
+ * the worker forwards its metric updates and activity figures back to the main thread's registry.
  */
+import type { Config } from "../config.ts";
 import type { MetricsRegistry } from "../http/metrics.ts";
 import { log } from "../log.ts";
+import type { Wake } from "./wake.ts";
 
 export type ToWorker =
-  | { type: "start" }
+  | { type: "start"; config: Config }
   | { type: "stop" }
   | { type: "pending"; userId: number }
-  | { type: "kick" };
+  | { type: "kick" }
+  | { type: "claimed" };
 
 export type MetricOp =
   | { op: "inc"; name: string; help: string; labels: Record<string, string | number>; by: number }
@@ -37,6 +40,12 @@ export type FromWorker =
   | { type: "fatal"; error: string };
 
 export class PipelineThread {
+  /** Wakes the workers in the thread (the `Wake` of `wake.ts`, as messages). */
+  readonly wake: Wake = {
+    agent: (userId) => this.#post({ type: "pending", userId }),
+    delivery: () => this.#post({ type: "kick" }),
+    ingest: () => this.#post({ type: "claimed" }),
+  };
   #worker: Worker;
   #activity = { agent: 0, delivery: 0 };
   #stopped: Promise<void>;
@@ -44,7 +53,7 @@ export class PipelineThread {
   #started = false;
   #stopping = false;
 
-  constructor(private metrics: MetricsRegistry) {
+  constructor(private config: Config, private metrics: MetricsRegistry) {
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
     this.#worker = this.#spawn();
   }
@@ -61,7 +70,7 @@ export class PipelineThread {
       setTimeout(() => {
         if (this.#stopping) return;
         this.#worker = this.#spawn();
-        if (this.#started) this.#post({ type: "start" });
+        if (this.#started) this.#post({ type: "start", config: this.config });
       }, 1_000);
     };
     return worker;
@@ -88,15 +97,7 @@ export class PipelineThread {
 
   start(): void {
     this.#started = true;
-    this.#post({ type: "start" });
-  }
-
-  notifyAgent(userId: number): void {
-    this.#post({ type: "pending", userId });
-  }
-
-  kickDelivery(): void {
-    this.#post({ type: "kick" });
+    this.#post({ type: "start", config: this.config });
   }
 
   activity(): { agent: number; delivery: number } {

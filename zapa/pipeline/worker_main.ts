@@ -1,9 +1,9 @@
 /**
- * Entry of the pipeline worker thread (see `thread.ts`): builds its own pools from the same
- * configuration and runs ingest, agent, delivery and the sweeper until told to stop.
+ * Entry of the pipeline worker thread (see `thread.ts`): builds its own pools from the settings
+ * the main thread sends and runs ingest, agent, delivery and the sweeper until told to stop.
  */
 /// <reference lib="deno.worker" />
-import { loadConfig } from "../config.ts";
+import type { Config } from "../config.ts";
 import { createSql } from "../db/mod.ts";
 import { createRedis } from "../redis.ts";
 import { createKeyring } from "../crypto/api_keys.ts";
@@ -48,8 +48,7 @@ const flush = setInterval(() => {
   send({ type: "metrics", ops, activity: workers?.activity() ?? { agent: 0, delivery: 0 } });
 }, 250);
 
-async function start(): Promise<void> {
-  const config = loadConfig();
+async function start(config: Config): Promise<void> {
   deps = {
     config,
     sql: createSql(config.databaseUrl, { max: 16, applicationName: "zapa-private-workers" }),
@@ -76,16 +75,19 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   switch (message.type) {
     case "start":
-      start().catch((error) => {
+      start(message.config).catch((error) => {
         log.error("pipeline workers failed to start", { error: errorText(error) });
         send({ type: "fatal", error: errorText(error) });
       });
       break;
     case "pending":
-      workers?.agent.notify(message.userId);
+      workers?.wake.agent(message.userId);
       break;
     case "kick":
-      workers?.delivery.kick();
+      workers?.wake.delivery();
+      break;
+    case "claimed":
+      workers?.wake.ingest();
       break;
     case "stop":
       void stop();

@@ -1,0 +1,54 @@
+/**
+ * The shipped wiring of the private entrypoint, in-process: `assemblePrivate` exactly as
+ * `private_main.ts` calls it (workers in their own thread, the real agent) over a real
+ * PostgreSQL and Redis and a fake bridge. A webhook goes in; a reply must reach the bridge.
+ */
+import assert from "node:assert/strict";
+import { eventually } from "../lib/eventually.ts";
+import { NOT_CONFIGURED_REPLY } from "./agent/reply.ts";
+import { assemblePrivate } from "./private_service.ts";
+import {
+  FakeBridge,
+  postWebhook,
+  testConfig,
+  testDeps,
+  testPhone,
+  TestPostgres,
+  TestRedis,
+  zapwMessage,
+} from "./pipeline/testing.ts";
+
+Deno.test("private entrypoint: the shipped assembly migrates, starts its worker thread and answers a webhook through the bridge", async () => {
+  // Not migrated: the boot has to do it, as in production.
+  const [pg, rd] = await Promise.all([TestPostgres.create({ migrate: false }), TestRedis.create()]);
+  const bridge = new FakeBridge();
+  const deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
+  const service = assemblePrivate(deps);
+  try {
+    await service.boot();
+    const from = testPhone();
+    const res = await postWebhook(
+      service.app.fetch,
+      zapwMessage({ from, text: "is anyone there?", messageId: `W-${from}` }),
+    );
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    // No LLM is configured for a new user: the real agent answers with the fixed §6.3 reply.
+    const sent = await eventually(() => bridge.sent.find((s) => s.to === from), {
+      message: `a reply to ${from} at the bridge`,
+      timeoutMs: 40_000,
+    });
+    assert.equal(sent.text, NOT_CONFIGURED_REPLY);
+    const [row] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
+      SELECT status, whatsapp_message_id FROM messages
+      WHERE direction = 'outbound' AND content = ${NOT_CONFIGURED_REPLY}`;
+    assert.equal(row?.whatsapp_message_id ?? null, sent.messageId);
+  } finally {
+    await service.stop();
+    await deps.sql.end({ timeout: 1 });
+    deps.redis.disconnect();
+    await bridge.close();
+    await rd.destroy();
+    await pg.destroy();
+  }
+});
