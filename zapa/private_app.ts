@@ -7,9 +7,15 @@ import type { Deps } from "./deps.ts";
 import { type App, createApp } from "./http/app.ts";
 import { registerOps } from "./http/ops.ts";
 import { adminRoutes } from "./admin/mod.ts";
-import { queueCounts, queueHealth, queueRoutes } from "./admin/queue.ts";
+import { queueRoutes } from "./admin/queue.ts";
 import { sessionRoutes } from "./admin/sessions.ts";
-import { bridgeHealth, bridgeReady, type PipelineHandle } from "./pipeline/mod.ts";
+import {
+  bridgeHealth,
+  bridgeReady,
+  type PipelineHandle,
+  queueCounts,
+  queueHealth,
+} from "./pipeline/mod.ts";
 import { adminConsolePages } from "./web/mod.ts";
 
 export function createPrivateApp(deps: Deps, pipeline: PipelineHandle): App {

@@ -10,7 +10,7 @@ import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
-import { failedItems } from "../admin/queue.ts";
+import { failedItems } from "./queue_admin.ts";
 import { Pipeline } from "./mod.ts";
 import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { ensureIntakeGroup } from "./ingest.ts";

@@ -31,6 +31,7 @@ export type { ReplyResult } from "../agent/reply.ts";
 export { NO_WAKE, type Wake } from "./wake.ts";
 export { PipelineThread } from "./thread.ts";
 export { enqueueOutbound } from "./outbound_queue.ts";
+export * from "./queue_admin.ts";
 
 export interface PipelineOptions {
   /** Stable per instance (host:port), so a restarted instance takes its own leases back. */

@@ -16,6 +16,7 @@ import { INTAKE_GROUP, INTAKE_STREAM } from "./intake.ts";
 import { ensureIntakeGroup } from "./ingest.ts";
 import { storeInbound } from "./inbound_store.ts";
 import { parseWebhook } from "./webhook_event.ts";
+import { requeueFailed } from "./queue_admin.ts";
 import {
   echoReply,
   FakeBridge,
@@ -150,7 +151,6 @@ Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends
   }, { message: "the reply row marked failed" });
   assert.equal(await deps.redis.zcard(OUT.failed), 1);
   assert.equal(sentTo(phones[0]!).length, 0);
-  const { requeueFailed } = await import("../admin/queue.ts");
   assert.deepEqual(await requeueFailed(deps), { requeued: 1 });
   await exactlyOneReplyEach(phones);
   await eventually(async () => {
