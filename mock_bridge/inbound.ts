@@ -2,14 +2,30 @@
  * Simulated inbound messages (`/__mock/inbound`): builds the `message.received` data the way
  * zapw's parseMessage does, journals it, and delivers it as a webhook.
  */
-import type { InboundResult, Outcome } from "./records.ts";
-import type { BridgeState } from "./state.ts";
+import type { BridgeConfig } from "./config.ts";
+import type { Journal } from "./journal.ts";
+import type { InboundRecord, InboundResult, Outcome } from "./records.ts";
+import type { SessionStore } from "./sessions.ts";
 import { digitsOf, type InboundRequest, toJid } from "./validate.ts";
 import type { AttemptResult } from "./webhooks.ts";
 
+/** What receiving a message needs from the bridge (`BridgeState`, which calls us). */
+export interface InboundHost {
+  readonly config: BridgeConfig;
+  readonly sessions: SessionStore;
+  readonly inbound: Journal<InboundRecord>;
+  newMessageId(): string;
+  emit(
+    sessionId: string,
+    eventType: string,
+    data: Record<string, unknown>,
+    options: { explicit?: boolean },
+  ): Promise<AttemptResult> | undefined;
+}
+
 /** A message from a phone → `message.received`; resolves after the first webhook attempt. */
 export async function receiveInbound(
-  state: BridgeState,
+  state: InboundHost,
   req: InboundRequest,
 ): Promise<Outcome<InboundResult>> {
   const sessionId = req.sessionId ?? state.config.sessionId;

@@ -10,7 +10,7 @@ import { registerOps } from "./http/ops.ts";
 import { pendingMigrations } from "./db/migrate.ts";
 import { htmlSecurityHeaders } from "./http/html.ts";
 import { authRoutes, llmConfigRoutes, messageRoutes, type TestLlmConfig } from "./public/mod.ts";
-import { testLlmConfig } from "./agent/test_call.ts";
+import { testLlmConfig } from "./agent/connection_check.ts";
 import { dashboardPages } from "./web/mod.ts";
 
 export interface PublicAppOptions {

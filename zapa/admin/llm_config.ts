@@ -21,7 +21,7 @@ import {
   LlmConfigsSchema,
   ProviderConfigSchema,
 } from "../llm_config/schema.ts";
-import { testLlmConfig } from "../agent/test_call.ts";
+import { testLlmConfig } from "../agent/connection_check.ts";
 import { OPTIONAL_TEST_BODY, optionalTestBody } from "../public/llm_config.ts";
 import { ADMIN_SECURITY, Detail, idParam, MAX_INT4, newRouter } from "./_router.ts";
 

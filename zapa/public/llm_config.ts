@@ -34,7 +34,7 @@ export interface TestCallResult {
   model: string;
 }
 
-/** The agent's `testLlmConfig` (zapa/agent/test_call.ts), injected by the app assembler. */
+/** The agent's `testLlmConfig` (zapa/agent/connection_check.ts), injected by the app assembler. */
 export type TestLlmConfig = (
   deps: Deps,
   input: { provider: Provider; apiKey: string; modelSettings?: Record<string, unknown> | null },

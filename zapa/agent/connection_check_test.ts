@@ -4,7 +4,7 @@ import { startTestServer, testKey, type TestServer } from "../../mock_llm/_test_
 import { keyFingerprint } from "../../mock_llm/keys.ts";
 import type { Deps } from "../deps.ts";
 import { testDeps } from "./_testing.ts";
-import { testLlmConfig } from "./test_call.ts";
+import { testLlmConfig } from "./connection_check.ts";
 
 let llm: TestServer | undefined;
 let deps: Deps;
