@@ -17,7 +17,8 @@ import {
 } from "./validate.ts";
 import { receiveInbound } from "./inbound.ts";
 import { ReceiptScheduler } from "./receipts.ts";
-import { type AttemptResult, deliverWebhook, Limiter, type WebhookEvent } from "./webhooks.ts";
+import { type AttemptResult, deliverWebhook, Limiter } from "./webhooks.ts";
+import { envelope } from "./envelopes.ts";
 import { DEFAULT_FAULTS, type Faults, mergeFaults } from "./faults.ts";
 
 import type {
@@ -198,7 +199,7 @@ export class BridgeState {
       return undefined;
     }
     const origin = this.sessions.get(sessionId)?.phoneNumber ?? this.config.phoneNumber;
-    const event: WebhookEvent = { sessionId, origin, eventType, timestamp: Date.now(), data };
+    const event = envelope({ sessionId, origin, eventType }, data);
     const generation = this.#generation;
     const copies = this.faults.duplicate_webhooks ? 2 : 1;
     let first: Promise<AttemptResult> | undefined;

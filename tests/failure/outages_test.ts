@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { admin, bridgeControl, llm, privateApi } from "../../lib/fixtures.ts";
 import { eventually } from "../../lib/eventually.ts";
 import { logTail, suiteTest, target } from "../../lib/target.ts";
+import { jid, messageReceived } from "../../mock_bridge/envelopes.ts";
 import {
   assertExactlyOneReplyEach,
   injectDuring,
@@ -140,21 +141,18 @@ suiteTest(
       await control.stop("postgres");
       try {
         await waitForReadiness(target.urls.private, { ready: false, failed: "database" });
-        const direct = await privateApi.webhook({
+        const body = messageReceived({
           sessionId: target.session_id,
           origin: "test",
-          eventType: "message.received",
-          timestamp: Date.now(),
-          data: {
-            from: `${user!.phone.slice(1)}@s.whatsapp.net`,
-            to: `${target.system_number.slice(1)}:1@s.whatsapp.net`,
-            messageId: `BOTHDOWN${crypto.randomUUID()}`,
-            timestamp: Date.now(),
-            isGroup: false,
-            type: "text",
-            text: "both stores down",
-          },
-        }, { secret: target.webhook_secret, header: true });
+          from: user!.phone,
+          to: jid(target.system_number, 1),
+          messageId: `BOTHDOWN${crypto.randomUUID()}`,
+          text: "both stores down",
+        });
+        const direct = await privateApi.webhook(body, {
+          secret: target.webhook_secret,
+          header: true,
+        });
         assert.equal(direct.status, 503, direct.text);
         assert.deepEqual(direct.json, { status: "error", error: "storage_unavailable" });
         assert.equal(direct.headers.get("retry-after"), "1");

@@ -8,6 +8,7 @@ import { eventually } from "../../lib/eventually.ts";
 import { admin, privateApi } from "../../lib/fixtures.ts";
 import type { MessageItem, PublicClient } from "../../lib/clients/zapa.ts";
 import { logTail, target } from "../../lib/target.ts";
+import { jid, messageReceived } from "../../mock_bridge/envelopes.ts";
 
 /** A fresh WhatsApp message id, unique across parallel test files. */
 export function uniqueWaId(label = "IT"): string {
@@ -16,11 +17,7 @@ export function uniqueWaId(label = "IT"): string {
     .toUpperCase();
 }
 
-/** `+15551234567` → `15551234567@s.whatsapp.net` (with an optional `:device`). */
-export function jid(phone: string, device?: number): string {
-  const digits = phone.replace(/\D/g, "");
-  return `${digits}${device === undefined ? "" : `:${device}`}@s.whatsapp.net`;
-}
+export { jid };
 
 /** A zapw (camelCase) `message.received` envelope, as the real bridge posts it. */
 export function zapwMessage(options: {
@@ -31,23 +28,16 @@ export function zapwMessage(options: {
   sessionId?: string;
   extra?: Record<string, unknown>;
 }): Record<string, unknown> {
-  const now = Date.now();
-  const data: Record<string, unknown> = {
-    from: options.from.includes("@") ? options.from : jid(options.from),
-    messageId: options.messageId ?? uniqueWaId(),
-    timestamp: now,
-    isGroup: false,
-    type: "text",
-    text: options.text ?? "hello",
-    ...options.extra,
-  };
-  if (options.to !== null) data.to = options.to ?? jid(target.system_number, 12);
   return {
-    sessionId: options.sessionId ?? target.session_id,
-    origin: "integration-test",
-    eventType: "message.received",
-    timestamp: now,
-    data,
+    ...messageReceived({
+      sessionId: options.sessionId ?? target.session_id,
+      origin: "integration-test",
+      from: options.from,
+      to: options.to === undefined ? jid(target.system_number, 12) : options.to,
+      messageId: options.messageId ?? uniqueWaId(),
+      text: options.text ?? "hello",
+      extra: options.extra,
+    }),
   };
 }
 

@@ -7,6 +7,7 @@
  * Runs inside the benchmark worker: `lib/fixtures.ts` resolves the stack from ZAPA_STACK_FILE.
  */
 import { bridgeControl, configureLlm, createUser, target } from "../../../lib/fixtures.ts";
+import { jid, messageReceived } from "../../../mock_bridge/envelopes.ts";
 
 export interface BenchUser {
   phone: string;
@@ -63,23 +64,16 @@ export function webhookUrl(): string {
 
 /** A zapw `message.received` envelope exactly as the bridge would post it. */
 export function zapwMessage(phone: string, messageId: string, text: string): string {
-  const now = Date.now();
   const system = target.system_number.replace(/\D/g, "");
-  return JSON.stringify({
+  return JSON.stringify(messageReceived({
     sessionId: target.session_id,
     origin: system,
-    eventType: "message.received",
-    timestamp: now,
-    data: {
-      from: `${phone.replace(/\D/g, "")}@s.whatsapp.net`,
-      to: `${system}:12@s.whatsapp.net`,
-      messageId,
-      timestamp: Math.floor(now / 1000),
-      isGroup: false,
-      type: "text",
-      text,
-    },
-  });
+    from: phone,
+    to: jid(system, 12),
+    messageId,
+    text,
+    timestamp: Math.floor(Date.now() / 1000),
+  }));
 }
 
 export interface SendPlan {
