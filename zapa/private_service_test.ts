@@ -4,10 +4,10 @@
  * PostgreSQL and Redis and a fake bridge. A webhook goes in; a reply must reach the bridge.
  */
 import assert from "node:assert/strict";
-import { eventually } from "../lib/eventually.ts";
 import { NOT_CONFIGURED_REPLY } from "./agent/reply.ts";
 import { assemblePrivate } from "./private_service.ts";
 import {
+  eventually,
   FakeBridge,
   postWebhook,
   testConfig,
@@ -16,7 +16,7 @@ import {
   TestPostgres,
   TestRedis,
   zapwMessage,
-} from "./pipeline/testing.ts";
+} from "./testing/mod.ts";
 
 Deno.test("private entrypoint: the shipped assembly migrates, starts its worker thread and answers a webhook through the bridge", async () => {
   // Not migrated: the boot has to do it, as in production.

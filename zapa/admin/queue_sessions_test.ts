@@ -14,7 +14,7 @@ import { sessionRoutes } from "./sessions.ts";
 import { enqueueOutbound, OUT } from "../pipeline/outbound_queue.ts";
 import { claimDue, deadLetterJob } from "../pipeline/outbound_store.ts";
 import { INBOUND_DEAD } from "../pipeline/ingest.ts";
-import { testConfig, testDeps, TestPostgres, TestRedis } from "../pipeline/testing.ts";
+import { testConfig, testDeps, TestPostgres, TestRedis } from "../testing/mod.ts";
 
 let pg: TestPostgres;
 let rd: TestRedis;

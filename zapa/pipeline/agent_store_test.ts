@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createSql, type Sql } from "../db/mod.ts";
 import { loadReplyInput } from "../agent/context.ts";
 import { storeReplyAndTakeNext } from "./agent_store.ts";
-import { testPhone, TestPostgres } from "./testing.ts";
+import { testPhone, TestPostgres } from "../testing/mod.ts";
 
 let pg: TestPostgres;
 let sql: Sql;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createSql } from "../db/mod.ts";
 import { migrate, readMigrations } from "../db/migrate.ts";
-import { TestPostgres } from "./testing.ts";
+import { TestPostgres } from "../testing/mod.ts";
 
 // rules: R-DATA-1, R-DATA-2
 Deno.test("migrations: agent_leases exists, cascades with its user, and a rerun applies nothing", async () => {

@@ -1,6 +1,5 @@
 /** The Redis outbound queue on a real Redis: NX ids, per-recipient order, leases, dead letters. */
 import assert from "node:assert/strict";
-import { eventually } from "../../lib/eventually.ts";
 import { createRedis, type Redis } from "../redis.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
@@ -19,7 +18,7 @@ import {
   retryJob,
   takeOrphanReceipt,
 } from "./outbound_store.ts";
-import { TestRedis } from "./testing.ts";
+import { eventually, TestRedis } from "../testing/mod.ts";
 
 let server: TestRedis;
 let redis: Redis;

@@ -4,7 +4,6 @@
  * local echo (the real one is tested in zapa/agent/).
  */
 import assert from "node:assert/strict";
-import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
@@ -12,6 +11,7 @@ import { assemblePipeline, type Pipeline, PipelineWorkers, type Wake } from "./m
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
   echoReply,
+  eventually,
   FakeBridge,
   postWebhook,
   testConfig,
@@ -20,7 +20,7 @@ import {
   TestPostgres,
   TestRedis,
   zapwMessage,
-} from "./testing.ts";
+} from "../testing/mod.ts";
 
 let pg: TestPostgres;
 let rd: TestRedis;

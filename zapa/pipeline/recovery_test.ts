@@ -4,7 +4,6 @@
  * reply. The agent is the local echo stand-in.
  */
 import assert from "node:assert/strict";
-import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
@@ -19,6 +18,7 @@ import { parseWebhook } from "./webhook_event.ts";
 import { requeueFailed } from "./queue_admin.ts";
 import {
   echoReply,
+  eventually,
   FakeBridge,
   postWebhook,
   testConfig,
@@ -27,7 +27,7 @@ import {
   TestPostgres,
   TestRedis,
   zapwMessage,
-} from "./testing.ts";
+} from "../testing/mod.ts";
 
 let pg: TestPostgres;
 let rd: TestRedis;

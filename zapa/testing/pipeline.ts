@@ -1,7 +1,8 @@
 /**
- * Test support for the pipeline's integration tests: the ephemeral PostgreSQL 15 and Redis of
- * `zapa/testing/stores.ts` (stoppable and restartable on the same port), a fake bridge that
- * records sends, and a test `Deps`.
+ * Test support for tests that run the pipeline: the test profile's settings and `Deps` over the
+ * ephemeral PostgreSQL 15 and Redis of `stores.ts` (stoppable and restartable on the same
+ * port), a fake bridge that records sends, zapw envelopes as Zapa receives them, and a local
+ * echo agent.
  */
 import { createSql, type Sql } from "../db/mod.ts";
 import { createRedis, type Redis } from "../redis.ts";
@@ -10,7 +11,7 @@ import { createKeyring } from "../crypto/api_keys.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import type { Deps } from "../deps.ts";
 
-export { freePort, TestPostgres, TestRedis } from "../testing/stores.ts";
+export { freePort, TestPostgres, TestRedis } from "./stores.ts";
 
 /** The test profile of R-CONFIG-4 pointed at the given stores and bridge. */
 export function testConfig(
