@@ -22,7 +22,7 @@ import { handleSessionEvent } from "./session_events.ts";
 import { StatusParking } from "./statuses.ts";
 import { Sweeper } from "./sweeper.ts";
 import { AgentWake } from "./agent_wake.ts";
-import type { Wake } from "./wake.ts";
+import { NO_WAKE, type Wake } from "./wake.ts";
 import { webhookRoutes } from "./webhook.ts";
 import { BridgeUnavailable, probeBridge } from "./bridge_client.ts";
 
@@ -59,6 +59,16 @@ export interface Workers {
 /** The pipeline as an entrypoint runs it: the webhook wired to its workers. */
 export interface Pipeline extends PipelineHandle {
   readonly workers: Workers;
+}
+
+/** Workers that never run: the webhook's wake-ups go to `wake` alone (route tests). */
+export function idleWorkers(wake: Wake = NO_WAKE): Workers {
+  return {
+    wake,
+    start() {},
+    stop: () => Promise.resolve(),
+    activity: () => ({ agent: 0, delivery: 0 }),
+  };
 }
 
 /**

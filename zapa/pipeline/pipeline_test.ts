@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
-import { assemblePipeline, type Pipeline, PipelineWorkers, type Wake } from "./mod.ts";
+import { assemblePipeline, idleWorkers, type Pipeline, PipelineWorkers } from "./mod.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
   echoReply,
@@ -207,13 +207,3 @@ Deno.test("pipeline: session events wait for the schema and are mirrored in the 
     message: "the last event (disconnected) wins",
   });
 });
-
-/** Workers that are never started: the webhook's wake-ups go to `wake` alone. */
-function idleWorkers(wake: Wake) {
-  return {
-    wake,
-    start() {},
-    stop: () => Promise.resolve(),
-    activity: () => ({ agent: 0, delivery: 0 }),
-  };
-}
