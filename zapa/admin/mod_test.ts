@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../http/app.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import { issueUserToken } from "../auth/tokens.ts";
-import { startTestEnv, type TestEnv } from "./_test_env.ts";
+import { startTestEnv, type TestEnv } from "../testing/admin_env.ts";
 import { adminRoutes } from "./mod.ts";
 import { overallStatus } from "./system.ts";
 import { createApp as createMockLlm, createState } from "../../mock_llm/app.ts";

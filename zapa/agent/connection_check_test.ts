@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { startTestServer, testKey, type TestServer } from "../../mock_llm/_test_server.ts";
 import { keyFingerprint } from "../../mock_llm/keys.ts";
 import type { Deps } from "../deps.ts";
-import { testDeps } from "./_testing.ts";
+import { testDeps } from "../testing/agent.ts";
 import { testLlmConfig } from "./connection_check.ts";
 
 let llm: TestServer | undefined;

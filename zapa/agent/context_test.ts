@@ -1,7 +1,7 @@
 /** Context building: pure rendering, plus the 20-message window on a real PostgreSQL. */
 import assert from "node:assert/strict";
 import { startPostgres, type TestPostgres } from "../public/testing.ts";
-import { addMessage, newUser } from "./_testing.ts";
+import { addMessage, newUser } from "../testing/agent.ts";
 import {
   BASE_PROMPT,
   buildTurns,

@@ -8,7 +8,7 @@ import { keyFingerprint } from "../../mock_llm/keys.ts";
 import { startPostgres, type TestPostgres } from "../public/testing.ts";
 import type { Deps } from "../deps.ts";
 import type { Adapter, ChatRequest } from "./adapters/mod.ts";
-import { addLlmConfig, addMessage, newUser, testDeps } from "./_testing.ts";
+import { addLlmConfig, addMessage, newUser, testDeps } from "../testing/agent.ts";
 import {
   generateReply,
   NOT_CONFIGURED_REPLY,

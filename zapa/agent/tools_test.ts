@@ -1,7 +1,7 @@
 /** The six history tools on a real PostgreSQL: scoping, validation, caps and result shapes. */
 import assert from "node:assert/strict";
 import { startPostgres, type TestPostgres } from "../public/testing.ts";
-import { addMessage, newUser } from "./_testing.ts";
+import { addMessage, newUser } from "../testing/agent.ts";
 import { likePattern, runTool, TOOL_ARGS, TOOL_SPECS, type ToolContext } from "./tools.ts";
 
 let pg: TestPostgres | undefined;

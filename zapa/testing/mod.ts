@@ -1,7 +1,10 @@
 /**
  * Zapa's own test kit, for the unit tests beside the code: real PostgreSQL 15 and Redis servers
  * (`stores.ts`), the test profile's settings and `Deps`, a fake bridge and zapw envelopes
- * (`pipeline.ts`), and `eventually`. Everything Zapa's tests share starts here.
+ * (`pipeline.ts`), and `eventually`. Everything Zapa's tests share starts here; two narrower
+ * kits sit beside it and are imported directly: `admin_env.ts` (migrated stores and `Deps` for
+ * the admin API) and `agent.ts` (the agent's `Deps` pointed at an LLM, and row writers). The
+ * public entrypoint's kit is still `zapa/public/testing.ts`.
  */
 export * from "./eventually.ts";
 export * from "./pipeline.ts";

@@ -9,7 +9,7 @@ import { createKeyring } from "../crypto/api_keys.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import { loadConfig } from "../config.ts";
 import type { Deps } from "../deps.ts";
-import { TestPostgres, TestRedis } from "../testing/stores.ts";
+import { TestPostgres, TestRedis } from "./stores.ts";
 
 export interface TestEnv {
   deps: Deps;
