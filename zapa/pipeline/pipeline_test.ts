@@ -7,51 +7,30 @@ import assert from "node:assert/strict";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
-import { assemblePipeline, idleWorkers, type Pipeline, PipelineWorkers } from "./mod.ts";
+import { assemblePipeline, idleWorkers } from "./mod.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
-  echoReply,
+  type EchoPipeline,
   eventually,
   FakeBridge,
   postWebhook,
-  testConfig,
-  testDeps,
+  startEchoPipeline,
   testPhone,
-  TestPostgres,
-  TestRedis,
   zapwMessage,
 } from "../testing/mod.ts";
 
-let pg: TestPostgres;
-let rd: TestRedis;
+let env: EchoPipeline | undefined;
 let bridge: FakeBridge;
 let deps: Deps & { sql: Sql };
-let pipeline: Pipeline;
 let fetchApp: (req: Request) => Response | Promise<Response>;
 
-function newPipeline(owner = "test-a"): Pipeline {
-  const p = assemblePipeline(deps, new PipelineWorkers(deps, { owner, generateReply: echoReply }));
-  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
-  app.route("/", p.webhook);
-  fetchApp = app.fetch;
-  return p;
-}
-
 Deno.test.beforeAll(async () => {
-  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
-  bridge = new FakeBridge();
-  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
-  pipeline = newPipeline();
-  await pipeline.workers.start();
+  env = await startEchoPipeline("test-a");
+  ({ bridge, deps, fetch: fetchApp } = env);
 });
 
 Deno.test.afterAll(async () => {
-  await pipeline?.workers.stop();
-  await deps?.sql.end({ timeout: 1 });
-  deps?.redis.disconnect();
-  await bridge?.close();
-  await rd?.destroy();
-  await pg?.destroy();
+  await env?.stop();
 });
 
 const phone = testPhone;

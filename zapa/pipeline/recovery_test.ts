@@ -6,8 +6,6 @@
 import assert from "node:assert/strict";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
-import { createApp } from "../http/app.ts";
-import { assemblePipeline, type Pipeline, PipelineWorkers } from "./mod.ts";
 import { IN_DOUBT_WINDOW_MS } from "./delivery.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import { markAttempt } from "./outbound_store.ts";
@@ -17,46 +15,31 @@ import { storeInbound } from "./inbound_store.ts";
 import { parseWebhook } from "./webhook_event.ts";
 import { requeueFailed } from "./queue_admin.ts";
 import {
-  echoReply,
+  type EchoPipeline,
   eventually,
   FakeBridge,
   postWebhook,
-  testConfig,
-  testDeps,
+  startEchoPipeline,
   testPhone,
   TestPostgres,
   TestRedis,
   zapwMessage,
 } from "../testing/mod.ts";
 
+let env: EchoPipeline | undefined;
 let pg: TestPostgres;
 let rd: TestRedis;
 let bridge: FakeBridge;
 let deps: Deps & { sql: Sql };
-let pipeline: Pipeline;
 let fetchApp: (req: Request) => Response | Promise<Response>;
 
 Deno.test.beforeAll(async () => {
-  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
-  bridge = new FakeBridge();
-  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
-  pipeline = assemblePipeline(
-    deps,
-    new PipelineWorkers(deps, { owner: "recovery-a", generateReply: echoReply }),
-  );
-  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
-  app.route("/", pipeline.webhook);
-  fetchApp = app.fetch;
-  await pipeline.workers.start();
+  env = await startEchoPipeline("recovery-a");
+  ({ pg, rd, bridge, deps, fetch: fetchApp } = env);
 });
 
 Deno.test.afterAll(async () => {
-  await pipeline?.workers.stop();
-  await deps?.sql.end({ timeout: 1 });
-  deps?.redis.disconnect();
-  await bridge?.close();
-  await rd?.destroy();
-  await pg?.destroy();
+  await env?.stop();
 });
 
 const sentTo = (to: string) => bridge.sent.filter((s) => s.to === to);

@@ -11,7 +11,9 @@ import { createKeyring } from "../crypto/api_keys.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import type { Deps } from "../deps.ts";
 
-export { freePort, TestPostgres, TestRedis } from "./stores.ts";
+import { createApp } from "../http/app.ts";
+import { assemblePipeline, type Pipeline, PipelineWorkers } from "../pipeline/mod.ts";
+import { TestPostgres, TestRedis } from "./stores.ts";
 
 /** The test profile of R-CONFIG-4 pointed at the given stores and bridge. */
 export function testConfig(
@@ -172,4 +174,50 @@ let phoneSeq = 0;
 export function testPhone(): string {
   phoneSeq = (phoneSeq + 1) % 1000;
   return `+1555${String(Date.now() % 10_000).padStart(4, "0")}${String(phoneSeq).padStart(3, "0")}`;
+}
+
+/** What `startEchoPipeline` gives a test. */
+export interface EchoPipeline {
+  pg: TestPostgres;
+  rd: TestRedis;
+  bridge: FakeBridge;
+  deps: Deps & { sql: Sql; redis: Redis };
+  pipeline: Pipeline;
+  /** An app with the pipeline's webhook route, as the private app mounts it. */
+  fetch: (req: Request) => Response | Promise<Response>;
+  /** Stops the workers and removes the stores. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Real PostgreSQL and Redis, a fake bridge, and the pipeline as `assemblePipeline` builds it
+ * for production, its workers in this thread with the echo agent, started.
+ */
+export async function startEchoPipeline(owner: string): Promise<EchoPipeline> {
+  const [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
+  const bridge = new FakeBridge();
+  const deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
+  const pipeline = assemblePipeline(
+    deps,
+    new PipelineWorkers(deps, { owner, generateReply: echoReply }),
+  );
+  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  app.route("/", pipeline.webhook);
+  await pipeline.workers.start();
+  return {
+    pg,
+    rd,
+    bridge,
+    deps,
+    pipeline,
+    fetch: app.fetch,
+    async stop() {
+      await pipeline.workers.stop();
+      await deps.sql.end({ timeout: 1 });
+      deps.redis.disconnect();
+      await bridge.close();
+      await rd.destroy();
+      await pg.destroy();
+    },
+  };
 }
