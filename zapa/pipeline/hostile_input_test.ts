@@ -6,53 +6,35 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { eventually } from "../../lib/eventually.ts";
 import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
-import { createApp } from "../http/app.ts";
 import { failedItems } from "./queue_admin.ts";
-import { Pipeline } from "./mod.ts";
 import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { ensureIntakeGroup } from "./ingest.ts";
 import { INTAKE_STREAM } from "./intake.ts";
 import { type InboundMessage, parseWebhook } from "./webhook_event.ts";
 import {
-  echoReply,
+  type EchoPipeline,
+  eventually,
   FakeBridge,
   postWebhook,
-  testConfig,
-  testDeps,
+  startEchoPipeline,
   testPhone,
-  TestPostgres,
-  TestRedis,
   zapwMessage,
-} from "./testing.ts";
+} from "../testing/mod.ts";
 
-let pg: TestPostgres;
-let rd: TestRedis;
+let env: EchoPipeline | undefined;
 let bridge: FakeBridge;
 let deps: Deps & { sql: Sql };
-let pipeline: Pipeline;
 let fetchApp: (req: Request) => Response | Promise<Response>;
 
 Deno.test.beforeAll(async () => {
-  [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
-  bridge = new FakeBridge();
-  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
-  pipeline = new Pipeline(deps, { owner: "hostile", generateReply: echoReply });
-  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
-  app.route("/", pipeline.webhook);
-  fetchApp = app.fetch;
-  await pipeline.start();
+  env = await startEchoPipeline("hostile");
+  ({ bridge, deps, fetch: fetchApp } = env);
 });
 
 Deno.test.afterAll(async () => {
-  await pipeline?.stop();
-  await deps?.sql.end({ timeout: 1 });
-  deps?.redis.disconnect();
-  await bridge?.close();
-  await rd?.destroy();
-  await pg?.destroy();
+  await env?.stop();
 });
 
 /** Runs `fn` while collecting the JSON log lines written meanwhile. */
