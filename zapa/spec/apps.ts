@@ -11,8 +11,7 @@ import type { App } from "../http/app.ts";
 import type { Deps } from "../deps.ts";
 import { createPublicApp } from "../public_app.ts";
 import { createPrivateApp } from "../private_app.ts";
-import { createWebhook } from "../pipeline/mod.ts";
-import { StatusParking } from "../pipeline/statuses.ts";
+import { assemblePipeline, idleWorkers } from "../pipeline/mod.ts";
 
 /** Settings of the test profile; nothing here is ever connected to. */
 const OFFLINE_ENV = {
@@ -42,14 +41,9 @@ export async function offlineApps(): Promise<OfflineApps> {
     keyring: await createKeyring(config.encryptionKey, config.encryptionKeysOld),
     metrics: new MetricsRegistry(),
   };
-  const webhook = createWebhook(deps, {
-    parking: new StatusParking(deps),
-    onPending: () => {},
-    onDrained: () => {},
-  });
   return {
     public: createPublicApp(deps),
-    private: createPrivateApp(deps, { webhook, activity: () => ({ agent: 0, delivery: 0 }) }),
+    private: createPrivateApp(deps, assemblePipeline(deps, idleWorkers())),
     async close() {
       redis.disconnect();
       await sql.end({ timeout: 1 });

@@ -3,8 +3,7 @@
  * wired as the entrypoints wire them, for tests that walk the whole published API surface.
  */
 import { createPrivateApp } from "../private_app.ts";
-import { createWebhook } from "../pipeline/mod.ts";
-import { StatusParking } from "../pipeline/statuses.ts";
+import { assemblePipeline, idleWorkers } from "../pipeline/mod.ts";
 import { issueAdminToken } from "../auth/tokens.ts";
 import type { App } from "../http/app.ts";
 import { type PublicTestEnv, startPublicEnv } from "../public/testing.ts";
@@ -37,15 +36,7 @@ export async function startBothApps(): Promise<BothApps> {
     },
   });
   const deps = env.deps;
-  const webhook = createWebhook(deps, {
-    parking: new StatusParking(deps),
-    onPending: () => {},
-    onDrained: () => {},
-  });
-  const privateApp = createPrivateApp(deps, {
-    webhook,
-    activity: () => ({ agent: 0, delivery: 0 }),
-  });
+  const privateApp = createPrivateApp(deps, assemblePipeline(deps, idleWorkers()));
   const adminToken = await issueAdminToken(deps.config.adminJwtSecret, "admin", 3600);
   const callPrivate: BothApps["callPrivate"] = (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
