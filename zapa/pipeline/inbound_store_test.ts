@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createSql } from "../db/mod.ts";
 import { applyStatus, applyStatuses } from "./inbound_store.ts";
-import { TestPostgres } from "./testing.ts";
+import { TestPostgres } from "../testing/mod.ts";
 
 // rules: R-WEBHOOK-6
 Deno.test("inbound store: receipts move a reply's status forward only, alone or in batches", async () => {
