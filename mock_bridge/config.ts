@@ -35,6 +35,8 @@ export interface BridgeConfig {
   /** Largest accepted request body. */
   maxBodyBytes: number;
   production: boolean;
+  /** Zapa's user dashboard, linked from the simulator ("set up your assistant there"). */
+  dashboardUrl: string | undefined;
 }
 
 export const DEFAULT_CONFIG: Readonly<BridgeConfig> = Object.freeze({
@@ -60,6 +62,7 @@ export const DEFAULT_CONFIG: Readonly<BridgeConfig> = Object.freeze({
   journalLimit: 10_000,
   maxBodyBytes: 20 * 1024 * 1024,
   production: false,
+  dashboardUrl: undefined,
 });
 
 /** A full config from defaults plus overrides (for tests and embedding). */
@@ -111,5 +114,9 @@ export function loadConfig(get: EnvGet = (name) => Deno.env.get(name)): BridgeCo
     maxBodyBytes: d.maxBodyBytes,
     // Either variable saying "production" is enough to hide the development-only routes.
     production: [text("ZAPA_ENV"), text("NODE_ENV")].some((v) => v?.toLowerCase() === "production"),
+    // Only an http(s) URL: the simulator puts it in a link.
+    dashboardUrl: /^https?:\/\/[^\s"'<>]+$/.test(text("MOCK_DASHBOARD_URL") ?? "")
+      ? text("MOCK_DASHBOARD_URL")
+      : undefined,
   };
 }

@@ -74,7 +74,7 @@ export function success(c: Context, data: unknown, status = 200): Response {
 function isOpenPath(method: string, path: string): boolean {
   if (path.startsWith("/__mock/") || path === "/__mock") return true;
   if (path.startsWith("/static/")) return true;
-  return method === "GET" && (path === "/health" || path === "/");
+  return method === "GET" && (path === "/health" || path === "/" || path === "/favicon.ico");
 }
 
 /** The `latency_ms` fault, then zapw's API-key check (both headers, same 401 bodies). */

@@ -126,6 +126,7 @@ export function mockRoutes(state: BridgeState): Hono {
         delivered_delay_ms: cfg.deliveredDelayMs,
         read_delay_ms: cfg.readDelayMs,
         journal_limit: cfg.journalLimit,
+        dashboard_url: cfg.dashboardUrl ?? null,
       },
       seqs: {
         sent: state.sent.lastSeq,

@@ -11,6 +11,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/static/simulator.js": { file: "simulator.js", type: "text/javascript; charset=utf-8" },
   "/static/simulator.css": { file: "simulator.css", type: "text/css; charset=utf-8" },
+  "/static/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
 };
 
 const cache = new Map<string, Uint8Array<ArrayBuffer>>();

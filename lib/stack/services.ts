@@ -152,6 +152,7 @@ export const DENO_SERVICE_SPECS: Record<DenoServiceName, DenoServiceSpec> = {
       WEBHOOK_URL: webhookUrl(wiring),
       ENABLE_WEBHOOK: "true",
       MOCK_HOSTNAME: "127.0.0.1",
+      MOCK_DASHBOARD_URL: `http://127.0.0.1:${wiring.ports.public}/`,
       ...bridgeJournalLimit(),
     }),
   },

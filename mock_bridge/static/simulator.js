@@ -230,6 +230,11 @@ async function sessionLoop() {
       const s = await getJson("/__mock/state");
       const main = s.sessions.find((x) => x.id === s.settings.session_id);
       $("system-number").textContent = `+${s.settings.phone_number}`;
+      // The bridge's own setting (an http(s) URL it checked), never user text.
+      const dashboard = s.settings.dashboard_url;
+      if (dashboard && $("dashboard-link").getAttribute("href") !== dashboard) {
+        $("dashboard-link").href = dashboard;
+      }
       const status = s.faults.offline ? "offline" : main ? main.status : "missing";
       el.dataset.status = status;
       el.textContent = s.faults.offline

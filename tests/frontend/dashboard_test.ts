@@ -84,7 +84,7 @@ Deno.test("frontend: the user journey — code sign-in, live messages, search, p
     const openaiKey = uniqueKey("ui-openai");
     await saveProvider(page, { provider: "openai", model: "gpt-4o-mini", key: openaiKey });
     await page.click("#test-settings");
-    await page.locator("#settings-status.ok", { hasText: "Connection works" }).waitFor({
+    await page.locator("#test-status.ok", { hasText: "Connection works" }).waitFor({
       timeout: 20_000,
     });
     await shoot(page, "dashboard-settings");
@@ -288,7 +288,7 @@ Deno.test("frontend: AI settings save an optional fallback, test the saved confi
 
     // Test connection with an empty key field tests the saved primary.
     await page.click("#test-settings");
-    await page.locator("#settings-status.ok", { hasText: "Connection works" }).waitFor({
+    await page.locator("#test-status.ok", { hasText: "Connection works" }).waitFor({
       timeout: 20_000,
     });
 

@@ -15,7 +15,10 @@ import { extractTasks } from "./tasks.ts";
 export interface ToolContext {
   sql: Sql;
   userId: number;
-  /** The message being answered: search leaves it out so it finds the earlier ones. */
+  /**
+   * The message being answered (0: none). Search sees only what came before it: not the
+   * message itself, nor a copy of it the user sent while it was being answered, nor replies.
+   */
   excludeMessageId: number;
 }
 
@@ -171,7 +174,7 @@ async function execute(ctx: ToolContext, name: ToolName, raw: unknown): Promise<
       const rows = await ctx.sql<Row[]>`
         SELECT id, direction, message_type, content, caption, "timestamp" FROM messages
          WHERE user_id = ${ctx.userId} AND direction IN ('inbound', 'outbound')
-           AND id <> ${ctx.excludeMessageId}
+           AND id < ${ctx.excludeMessageId || Number.MAX_SAFE_INTEGER}
            AND (content ILIKE ${pattern} ESCAPE '\\' OR caption ILIKE ${pattern} ESCAPE '\\')
          ORDER BY "timestamp" DESC, id DESC LIMIT ${args.limit}`;
       return rows.map(toToolMessage);

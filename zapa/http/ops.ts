@@ -182,6 +182,7 @@ function renderDocs(title: string, doc: OpenApiDoc) {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>${title} — API reference</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
         <link rel="stylesheet" href="/static/docs.css">
       </head>
       <body>

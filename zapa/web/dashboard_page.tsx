@@ -60,6 +60,7 @@ function LoginView(props: { systemNumber: string }) {
           <p id="code-error" class="error" role="alert"></p>
           <div class="row">
             <button id="verify" type="submit" class="btn primary">Verify</button>
+            <button id="resend-code" type="button" class="btn">Resend code</button>
             <button id="change-number" type="button" class="btn ghost">Use another number</button>
           </div>
         </form>
@@ -188,6 +189,7 @@ function SettingsTab() {
           <ProviderFields prefix="fallback" legend="Fallback provider" />
         </fieldset>
         <p id="settings-status" class="status-line" role="status">&nbsp;</p>
+        <p id="test-status" class="status-line" role="status"></p>
         <div class="row wrap">
           <button id="save-settings" type="submit" class="btn primary">Save</button>
           <button id="test-settings" type="button" class="btn">Test connection</button>

@@ -25,11 +25,15 @@ export function clear(node) {
   node.replaceChildren();
 }
 
-/** An error the API answered with; `status` is the HTTP status, `message` the detail. */
+/**
+ * An error the API answered with; `status` is the HTTP status, `message` the detail, `body`
+ * the parsed answer (e.g. a 429's `retry_after`).
+ */
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, body = null) {
     super(message);
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -72,7 +76,7 @@ export function apiClient({ token, onUnauthorized }) {
         data = null;
       }
     }
-    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
+    if (!res.ok) throw new ApiError(res.status, detailText(data, res.status), data);
     return data;
   }
   return {

@@ -4,12 +4,16 @@
 import { busy, byId, clear, el, setText } from "./common.js";
 import { loadProviders, providerLabel } from "./providers.js";
 
-function status(text, kind) {
-  const line = byId("settings-status");
-  line.textContent = text || "\u00a0";
+/** Writes a status line; saving and testing have their own, so one never hides the other. */
+function statusIn(id, text, kind) {
+  const line = byId(id);
+  line.textContent = text || (id === "settings-status" ? "\u00a0" : "");
   line.classList.toggle("ok", kind === "ok");
   line.classList.toggle("fail", kind === "fail");
 }
+
+const status = (text, kind) => statusIn("settings-status", text, kind);
+const testStatus = (text, kind) => statusIn("test-status", text, kind);
 
 export function createSettingsView(api) {
   let providers = [];
@@ -58,10 +62,13 @@ export function createSettingsView(api) {
     byId(`${prefix}-model`).value = config?.model_settings?.model ??
       current(prefix)?.default_model ?? "";
     byId(`${prefix}-key`).value = "";
+    const keep = prefix === "fallback"
+      ? "leave empty to keep it"
+      : "enter it again to save changes";
     setText(
       `${prefix}-key-hint`,
       config?.key_hint
-        ? `Saved key ends in ${config.key_hint}. Stored encrypted; enter it again to save changes.`
+        ? `Saved key ends in ${config.key_hint}. Stored encrypted; ${keep}.`
         : "No key saved yet.",
     );
   }
@@ -113,9 +120,24 @@ export function createSettingsView(api) {
     };
   }
 
+  /**
+   * The saved fallback, unchanged but for an empty key field: the request leaves `fallback`
+   * out, which keeps it as it is (contract §5.3), so its key need not be typed again.
+   */
+  function keepsSavedFallback(body) {
+    const f = saved.fallback;
+    return Boolean(
+      f && !body.api_key && body.provider === f.provider &&
+        body.model_settings.model === f.model_settings?.model,
+    );
+  }
+
   /** Checks what the API would refuse, so the message is specific and inline. */
   function problem(prefix, body, name) {
     if (!body.model_settings.model) return `Choose a model for the ${name} provider.`;
+    if (!body.api_key && prefix === "fallback" && saved.fallback) {
+      return "Enter the fallback API key to change the fallback provider or model.";
+    }
     if (!body.api_key) return `Enter the ${name} API key (it is needed again to save).`;
     if (prefix === "primary") {
       const t = body.model_settings.temperature;
@@ -135,9 +157,11 @@ export function createSettingsView(api) {
     if (issue) return status(issue, "fail");
     if (byId("use-fallback").checked) {
       const fallback = section("fallback");
-      const fallbackIssue = problem("fallback", fallback, "fallback");
-      if (fallbackIssue) return status(fallbackIssue, "fail");
-      body.fallback = fallback;
+      if (!keepsSavedFallback(fallback)) {
+        const fallbackIssue = problem("fallback", fallback, "fallback");
+        if (fallbackIssue) return status(fallbackIssue, "fail");
+        body.fallback = fallback;
+      }
     } else if (saved.fallback) {
       body.fallback = null;
     }
@@ -158,21 +182,35 @@ export function createSettingsView(api) {
     });
   }
 
+  /** Tests the typed key when there is one, else the saved primary; says which it was. */
   async function test() {
     const body = section("primary");
     const withKey = body.api_key !== "";
-    status("Testing the connection…");
+    const which = withKey
+      ? "the key you typed (not saved yet)"
+      : saved.primary?.key_hint
+      ? `the saved key ending in ${saved.primary.key_hint}`
+      : "the saved configuration";
+    testStatus(`Testing ${which}…`);
     await busy(byId("test-settings"), async () => {
       try {
         const res = await api.post("/api/v1/llm-config/test", withKey ? body : undefined);
         const where = `${providerLabel(providers, res.provider)} · ${res.model}`;
         if (res.success) {
-          status(`Connection works: ${where} answered in ${res.response_time_ms} ms.`, "ok");
-        } else status(`Connection failed (${res.response_time_ms} ms): ${res.message}`, "fail");
+          testStatus(
+            `Connection works with ${which}: ${where} answered in ${res.response_time_ms} ms.`,
+            "ok",
+          );
+        } else {
+          testStatus(
+            `Connection failed with ${which} (${res.response_time_ms} ms): ${res.message}`,
+            "fail",
+          );
+        }
       } catch (error) {
         if (error.status === 404) {
-          status("Nothing to test yet: enter an API key or save a configuration.", "fail");
-        } else if (error.status !== 401) status(`Test failed: ${error.message}`, "fail");
+          testStatus("Nothing to test yet: enter an API key or save a configuration.", "fail");
+        } else if (error.status !== 401) testStatus(`Test failed: ${error.message}`, "fail");
       }
     });
   }
@@ -227,6 +265,7 @@ export function createSettingsView(api) {
       dirty = false;
       delete byId("settings-form").dataset.loaded;
       status("");
+      testStatus("");
       if (ready) showSaved();
     },
   };

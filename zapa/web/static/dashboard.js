@@ -89,10 +89,55 @@ function setupTabs() {
   }
 }
 
+/** "in 1 minute" / "in 42 minutes" from a 429's retry_after (seconds). */
+function retryText(seconds) {
+  const minutes = Math.max(1, Math.ceil(Number(seconds) / 60) || 60);
+  return `Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+}
+
 function setupLogin() {
   const phoneForm = byId("phone-form");
   const codeForm = byId("code-form");
+  const resend = byId("resend-code");
   let phone = "";
+  let resendTimer;
+
+  function showCodeForm(notice) {
+    setText("code-sent", notice);
+    phoneForm.hidden = true;
+    codeForm.hidden = false;
+    byId("code").focus();
+  }
+
+  /** Over the hourly limit: a code sent earlier is still valid, so keep the code form. */
+  function limited(error) {
+    const retryAfter = error.body?.retry_after;
+    showCodeForm(
+      `Too many code requests for ${phone}. ${retryText(retryAfter)}. ` +
+        "A code already sent to you still works for 5 minutes: enter it below.",
+    );
+    resend.disabled = true;
+    clearTimeout(resendTimer);
+    resendTimer = setTimeout(() => {
+      resend.disabled = false;
+    }, Math.max(1, Number(retryAfter) || 60) * 1000);
+  }
+
+  /** Asks for a code; `again` words the notice for "Resend code". */
+  async function requestCode(again) {
+    try {
+      const res = await api.post("/api/v1/auth/request-code", { phone_number: phone });
+      phone = res.phone_number ?? phone;
+      showCodeForm(`${again ? "New code sent" : "Code sent"} to ${phone}`);
+    } catch (error) {
+      if (error.status === 429) return limited(error);
+      const message = error.status === 422
+        ? "Enter the number in international format, e.g. +14155550123."
+        : error.message;
+      if (again) setText("code-error", message);
+      else setText("phone-error", message);
+    }
+  }
 
   phoneForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -102,23 +147,16 @@ function setupLogin() {
       setText("phone-error", "Enter your WhatsApp number.");
       return;
     }
-    await busy(byId("send-code"), async () => {
-      try {
-        const res = await api.post("/api/v1/auth/request-code", { phone_number: input });
-        phone = res.phone_number ?? input;
-        setText("code-sent", `Code sent to ${phone}`);
-        phoneForm.hidden = true;
-        codeForm.hidden = false;
-        byId("code").focus();
-      } catch (error) {
-        setText(
-          "phone-error",
-          error.status === 422
-            ? "Enter the number in international format, e.g. +14155550123."
-            : error.message,
-        );
-      }
-    });
+    phone = input;
+    await busy(byId("send-code"), () => requestCode(false));
+  });
+
+  resend.addEventListener("click", async () => {
+    setText("code-error", "");
+    // busy() would re-enable the button even when the limit disabled it.
+    resend.disabled = true;
+    await requestCode(true);
+    if (!/Too many/.test(byId("code-sent").textContent ?? "")) resend.disabled = false;
   });
 
   codeForm.addEventListener("submit", async (event) => {
@@ -145,6 +183,8 @@ function setupLogin() {
   });
 
   byId("change-number").addEventListener("click", () => {
+    clearTimeout(resendTimer);
+    resend.disabled = false;
     codeForm.hidden = true;
     phoneForm.hidden = false;
     setText("code-error", "");
