@@ -100,7 +100,7 @@ Deno.test("frontend: Reconnect shows a QR code that refreshes until the session 
     await page.locator("#qr-status", { hasText: "Scan this code" }).waitFor();
     await shoot(page, "admin-sessions-qr");
     releaseConnect();
-    await page.locator("#qr-status", { hasText: "Connected as +1234567890" }).waitFor();
+    await page.locator("#sessions-notice", { hasText: "Connected as +1234567890" }).waitFor();
     assert.equal(await page.isVisible("#qr-image"), false);
     await page.locator("#sessions-body tr .badge", { hasText: /^Connected$/ }).waitFor();
     assertClean(problems, "the sessions view");

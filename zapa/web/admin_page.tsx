@@ -180,6 +180,7 @@ function SessionsView() {
         </div>
         <p class="hint">Open WhatsApp → Linked devices → Link a device, then scan this code.</p>
       </article>
+      <p id="sessions-notice" class="status-line ok" role="status"></p>
       <p id="sessions-error" class="error" role="alert"></p>
     </section>
   );
@@ -200,8 +201,8 @@ function QueueView() {
         <Stat id="q-processing" label="Processing" />
         <Stat id="q-failed" label="Failed" />
         <Stat id="q-total" label="Total" />
-        <Stat id="q-inbound" label="Inbound (q / p / f)" />
-        <Stat id="q-outbound" label="Outbound (q / p / f)" />
+        <Stat id="q-inbound" label="Inbound: queued / processing / failed" />
+        <Stat id="q-outbound" label="Outbound: queued / processing / failed" />
       </div>
       <p id="queue-status" class="status-line" role="status">&nbsp;</p>
       <h2>Dead letters</h2>

@@ -46,6 +46,9 @@ function renderHealth(health, queue) {
   }
 
   const bridge = health.checks?.bridge;
+  const bridgeSession = sessionState(bridge?.session);
+  const bridgeDown = bridge?.status === "down" ||
+    Boolean(bridgeSession && bridgeSession !== "connected");
   if (!bridge) card("bridge", "unknown", "Not monitored", []);
   else {
     const session = sessionState(bridge.session);
@@ -72,10 +75,31 @@ function renderHealth(health, queue) {
   else {
     const counts = queue ?? q;
     const failed = Number(counts?.failed ?? 0);
+    const queued = Number(counts?.queued ?? 0);
     const age = q?.oldest_queued_age_s;
-    const state = q && q.status !== "up" ? "down" : failed > 0 || age > 60 ? "degraded" : "up";
-    const label = state === "down" ? "Down" : state === "degraded" ? "Needs attention" : "Flowing";
+    // Replies wait for the bridge: with it down, anything queued is stuck, not flowing.
+    const stalled = bridgeDown && queued > 0;
+    const state = q && q.status !== "up"
+      ? "down"
+      : failed > 0 || age > 60 || stalled
+      ? "degraded"
+      : "up";
+    const label = state === "down"
+      ? "Down"
+      : stalled
+      ? "Stalled"
+      : state === "degraded"
+      ? "Needs attention"
+      : "Flowing";
     card("queue", state, label, [
+      [
+        "Why",
+        stalled
+          ? `the WhatsApp bridge is down; ${formatNumber(queued)} waiting for it`
+          : failed > 0
+          ? "some messages failed for good: see Queue"
+          : null,
+      ],
       ["Queued", formatNumber(counts?.queued)],
       ["Processing", formatNumber(counts?.processing)],
       ["Failed", formatNumber(counts?.failed)],
@@ -84,6 +108,9 @@ function renderHealth(health, queue) {
     ]);
   }
 }
+
+/** `unknown` in llm_provider_usage: replies no provider wrote (set-up or outage answers). */
+const PROVIDER_NAMES = { unknown: "no AI (set-up/outage replies)" };
 
 function renderStats(stats) {
   setText("s-total-users", formatNumber(stats.total_users));
@@ -102,8 +129,10 @@ function renderStats(stats) {
   const providers = byId("s-providers");
   providers.classList.add("small-text");
   providers.textContent = usage.length
-    ? usage.map(([p, n]) => `${p} ${n}`).join(" · ")
+    ? usage.map(([p, n]) => `${PROVIDER_NAMES[p] ?? p} ${n}`).join(" · ")
     : "No replies yet";
+  providers.title = "Replies in the last 24 h by the AI provider that wrote them. " +
+    "“no AI” counts the fixed answers sent without one: not set up yet, or every provider failed.";
 }
 
 export function createDashboardView(api) {

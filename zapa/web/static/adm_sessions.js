@@ -42,6 +42,8 @@ export function createSessionsView(api) {
   let stopList = null;
   let stopQr = null;
   let watching = null;
+  let armed = null;
+  let armedTimer;
 
   function main() {
     return sessions.find((s) => s.is_main) ?? null;
@@ -50,15 +52,18 @@ export function createSessionsView(api) {
   function showQr(session) {
     const panel = byId("qr-panel");
     const img = byId("qr-image");
-    panel.hidden = false;
     if (session.status === "connected") {
+      // Nothing left to scan: the panel goes, the outcome stays in the notice line.
+      panel.hidden = true;
       img.hidden = true;
       setText(
-        "qr-status",
+        "sessions-notice",
         `Connected${session.phone_number ? ` as ${session.phone_number}` : ""}.`,
       );
       return true;
     }
+    panel.hidden = false;
+    setText("sessions-notice", "");
     if (typeof session.qr_code === "string" && PNG_DATA_URL.test(session.qr_code)) {
       if (img.getAttribute("src") !== session.qr_code) img.src = session.qr_code;
       img.hidden = false;
@@ -90,7 +95,26 @@ export function createSessionsView(api) {
     }, QR_POLL_MS);
   }
 
+  /**
+   * Deleting a session unlinks WhatsApp, so the first click only arms the button ("Confirm
+   * delete" for 5 s), as the other destructive actions do. The armed id survives re-renders.
+   */
   async function remove(session, button) {
+    if (armed !== session.id) {
+      armed = session.id;
+      button.textContent = "Confirm delete";
+      setText("sessions-notice", `Press “Confirm delete” to unlink session ${session.id}.`);
+      clearTimeout(armedTimer);
+      armedTimer = setTimeout(() => {
+        armed = null;
+        setText("sessions-notice", "");
+        render();
+      }, 5000);
+      return;
+    }
+    armed = null;
+    clearTimeout(armedTimer);
+    setText("sessions-notice", "");
     await busy(button, async () => {
       try {
         await api.del(`/api/v1/admin/sessions/${encodeURIComponent(session.id)}`);
@@ -111,7 +135,7 @@ export function createSessionsView(api) {
     for (const s of sessions) {
       const del = el("button", {
         className: "btn small danger",
-        text: "Delete",
+        text: armed === s.id ? "Confirm delete" : "Delete",
         attrs: { type: "button" },
       });
       del.addEventListener("click", () => remove(s, del));

@@ -21,6 +21,14 @@ function statusBadge(active) {
   return badge;
 }
 
+/** The empty state names the filter that emptied the list, so it never reads "no users". */
+function emptyText(search, status) {
+  const which = status === "active" ? "active " : status === "inactive" ? "inactive " : "";
+  if (search) return `No ${which}users match “${search}”.`;
+  if (which) return `No ${which}users. Choose “All” to see every user.`;
+  return "No users yet. Users appear when they first message the assistant or sign in.";
+}
+
 export function createUsersView(api) {
   const body = byId("users-body");
   const state = byId("users-state");
@@ -84,11 +92,7 @@ export function createUsersView(api) {
       clear(body);
       for (const user of res.users) body.append(row(user));
       state.classList.remove("error-state");
-      state.textContent = res.users.length
-        ? ""
-        : search
-        ? `No users match “${search}”.`
-        : "No users yet. Users appear when they first message the assistant or sign in.";
+      state.textContent = res.users.length ? "" : emptyText(search, params.get("status"));
       setText(
         "users-page",
         `Page ${res.page} of ${res.total_pages} · ${res.total} ${
