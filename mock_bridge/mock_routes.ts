@@ -127,6 +127,7 @@ export function mockRoutes(state: BridgeState): Hono {
         read_delay_ms: cfg.readDelayMs,
         journal_limit: cfg.journalLimit,
         dashboard_url: cfg.dashboardUrl ?? null,
+        control_port: state.controlPort || null,
       },
       seqs: {
         sent: state.sent.lastSeq,

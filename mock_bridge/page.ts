@@ -1,6 +1,6 @@
 /**
- * The phone-simulator page and its static files (ES module + CSS, no build step).
- * Served with the CSP of R-OUTPUT-2: no inline script or style anywhere.
+ * The phone-simulator page (`/`), the control page (`/__mock/`) and their static files (ES
+ * modules + CSS, no build step). Served with the CSP of R-OUTPUT-2: no inline script or style.
  */
 import { Hono } from "hono";
 
@@ -12,6 +12,13 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/static/simulator.js": { file: "simulator.js", type: "text/javascript; charset=utf-8" },
   "/static/simulator.css": { file: "simulator.css", type: "text/css; charset=utf-8" },
   "/static/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
+  "/__mock": { file: "control.html", type: "text/html; charset=utf-8" },
+  "/static/control.js": { file: "control.js", type: "text/javascript; charset=utf-8" },
+  "/static/control_journals.js": {
+    file: "control_journals.js",
+    type: "text/javascript; charset=utf-8",
+  },
+  "/static/control.css": { file: "control.css", type: "text/css; charset=utf-8" },
 };
 
 const cache = new Map<string, Uint8Array<ArrayBuffer>>();

@@ -46,6 +46,7 @@ export function startBridge(
   const quiet = { onListen() {} };
 
   const control = Deno.serve({ hostname, port: config.controlPort, ...quiet }, controlApp.fetch);
+  state.controlPort = control.addr.port;
   let api: Deno.HttpServer<Deno.NetAddr> | undefined = Deno.serve(
     { hostname, port: config.port, ...quiet },
     apiApp.fetch,

@@ -47,6 +47,8 @@ export class BridgeState {
   readonly webhooks: Journal<WebhookRecord>;
   events: StoredEvent[] = [];
   faults: Faults = { ...DEFAULT_FAULTS };
+  /** The control listener's actual port (set by the server), for the control page's link. */
+  controlPort = 0;
   /** Set by the server: really closes (true) or reopens (false) the API listener. */
   onOffline: ((offline: boolean) => Promise<void>) | undefined;
   #generation = 0;
