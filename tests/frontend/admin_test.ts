@@ -6,18 +6,17 @@
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import {
-  admin,
   bridgeControl,
   chat,
   configureLlm,
   createUser,
   sendWhatsApp,
   target,
-  type TestUser,
   waitForReply,
 } from "../../lib/fixtures.ts";
 import { eventually } from "../../lib/eventually.ts";
 import { assertClean, launchBrowser, openPage, type Page, shoot, uniqueWord } from "./_browser.ts";
+import { conversation, deadLetteredReply } from "./_dead_letter.ts";
 
 let browser: Browser | undefined;
 
@@ -38,24 +37,6 @@ async function signInAsAdmin(page: Page): Promise<void> {
   await page.fill("#password", target.admin.password);
   await page.click("#sign-in");
   await page.locator("#view-dashboard").waitFor();
-}
-
-interface MessageRow {
-  id: number;
-  direction: string;
-  content: string | null;
-  status: string | null;
-}
-
-/** The user's rows, newest first, read through the admin API. */
-async function conversation(user: TestUser): Promise<MessageRow[]> {
-  const api = await admin();
-  const res = await api.raw<{ messages: MessageRow[] }>(
-    "GET",
-    `/api/v1/admin/users/${user.id}/conversations?page_size=100`,
-  );
-  assert.equal(res.status, 200, res.text);
-  return res.json.messages;
 }
 
 // rules: R-UI-3, R-ADMIN-1, R-ADMIN-2, R-ADMIN-5, R-SILENCE-4
@@ -153,29 +134,7 @@ Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeu
   await configureLlm(user);
   try {
     await signInAsAdmin(page);
-    // Three permanent send failures in a row dead-letter one reply (R-DELIVERY-3). The fault is narrowed
-    // to this user's number, so tests running beside this one keep their deliveries.
-    let text = "";
-    let since = 0;
-    await eventually(async () => {
-      text = `dead letter ${uniqueWord("dl")}`;
-      await bridgeControl.faults({
-        send_fail_times: 3,
-        send_status: 422,
-        send_fail_to: user.phone,
-      });
-      const sent = await sendWhatsApp(user.phone, text);
-      since = sent.since;
-      return await eventually(async () => {
-        const rows = await conversation(user);
-        const inbound = rows.find((m) => m.content === text);
-        const reply = rows.find((m) => m.direction === "outbound" && m.content?.includes(text));
-        if (reply?.status === "failed") return true;
-        if (reply && reply.status !== "queued") return "delivered";
-        return inbound ? null : null;
-      }, { timeoutMs: 20_000, message: `the reply to "${text}" to fail or be delivered` }) === true;
-    }, { timeoutMs: 90_000, message: "a dead-lettered reply", intervalMs: 10 });
-    await bridgeControl.faults({ send_fail_times: null, send_status: null, send_fail_to: null });
+    const { text, since } = await deadLetteredReply(user);
 
     await page.click("a.topnav-link[data-view='queue']");
     await page.locator("#view-queue").waitFor();
@@ -195,8 +154,6 @@ Deno.test("frontend: the admin queue view lists a dead-lettered reply and requeu
     );
     assertClean(problems, "the admin queue view");
   } finally {
-    await bridgeControl.faults({ send_fail_times: null, send_status: null, send_fail_to: null })
-      .catch(() => {});
     await context.close();
   }
 });

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Route } from "playwright-core";
-import { createUser, target } from "../../lib/fixtures.ts";
+import { admin, configureLlm, createUser, target, waitForReply } from "../../lib/fixtures.ts";
+import { deadLetteredReply } from "./_dead_letter.ts";
 import { assertClean, launchBrowser, openPage, type Page, shoot } from "./_browser.ts";
 
 let browser: Browser | undefined;
@@ -160,6 +161,49 @@ Deno.test("frontend: the queue card is not 'Flowing' while the bridge is down wi
     assert.ok(!labels.some((l) => l.includes("(q / p / f)")), `unexplained: ${labels}`);
     assert.ok(labels.some((l) => /queued \/ processing \/ failed/i.test(l)), `${labels}`);
     assertClean(problems, "the admin dashboard");
+  } finally {
+    await context.close();
+  }
+});
+
+Deno.test("frontend: each dead letter shows recipient, text, attempts, error and time, with its own Requeue and Delete", async () => {
+  const user = await createUser();
+  await configureLlm(user);
+  const kept = await deadLetteredReply(user, "requeue me");
+  const dropped = await deadLetteredReply(user, "delete me");
+  const { page, context, problems } = await openPage(browser!);
+  try {
+    await signInAsAdmin(page, "queue");
+    const row = (text: string) => page.locator("#dead-body tr", { hasText: text });
+    await row(kept.text).waitFor();
+    const cells = await row(kept.text).locator("td").allTextContents();
+    const line = cells.join(" | ");
+    assert.ok(cells.includes(user.phone), `recipient: ${line}`);
+    assert.ok(cells.some((c) => c.includes(`You said: "${kept.text}"`)), `excerpt: ${line}`);
+    assert.ok(cells.includes("3"), `attempts: ${line}`);
+    assert.ok(cells.some((c) => /\d{1,2}:\d{2}/.test(c)), `time: ${line}`);
+    assert.ok(cells.some((c) => /422|fail/i.test(c)), `last error: ${line}`);
+    await shoot(page, "admin-dead-letters");
+
+    // Requeue just this one: it is delivered, the other stays.
+    await row(kept.text).locator("button", { hasText: "Requeue" }).click();
+    await page.locator("#queue-status.ok", { hasText: "Requeued 1" }).waitFor();
+    const reply = await waitForReply(user.phone, kept.since, 20_000);
+    assert.ok(reply.text?.includes(kept.text), `delivered: ${reply.text}`);
+    await row(kept.text).waitFor({ state: "detached" });
+    assert.equal(await row(dropped.text).count(), 1, "the other dead letter stays");
+
+    // Delete asks first, then removes just this one.
+    await row(dropped.text).locator("button", { hasText: "Delete" }).click();
+    await row(dropped.text).locator("button", { hasText: "Confirm delete" }).click();
+    await row(dropped.text).waitFor({ state: "detached" });
+    const api = await admin();
+    const left = await api.raw<{ items: { excerpt: string | null }[] }>(
+      "GET",
+      "/api/v1/admin/queue/failed",
+    );
+    assert.ok(!left.json.items.some((i) => i.excerpt?.includes(dropped.text)), "deleted for good");
+    assertClean(problems, "the queue view");
   } finally {
     await context.close();
   }

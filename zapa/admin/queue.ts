@@ -7,7 +7,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Deps } from "../deps.ts";
 import { type AdminEnv, requireAdmin } from "../auth/guards.ts";
 import { ADMIN_SECURITY, newRouter } from "./_router.ts";
-import { clearFailed, failedItems, queueCounts, requeueFailed } from "../pipeline/mod.ts";
+import {
+  clearFailed,
+  deleteFailed,
+  failedItems,
+  queueCounts,
+  requeueFailed,
+} from "../pipeline/mod.ts";
+import { ApiError } from "../http/errors.ts";
 
 const Count = z.object({ queued: z.number(), processing: z.number(), failed: z.number() });
 const QueueCountsSchema = Count.extend({ total: z.number(), inbound: Count, outbound: Count })
@@ -31,6 +38,11 @@ const jsonOf = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
   description,
 });
+
+const FailedId = z.object({
+  id: z.string().min(1).max(200).openapi({ param: { name: "id", in: "path" } }),
+});
+const notFound = jsonOf(z.object({ detail: z.string() }), "No dead letter with that id");
 
 const routes = {
   counts: createRoute({
@@ -57,6 +69,24 @@ const routes = {
     summary: "Requeue every dead letter (attempts and age reset)",
     responses: { 200: jsonOf(z.object({ requeued: z.number() }), "Requeued") },
   }),
+  requeueOne: createRoute({
+    method: "post",
+    path: "/queue/failed/{id}/requeue",
+    tags: ["admin queue"],
+    security: ADMIN_SECURITY,
+    summary: "Requeue one dead letter (attempts and age reset)",
+    request: { params: FailedId },
+    responses: { 200: jsonOf(z.object({ requeued: z.number() }), "Requeued"), 404: notFound },
+  }),
+  deleteOne: createRoute({
+    method: "delete",
+    path: "/queue/failed/{id}",
+    tags: ["admin queue"],
+    security: ADMIN_SECURITY,
+    summary: "Delete one dead letter",
+    request: { params: FailedId },
+    responses: { 200: jsonOf(z.object({ deleted: z.number() }), "Deleted"), 404: notFound },
+  }),
   clear: createRoute({
     method: "post",
     path: "/queue/clear-failed",
@@ -75,5 +105,15 @@ export function queueRoutes(deps: Deps) {
   app.openapi(routes.failed, async (c) => c.json(await failedItems(deps), 200));
   app.openapi(routes.requeue, async (c) => c.json(await requeueFailed(deps), 200));
   app.openapi(routes.clear, async (c) => c.json(await clearFailed(deps), 200));
+  app.openapi(routes.requeueOne, async (c) => {
+    const result = await requeueFailed(deps, c.req.valid("param").id);
+    if (result.requeued === 0) throw new ApiError(404, "Dead letter not found");
+    return c.json(result, 200);
+  });
+  app.openapi(routes.deleteOne, async (c) => {
+    const result = await deleteFailed(deps, c.req.valid("param").id);
+    if (result.deleted === 0) throw new ApiError(404, "Dead letter not found");
+    return c.json(result, 200);
+  });
   return app;
 }

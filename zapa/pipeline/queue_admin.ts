@@ -195,10 +195,17 @@ export async function failedItems(deps: QueueDeps): Promise<{ items: FailedItem[
   return { items };
 }
 
-// Puts every outbound dead letter back at the end of its recipient's queue with attempts and
-// age reset. Returns the ids of the `messages` rows to mark queued again. ARGV: now
+// Puts outbound dead letters back at the end of their recipient's queue with attempts and
+// age reset: every one, or only ARGV[2] when given. Returns the ids of the `messages` rows to
+// mark queued again. ARGV: now, id?
 const REQUEUE_OUTBOUND = defineScript(`
-local ids = redis.call('ZRANGE', 'zapa:out:failed', 0, -1)
+local ids
+if ARGV[2] then
+  ids = {}
+  if redis.call('ZSCORE', 'zapa:out:failed', ARGV[2]) then ids = {ARGV[2]} end
+else
+  ids = redis.call('ZRANGE', 'zapa:out:failed', 0, -1)
+end
 local rows = {}
 for _, id in ipairs(ids) do
   local key = 'zapa:out:job:' .. id
@@ -217,15 +224,19 @@ for _, id in ipairs(ids) do
     if mid and mid ~= '' then table.insert(rows, mid) end
   end
 end
-redis.call('DEL', 'zapa:out:failed')
+for _, id in ipairs(ids) do redis.call('ZREM', 'zapa:out:failed', id) end
 redis.call('LPUSH', 'zapa:out:wake', '1')
 redis.call('LTRIM', 'zapa:out:wake', 0, 0)
 return {#ids, rows}
 `);
 
-export async function requeueFailed(deps: QueueDeps): Promise<{ requeued: number }> {
+/** Requeues every dead letter, or only the one with `only` as its id. */
+export async function requeueFailed(
+  deps: QueueDeps,
+  only?: string,
+): Promise<{ requeued: number }> {
   const [count, rowIds] = await runScript(deps.redis, REQUEUE_OUTBOUND, {
-    args: [Date.now()],
+    args: only === undefined ? [Date.now()] : [Date.now(), only],
   }) as [number, string[]];
   if (rowIds.length > 0) {
     await deps.sql`UPDATE messages SET status = 'queued', updated_at = now()
@@ -234,6 +245,7 @@ export async function requeueFailed(deps: QueueDeps): Promise<{ requeued: number
   const dead = await deps.redis.hgetall(INBOUND_DEAD);
   let inbound = 0;
   for (const [id, raw] of Object.entries(dead)) {
+    if (only !== undefined && id !== only) continue;
     const event = (safeJson(raw) as { event?: string }).event;
     if (event) await deps.redis.xadd(INTAKE_STREAM, "*", "e", event);
     await deps.redis.hdel(INBOUND_DEAD, id);
@@ -250,6 +262,16 @@ export async function clearFailed(deps: QueueDeps): Promise<{ cleared: number }>
   pipe.del(OUT.failed, INBOUND_DEAD, INBOUND_FAILURES);
   await pipe.exec();
   return { cleared: ids.length + inbound };
+}
+
+/** Deletes one dead letter (either queue); 0 when there was none with that id. */
+export async function deleteFailed(deps: QueueDeps, id: string): Promise<{ deleted: number }> {
+  const [[, outbound], [, inbound]] = (await deps.redis.multi()
+    .zrem(OUT.failed, id)
+    .hdel(INBOUND_DEAD, id)
+    .exec()) as [[unknown, number], [unknown, number]];
+  if (Number(outbound) > 0) await deps.redis.del(OUT.job(id));
+  return { deleted: Number(outbound) + Number(inbound) };
 }
 
 function safeJson(raw: string): unknown {

@@ -210,11 +210,12 @@ function QueueView() {
         <table id="dead-table" class="table">
           <thead>
             <tr>
-              <th scope="col">ID</th>
-              <th scope="col">Queue</th>
-              <th scope="col">Kind</th>
+              <th scope="col">Recipient</th>
+              <th scope="col">Message</th>
               <th scope="col" class="num">Attempts</th>
               <th scope="col">Last error</th>
+              <th scope="col">Failed</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody id="dead-body"></tbody>

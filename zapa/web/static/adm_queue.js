@@ -1,5 +1,16 @@
-// Queue view: counters, the dead-letter list, Requeue failed and Clear failed.
-import { busy, byId, clear, el, formatNumber, labelCells, poll, setText } from "./common.js";
+// Queue view: counters, the dead letters (recipient, text excerpt, attempts, last error, time)
+// with Requeue and Delete per row, and Requeue failed / Clear failed for all of them.
+import {
+  busy,
+  byId,
+  clear,
+  el,
+  formatDateTime,
+  formatNumber,
+  labelCells,
+  poll,
+  setText,
+} from "./common.js";
 
 const POLL_MS = 5000;
 
@@ -21,6 +32,8 @@ export function createQueueView(api) {
   let stop = null;
   let clearArmed = false;
   let clearTimer;
+  let armed = null; // id of the dead letter whose Delete waits for its confirmation
+  let armedTimer;
 
   async function refresh() {
     try {
@@ -37,16 +50,7 @@ export function createQueueView(api) {
       const body = byId("dead-body");
       clear(body);
       const items = Array.isArray(dead?.items) ? dead.items : [];
-      for (const item of items) {
-        const tr = el("tr", {}, [
-          el("td", { text: item.id }),
-          el("td", { text: item.queue }),
-          el("td", { text: item.kind }),
-          el("td", { className: "num", text: formatNumber(item.attempts) }),
-          el("td", { className: "wrap", text: item.last_error ?? "" }),
-        ]);
-        body.append(labelCells(tr, byId("dead-table")));
-      }
+      for (const item of items) body.append(labelCells(deadRow(item), byId("dead-table")));
       const state = byId("dead-state");
       state.classList.remove("error-state");
       state.textContent = items.length ? "" : "No failed jobs. Everything was delivered.";
@@ -56,6 +60,68 @@ export function createQueueView(api) {
       state.classList.add("error-state");
       state.textContent = `Could not load the queue: ${error.message}`;
     }
+  }
+
+  /** One dead letter; its Delete arms first ("Confirm delete"), as Clear failed does. */
+  function deadRow(item) {
+    const id = encodeURIComponent(item.id);
+    const requeue = el("button", {
+      className: "btn small",
+      text: "Requeue",
+      attrs: { type: "button" },
+    });
+    requeue.addEventListener("click", () =>
+      busy(requeue, async () => {
+        try {
+          const res = await api.post(`/api/v1/admin/queue/failed/${id}/requeue`);
+          status(`Requeued ${res.requeued} failed ${res.requeued === 1 ? "job" : "jobs"}.`, "ok");
+          await refresh();
+        } catch (error) {
+          if (error.status !== 401) status(`Requeue failed: ${error.message}`, "fail");
+        }
+      }));
+    const del = el("button", {
+      className: "btn small danger",
+      text: armed === item.id ? "Confirm delete" : "Delete",
+      attrs: { type: "button" },
+    });
+    del.addEventListener("click", () => {
+      if (armed !== item.id) {
+        armed = item.id;
+        del.textContent = "Confirm delete";
+        status("Press “Confirm delete” to drop this job for good.");
+        clearTimeout(armedTimer);
+        armedTimer = setTimeout(() => {
+          armed = null;
+          refresh();
+        }, 5000);
+        return;
+      }
+      armed = null;
+      clearTimeout(armedTimer);
+      busy(del, async () => {
+        try {
+          await api.del(`/api/v1/admin/queue/failed/${id}`);
+          status("Deleted 1 failed job.", "ok");
+          await refresh();
+        } catch (error) {
+          if (error.status !== 401) status(`Delete failed: ${error.message}`, "fail");
+        }
+      });
+    });
+    const tr = el("tr", {}, [
+      el("td", { text: item.recipient ?? "—" }),
+      el("td", { className: "wrap" }, [
+        el("span", { text: item.excerpt ?? "—" }),
+        el("small", { className: "dead-meta", text: `${item.queue} · ${item.kind} · ${item.id}` }),
+      ]),
+      el("td", { className: "num", text: formatNumber(item.attempts) }),
+      el("td", { className: "wrap", text: item.last_error || "—" }),
+      el("td", { text: formatDateTime(item.failed_at) }),
+      el("td", {}, [el("div", { className: "row" }, [requeue, del])]),
+    ]);
+    tr.dataset.id = item.id;
+    return tr;
   }
 
   byId("requeue-failed").addEventListener("click", (event) => {
