@@ -3,13 +3,13 @@
  * `/metrics`, `/openapi.json` and the `/docs` reference page, each also under `/api/v1`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { html } from "hono/html";
 import type { App } from "./app.ts";
 import { errorResponse } from "./app.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { Detail, json, publishedDocument } from "./openapi.ts";
 import type { Config } from "../config.ts";
 import { errorText } from "../log.ts";
+import { registerDocs } from "./docs.ts";
 
 /** A readiness probe: resolves when the dependency is usable, throws with a reason otherwise. */
 export type ReadinessCheck = () => Promise<Record<string, unknown> | void>;
@@ -157,65 +157,5 @@ export function registerOps(app: App, options: OpsOptions): void {
     });
     app.openapi(routes.openapi, (c) => c.json(document(), 200));
   }
-  app.get("/docs", (c) => c.html(renderDocs(options.title, document() as unknown as OpenApiDoc)));
-  app.get(
-    "/static/docs.css",
-    (c) => c.body(DOCS_CSS, 200, { "content-type": "text/css; charset=utf-8" }),
-  );
+  registerDocs(app, options.title);
 }
-
-interface OpenApiDoc {
-  paths?: Record<
-    string,
-    Record<string, { summary?: string; description?: string; tags?: string[] }>
-  >;
-}
-
-function renderDocs(title: string, doc: OpenApiDoc) {
-  const rows = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
-    Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op }))
-  );
-  return html`
-    <!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>${title} — API reference</title>
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-        <link rel="stylesheet" href="/static/docs.css">
-      </head>
-      <body>
-        <main>
-          <h1>${title} — API reference</h1>
-          <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
-          <table>
-            <thead>
-              <tr>
-                <th>Method</th>
-                <th>Path</th>
-                <th>Summary</th>
-              </tr>
-            </thead>
-            <tbody>
-    ${rows.map((r) =>
-      html`
-        <tr>
-          <td class="m">${r.method}</td>
-          <td><code>${r.path}</code></td>
-          <td>${r.op.summary ?? r.op.description ?? ""}</td>
-        </tr>
-      `
-    )}
-            </tbody>
-          </table>
-        </main>
-      </body>
-    </html>
-  `;
-}
-
-const DOCS_CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2430}
-main{max-width:960px;margin:0 auto;padding:24px}table{width:100%;border-collapse:collapse;background:#fff}
-th,td{padding:8px 10px;border-bottom:1px solid #e3e6ea;text-align:left}.m{font-weight:600;color:#0b6e4f}
-code{font-size:14px}`;
