@@ -183,6 +183,7 @@ Deno.test("frontend: the user journey — code sign-in, live messages, search, p
     // Logout: back to sign-in, the token is gone.
     await page.click("#tab-btn-messages");
     await page.click("#logout");
+    await page.locator("#logout", { hasText: "Confirm logout" }).click();
     await page.locator("#phone-form").waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem("zapa.token")), null);
     assertClean(problems, "the dashboard");

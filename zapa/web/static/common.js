@@ -145,6 +145,20 @@ export function formatDate(iso) {
   return Number.isNaN(date.getTime()) ? "—" : dateFormat.format(date);
 }
 
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long" });
+
+/** A chat's day separator: "Today", "Yesterday", a weekday this week, else the date. */
+export function dayLabel(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const midnight = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((midnight(new Date()) - midnight(date)) / 86_400_000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days > 1 && days < 7) return weekdayFormat.format(date);
+  return dateFormat.format(date);
+}
+
 export function formatDateTime(iso) {
   if (!iso) return "—";
   const date = new Date(iso);
@@ -173,8 +187,30 @@ export function messageText(message) {
   return caption;
 }
 
-/** One chat bubble; outbound on the right, inbound on the left. */
-export function messageBubble(message) {
+/**
+ * `text` as text nodes with every case-insensitive occurrence of `term` in a <mark>; all of
+ * it through textContent / text nodes, so user text never becomes markup.
+ */
+export function highlighted(text, term) {
+  const parts = [];
+  const needle = (term ?? "").toLocaleLowerCase();
+  if (!needle) return [document.createTextNode(text)];
+  const haystack = text.toLocaleLowerCase();
+  let from = 0;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, from)) {
+    if (at > from) parts.push(document.createTextNode(text.slice(from, at)));
+    parts.push(el("mark", { text: text.slice(at, at + needle.length) }));
+    from = at + needle.length;
+  }
+  if (from < text.length) parts.push(document.createTextNode(text.slice(from)));
+  return parts;
+}
+
+/**
+ * One chat bubble, as the user sees WhatsApp: what they wrote (inbound to Zapa) on the
+ * right, the assistant's replies on the left. `highlight` marks a search term.
+ */
+export function messageBubble(message, { highlight = "" } = {}) {
   const direction = message.direction === "outbound"
     ? "out"
     : message.direction === "inbound"
@@ -184,7 +220,7 @@ export function messageBubble(message) {
   const parts = [];
   if (type !== "text") parts.push(el("span", { className: "bubble-media", text: `[${type}]` }));
   const text = messageText(message);
-  if (text) parts.push(el("p", { className: "bubble-text", text }));
+  if (text) parts.push(el("p", { className: "bubble-text" }, highlighted(text, highlight)));
   const meta = [formatTime(message.created_at)];
   if (direction === "out" && message.status) meta.push(message.status);
   parts.push(el("span", { className: "bubble-meta", text: meta.join(" · ") }));

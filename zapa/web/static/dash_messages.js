@@ -1,6 +1,17 @@
-// Messages tab: bubbles (outbound right, inbound left), 300 ms debounced search, "Load
-// older" 50 at a time through before_id, a footer with the count, refreshed every 10 s.
-import { byId, clear, debounce, formatDate, messageBubble, poll, setText } from "./common.js";
+// Messages tab: bubbles as in WhatsApp (the user's own messages right, the assistant's left)
+// with a separator per day, 300 ms debounced search with the hits marked, "Load older" 50 at
+// a time through before_id, a footer with the count, refreshed every 10 s.
+import {
+  byId,
+  clear,
+  dayLabel,
+  debounce,
+  el,
+  formatDate,
+  messageBubble,
+  poll,
+  setText,
+} from "./common.js";
 
 const PAGE = 50;
 const REFRESH_MS = 10_000;
@@ -35,7 +46,17 @@ export function createMessagesView(api) {
     const before = scroller.scrollHeight;
     const top = scroller.scrollTop;
     clear(list);
-    for (const message of sorted()) list.append(messageBubble(message));
+    let day = "";
+    for (const message of sorted()) {
+      const label = dayLabel(message.created_at);
+      if (label && label !== day) {
+        day = label;
+        list.append(
+          el("li", { className: "day-separator", text: label, attrs: { role: "separator" } }),
+        );
+      }
+      list.append(messageBubble(message, { highlight: query }));
+    }
     olderButton.hidden = !hasMore;
     state.classList.remove("error-state");
     if (messages.size === 0) {

@@ -191,7 +191,23 @@ function setupLogin() {
     byId("phone").focus();
   });
 
+  // Logout ends the session for good, so the first click only asks ("Confirm logout", 5 s).
+  let logoutTimer;
   byId("logout").addEventListener("click", async () => {
+    const button = byId("logout");
+    if (button.dataset.confirm !== "yes") {
+      button.dataset.confirm = "yes";
+      button.textContent = "Confirm logout";
+      clearTimeout(logoutTimer);
+      logoutTimer = setTimeout(() => {
+        button.dataset.confirm = "";
+        button.textContent = "Logout";
+      }, 5000);
+      return;
+    }
+    clearTimeout(logoutTimer);
+    button.dataset.confirm = "";
+    button.textContent = "Logout";
     try {
       await api.post("/api/v1/auth/logout");
     } catch {
