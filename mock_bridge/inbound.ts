@@ -56,6 +56,8 @@ export async function receiveInbound(
     type: req.type,
     text: req.text ?? null,
     caption: req.caption ?? null,
+    location: req.location ?? null,
+    contact: req.contact ?? null,
     is_group: req.isGroup,
     group_id: groupId ?? null,
     at: Date.now(),

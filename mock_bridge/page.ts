@@ -11,6 +11,10 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/static/simulator.js": { file: "simulator.js", type: "text/javascript; charset=utf-8" },
   "/static/simulator.css": { file: "simulator.css", type: "text/css; charset=utf-8" },
+  "/static/simulator_chats.js": {
+    file: "simulator_chats.js",
+    type: "text/javascript; charset=utf-8",
+  },
   "/static/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
   "/__mock": { file: "control.html", type: "text/html; charset=utf-8" },
   "/static/control.js": { file: "control.js", type: "text/javascript; charset=utf-8" },

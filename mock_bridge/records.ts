@@ -29,6 +29,8 @@ export interface InboundRecord {
   type: string;
   text: string | null;
   caption: string | null;
+  location: { latitude: number; longitude: number; name?: string; address?: string } | null;
+  contact: { name: string; number: string } | null;
   is_group: boolean;
   group_id: string | null;
   at: number;

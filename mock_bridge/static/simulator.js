@@ -1,11 +1,20 @@
 // Phone simulator for the mock WhatsApp bridge: you chat as any number; your messages go
-// to Zapa through /__mock/inbound (right), Zapa's sends come from /__mock/sent (left).
-// User text is only ever set with textContent.
+// to Zapa through /__mock/inbound (right), Zapa's sends come from /__mock/sent (left). The
+// chat list comes from the bridge's journals (simulator_chats.js). User text is only ever
+// set with textContent.
+import {
+  describe,
+  digits,
+  loadChats,
+  markSeen,
+  recentNumbers,
+  rememberNumber as remember,
+} from "./simulator_chats.js";
 
 const $ = (id) => document.getElementById(id);
-const RECENT_KEY = "mock-bridge-recent-numbers";
 const LONG_POLL_MS = 20000;
 const REFRESH_MS = 1000;
+const CHATS_MS = 3000;
 
 const view = {
   phone: "", // digits of the chat being shown
@@ -16,10 +25,6 @@ const view = {
   signature: "",
 };
 
-function digits(value) {
-  return String(value).replace(/\D/g, "");
-}
-
 async function getJson(path, options) {
   const res = await fetch(path, options);
   const body = await res.json().catch(() => ({}));
@@ -27,40 +32,63 @@ async function getJson(path, options) {
   return body;
 }
 
-function recentNumbers() {
-  try {
-    return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]").filter((n) =>
-      typeof n === "string"
-    );
-  } catch {
-    return [];
-  }
-}
-
 function rememberNumber(phone) {
-  const list = [phone, ...recentNumbers().filter((n) => n !== phone)].slice(0, 10);
-  localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+  remember(phone);
   renderRecent();
+  refreshChats().catch(() => {});
 }
 
 function renderRecent() {
-  const list = recentNumbers();
-  const datalist = $("recent-numbers");
-  const chats = $("chat-list");
-  datalist.replaceChildren(...list.map((n) => {
-    const o = document.createElement("option");
-    o.value = `+${n}`;
-    return o;
-  }));
-  chats.replaceChildren(...list.map((n) => {
-    const li = document.createElement("li");
-    const b = document.createElement("button");
-    b.type = "button";
-    b.textContent = `+${n}`;
-    b.addEventListener("click", () => openChat(n));
-    li.append(b);
-    return li;
-  }));
+  $("recent-numbers").replaceChildren(
+    ...recentNumbers().map((n) => {
+      const o = document.createElement("option");
+      o.value = `+${n}`;
+      return o;
+    }),
+  );
+}
+
+function chatEntry(chat) {
+  const li = document.createElement("li");
+  const b = document.createElement("button");
+  b.type = "button";
+  b.classList.toggle("current", chat.phone === view.phone);
+  const top = document.createElement("span");
+  top.className = "chat-top";
+  const name = document.createElement("strong");
+  name.textContent = `+${chat.phone}`;
+  const when = document.createElement("small");
+  when.textContent = chat.at ? time(chat.at) : "";
+  top.append(name, when);
+  const bottom = document.createElement("span");
+  bottom.className = "chat-bottom";
+  const preview = document.createElement("span");
+  preview.className = "preview";
+  preview.textContent = chat.preview;
+  bottom.append(preview);
+  if (chat.unread > 0 && chat.phone !== view.phone) {
+    const badge = document.createElement("span");
+    badge.className = "unread";
+    badge.textContent = String(chat.unread);
+    bottom.append(badge);
+  }
+  b.append(top, bottom);
+  b.addEventListener("click", () => openChat(chat.phone));
+  li.append(b);
+  return li;
+}
+
+async function refreshChats() {
+  const chats = await loadChats(getJson);
+  $("chat-list").replaceChildren(...chats.map(chatEntry));
+  $("chats-empty").hidden = chats.length > 0;
+}
+
+async function chatsLoop() {
+  for (;;) {
+    await refreshChats().catch(() => {});
+    await new Promise((r) => setTimeout(r, CHATS_MS));
+  }
 }
 
 function time(iso) {
@@ -68,6 +96,17 @@ function time(iso) {
   return Number.isNaN(d.getTime())
     ? ""
     : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+/** "Today", "Yesterday", or the date, for the separator above a day's first message. */
+function dayLabel(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const midnight = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const days = Math.round((midnight(new Date()) - midnight(d)) / 86400000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  return d.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" });
 }
 
 const TICKS = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
@@ -91,12 +130,6 @@ function bubble({ mine, id, text, at, status }) {
   meta.append(ticks);
   li.append(body, meta);
   return li;
-}
-
-function describe(item) {
-  if (item.text !== null && item.text !== undefined && item.text !== "") return item.text;
-  if (item.caption) return item.caption;
-  return `[${item.type}]`;
 }
 
 /** Status ticks of my message: delivered when Zapa took the webhook, read once it answered. */
@@ -131,7 +164,23 @@ function render() {
   view.signature = signature;
   const list = $("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.replaceChildren(...rows.map(bubble));
+  const items = [];
+  let day = "";
+  for (const row of rows) {
+    const label = dayLabel(row.at);
+    if (label !== day) {
+      day = label;
+      const sep = document.createElement("li");
+      sep.className = "day-separator";
+      sep.setAttribute("role", "separator");
+      sep.textContent = label;
+      items.push(sep);
+    }
+    items.push(bubble(row));
+  }
+  list.replaceChildren(...items);
+  const lastSeq = theirs.reduce((max, t) => Math.max(max, t.seq), 0);
+  if (lastSeq) markSeen(view.phone, lastSeq);
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
@@ -181,6 +230,8 @@ function openChat(phone) {
   $("phone").value = `+${phone}`;
   $("chat-title").textContent = `· chatting as +${phone}`;
   $("chat").hidden = false;
+  $("no-chat").hidden = true;
+  document.body.classList.add("chat-open");
   $("error").textContent = "";
   rememberNumber(phone);
   render();
@@ -189,12 +240,13 @@ function openChat(phone) {
   $("text").focus();
 }
 
-async function sendMessage(text) {
+/** Sends `fields` (a text, or an image / location / contact) from the open chat's number. */
+async function sendMessage(fields) {
   const phone = view.phone;
   const pending = {
     mine: true,
     id: `pending-${Date.now()}`,
-    text,
+    text: describe(fields),
     at: new Date().toISOString(),
     status: "pending",
   };
@@ -204,7 +256,7 @@ async function sendMessage(text) {
     const r = await getJson("/__mock/inbound", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ from: phone, text }),
+      body: JSON.stringify({ from: phone, ...fields }),
     });
     pending.id = r.message_id;
     pending.status = r.webhook && r.webhook.status >= 200 && r.webhook.status < 300
@@ -248,6 +300,67 @@ async function sessionLoop() {
   }
 }
 
+/** The attach menu: an image with caption, a location or a contact, as zapw can receive. */
+const ATTACH_FIELDS = {
+  image: ["attach-caption"],
+  location: ["attach-latitude", "attach-longitude", "attach-name"],
+  contact: ["attach-name", "attach-number"],
+};
+
+function setupAttach() {
+  const form = $("attach-form");
+  let kind = "";
+  $("attach").addEventListener("click", () => {
+    $("attach-menu").hidden = !$("attach-menu").hidden;
+  });
+  for (const type of Object.keys(ATTACH_FIELDS)) {
+    $(`attach-${type}`).addEventListener("click", () => {
+      kind = type;
+      $("attach-menu").hidden = true;
+      form.hidden = false;
+      $("attach-title").textContent =
+        { image: "Image", location: "Location", contact: "Contact" }[type];
+      for (const field of form.querySelectorAll(".attach-field")) {
+        field.hidden = !ATTACH_FIELDS[type].includes(field.dataset.input);
+        field.querySelector("input").value = "";
+      }
+      $(ATTACH_FIELDS[type][0]).focus();
+    });
+  }
+  $("attach-cancel").addEventListener("click", () => {
+    form.hidden = true;
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = (id) => $(id).value.trim();
+    let fields;
+    if (kind === "image") {
+      fields = { type: "image", caption: value("attach-caption"), fileName: "photo.jpg" };
+    } else if (kind === "location") {
+      const latitude = Number(value("attach-latitude"));
+      const longitude = Number(value("attach-longitude"));
+      if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || !value("attach-latitude")) {
+        $("error").textContent = "Enter a latitude and a longitude.";
+        return;
+      }
+      const location = { latitude, longitude };
+      if (value("attach-name")) location.name = value("attach-name");
+      fields = { type: "location", location };
+    } else if (kind === "contact") {
+      if (!value("attach-name") || !value("attach-number")) {
+        $("error").textContent = "Enter the contact's name and number.";
+        return;
+      }
+      fields = {
+        type: "contact",
+        contact: { name: value("attach-name"), number: value("attach-number") },
+      };
+    } else return;
+    form.hidden = true;
+    sendMessage(fields);
+  });
+}
+
 function main() {
   renderRecent();
   $("number-form").addEventListener("submit", (e) => {
@@ -266,11 +379,16 @@ function main() {
     const text = input.value;
     if (!text.trim() || !view.phone) return;
     input.value = "";
-    sendMessage(text);
+    sendMessage({ type: "text", text });
+  });
+  setupAttach();
+  $("back-to-chats").addEventListener("click", () => {
+    document.body.classList.remove("chat-open");
   });
   const initial = digits(new URLSearchParams(location.search).get("phone") || "");
   if (initial.length >= 7) openChat(initial);
   sessionLoop();
+  chatsLoop();
 }
 
 main();
