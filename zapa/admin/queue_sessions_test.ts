@@ -178,6 +178,54 @@ Deno.test("admin queue: counts, dead letters, requeue and clear", async () => {
   assert.equal((await queueCounts(deps)).failed, 0);
 });
 
+Deno.test("admin queue: one dead letter shows recipient, excerpt and time, and is requeued or deleted alone", async () => {
+  await deps.redis.flushall();
+  const long = "y".repeat(200);
+  for (
+    const [id, to, text] of [["reply:7", "+15550000007", long], ["reply:8", "+15550000008", "z"]]
+  ) {
+    await enqueueOutbound(deps.redis, { id: id!, kind: "reply", to: to!, text: text! });
+  }
+  for (let i = 0; i < 2; i++) {
+    const [job] = await claimDue(deps.redis, { max: 1, leaseMs: 60_000, owner: "t" });
+    await deadLetterJob(deps.redis, { ...job!, attempts: 3, permanentFailures: 3 }, "bridge 422");
+  }
+  await deps.redis.hset(
+    INBOUND_DEAD,
+    "2-0",
+    JSON.stringify({
+      event: JSON.stringify({ kind: "message", from: "+15550000009", content: "hi there" }),
+      attempts: 3,
+      last_error: "bad",
+      failed_at: Date.parse("2026-12-01T10:00:00Z"),
+    }),
+  );
+  const items = (await call("GET", "/queue/failed")).body.items as Record<string, unknown>[];
+  const seven = items.find((i) => i.id === "reply:7")!;
+  assert.equal(seven.recipient, "+15550000007");
+  assert.equal(seven.excerpt, `${"y".repeat(120)}…`);
+  assert.match(String(seven.failed_at), /^\d{4}-\d{2}-\d{2}T/);
+  const inbound = items.find((i) => i.id === "2-0")!;
+  assert.deepEqual(
+    [inbound.recipient, inbound.excerpt, inbound.failed_at],
+    ["+15550000009", "hi there", "2026-12-01T10:00:00.000Z"],
+  );
+
+  assert.deepEqual((await call("POST", "/queue/failed/reply:7/requeue")).body, { requeued: 1 });
+  let counts = await queueCounts(deps);
+  assert.deepEqual(counts.outbound, { queued: 1, processing: 0, failed: 1 }, "reply:8 stays dead");
+  assert.equal(counts.inbound.failed, 1, "the inbound dead letter stays");
+  assert.equal((await call("POST", "/queue/failed/reply:7/requeue")).status, 404);
+
+  assert.deepEqual((await call("DELETE", "/queue/failed/reply:8")).body, { deleted: 1 });
+  assert.equal(await deps.redis.exists(OUT.job("reply:8")), 0);
+  assert.deepEqual((await call("DELETE", "/queue/failed/2-0")).body, { deleted: 1 });
+  assert.equal((await call("DELETE", "/queue/failed/2-0")).status, 404);
+  counts = await queueCounts(deps);
+  assert.equal(counts.failed, 0);
+  assert.equal(counts.outbound.queued, 1);
+});
+
 // rules: R-ADMIN-7
 Deno.test("admin sessions: list, create with a PNG QR, 409, get, delete, 404", async () => {
   const list = await call("GET", "/sessions");
