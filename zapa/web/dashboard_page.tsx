@@ -58,7 +58,7 @@ function LoginView(props: { systemNumber: string }) {
             />
           </Field>
           <p id="code-error" class="error" role="alert"></p>
-          <div class="row">
+          <div class="row wrap">
             <button id="verify" type="submit" class="btn primary">Verify</button>
             <button id="resend-code" type="button" class="btn">Resend code</button>
             <button id="change-number" type="button" class="btn ghost">Use another number</button>

@@ -102,8 +102,9 @@ function setupLogin() {
   let phone = "";
   let resendTimer;
 
-  function showCodeForm(notice) {
+  function showCodeForm(notice, warn = false) {
     setText("code-sent", notice);
+    byId("code-sent").classList.toggle("warn", warn);
     phoneForm.hidden = true;
     codeForm.hidden = false;
     byId("code").focus();
@@ -115,6 +116,7 @@ function setupLogin() {
     showCodeForm(
       `Too many code requests for ${phone}. ${retryText(retryAfter)}. ` +
         "A code already sent to you still works for 5 minutes: enter it below.",
+      true,
     );
     resend.disabled = true;
     clearTimeout(resendTimer);
