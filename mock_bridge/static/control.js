@@ -7,6 +7,8 @@ import { clearJournals, followJournals, getJson, render, setFilter } from "./con
 const $ = (id) => document.getElementById(id);
 const STATE_MS = 1000;
 const SWITCHES = ["offline", "disconnect_session", "duplicate_webhooks"];
+/** Bumped by every change made here: a state read started before it is stale, not shown. */
+let changes = 0;
 
 function say(text, kind) {
   const line = $("faults-status");
@@ -52,6 +54,7 @@ function showFaults(faults, { fields = false } = {}) {
 }
 
 async function patchFaults(patch) {
+  changes++;
   const faults = await getJson("/__mock/faults", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -81,7 +84,9 @@ function showState(state) {
 async function stateLoop() {
   for (;;) {
     try {
-      showState(await getJson("/__mock/state"));
+      const mine = changes;
+      const state = await getJson("/__mock/state");
+      if (mine === changes) showState(state);
       $("offline-banner").hidden = true;
     } catch {
       // Opened on the API port, which the offline fault closes: say where to go instead.
@@ -157,6 +162,7 @@ function setupReset() {
     button.dataset.armed = "";
     button.textContent = "Reset bridge";
     try {
+      changes++;
       const res = await getJson("/__mock/reset", { method: "POST" });
       clearJournals();
       showFaults(res.faults, { fields: true });

@@ -147,7 +147,8 @@ Deno.test("frontend: the mock bridge control page switches faults, shows live fi
     const after = await faults(bridge);
     assert.equal(after.disconnect_session, false);
     assert.equal(after.send_fail_times, null);
-    assert.equal(await page.isChecked("#fault-duplicate_webhooks"), false);
+    await page.locator("#fault-duplicate_webhooks:not(:checked)").waitFor({ state: "attached" });
+    await page.locator("#fault-disconnect_session:not(:checked)").waitFor({ state: "attached" });
     assert.equal(await page.inputValue("#latency-ms"), "0");
     assertClean(problems, "the control page");
   } finally {
