@@ -1,6 +1,6 @@
 /**
  * What the agent hands the pipeline: a reply's text and the metadata stored with it
- * (`messages.metadata`), and the fixed replies of contract §6.3. Both the agent (`mod.ts`) and
+ * (`messages.metadata`), and the fixed replies of R-LLMERR-4 and R-LLMERR-5. Both the agent (`mod.ts`) and
  * the agent worker (`pipeline/agent_worker.ts`) build replies, so the shape lives here once.
  */
 

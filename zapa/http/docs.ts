@@ -1,5 +1,5 @@
 /**
- * The `/docs` page of both entrypoints (contract §3): Swagger UI rendering the entrypoint's
+ * The `/docs` page of both entrypoints (R-OPS-4): Swagger UI rendering the entrypoint's
  * own `/openapi.json`, with schemas and "Try it out". Swagger UI comes from the npm registry
  * (`swagger-ui-dist`), imported as bytes and served from `/static/`, so no CDN is involved;
  * its configuration is a static ES module, so the page has no inline script or style.

@@ -122,7 +122,7 @@ export function createSettingsView(api) {
 
   /**
    * The saved fallback, unchanged but for an empty key field: the request leaves `fallback`
-   * out, which keeps it as it is (contract §5.3), so its key need not be typed again.
+   * out, which keeps it as it is (R-LLMCFG-2), so its key need not be typed again.
    */
   function keepsSavedFallback(body) {
     const f = saved.fallback;
