@@ -13,6 +13,7 @@ export type GroupName =
   | "perf"
   | "frontend"
   | "load"
+  | "conformance"
   | "failure"
   /** `live_*_test.ts` files (lib/stack/live.ts); not in GROUPS: the test command adds it. */
   | "live";
@@ -73,6 +74,15 @@ export const GROUPS: readonly GroupSpec[] = [
     parallel: false,
     permissions: "all",
     kind: "load",
+  },
+  {
+    // Generated from the published OpenAPI documents (tests/conformance/_openapi.ts).
+    name: "conformance",
+    dirs: ["tests/conformance"],
+    stack: "shared",
+    parallel: true,
+    permissions: "suite",
+    kind: "deno",
   },
   {
     name: "failure",
