@@ -139,7 +139,7 @@ export function describe(exchange: Exchange, label: string): string {
   const lines = [
     `    case: ${label}`,
     `    request: ${wire.method} ${clip(wire.url, 300)}${
-      wire.headers.authorization ? " (with the entrypoint's token)" : " (no token)"
+      wire.headers.authorization ? " (with a bearer token)" : " (no token)"
     }`,
   ];
   if (headers.length) lines.push(`    headers: ${headers.join("; ")}`);
