@@ -97,7 +97,7 @@ function line(text = ""): void {
   console.log(text);
 }
 
-async function main(args: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const settings = readSettings();

@@ -3,7 +3,7 @@ import { parseArgs } from "./test_command.ts";
 
 Deno.test("test command: --group selects groups, everything else passes through to deno test", () => {
   const all = parseArgs(["--filter", "security"]);
-  assert.equal(all.groups.length, 9);
+  assert.equal(all.groups.length, 10);
   assert.deepEqual(all.passthrough, ["--filter", "security"]);
   const some = parseArgs(["--group=security", "--group=unit,e2e", "--fail-fast"]);
   assert.deepEqual(some.groups.map((g) => g.name), ["security", "unit", "e2e"]);

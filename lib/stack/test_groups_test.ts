@@ -20,6 +20,7 @@ Deno.test("test groups: the suite groups, their stacks and permissions", () => {
     "perf",
     "frontend",
     "load",
+    "conformance",
     "failure",
   ]);
   assert.equal(groupByName("failure")?.stack, "fresh");

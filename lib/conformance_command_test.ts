@@ -1,0 +1,13 @@
+import assert from "node:assert/strict";
+import { parseConformanceArgs } from "./conformance_command.ts";
+
+Deno.test("conformance command: --deep and --seed become the group's variables, the rest passes through", () => {
+  assert.deepEqual(parseConformanceArgs(["--deep", "--seed", "42", "--fail-fast"]), {
+    env: { ZAPA_CONFORMANCE_DEEP: "1", ZAPA_CONFORMANCE_SEED: "42" },
+    passthrough: ["--fail-fast"],
+  });
+  assert.deepEqual(parseConformanceArgs(["--seed=7"]).env, { ZAPA_CONFORMANCE_SEED: "7" });
+  assert.deepEqual(parseConformanceArgs([]), { env: {}, passthrough: [] });
+  assert.throws(() => parseConformanceArgs(["--seed"]), /whole number/);
+  assert.throws(() => parseConformanceArgs(["--seed", "x1"]), /whole number/);
+});
