@@ -102,14 +102,21 @@ export async function saveLlmConfig(
   // Encrypt before the transaction: nothing but ciphertext ever reaches SQL.
   const primary = await sealed(deps, userId, parsed);
   const fallback = parsed.fallback ? await sealed(deps, userId, parsed.fallback) : parsed.fallback;
-  await deps.sql.begin(async (tx) => {
-    await upsert(tx, userId, PRIMARY, primary);
-    if (fallback === null) {
-      await tx`DELETE FROM llm_configs WHERE user_id = ${userId} AND priority = ${FALLBACK}`;
-    } else if (fallback !== undefined) {
-      await upsert(tx, userId, FALLBACK, fallback);
-    }
-  });
+  try {
+    await deps.sql.begin(async (tx) => {
+      await upsert(tx, userId, PRIMARY, primary);
+      if (fallback === null) {
+        await tx`DELETE FROM llm_configs WHERE user_id = ${userId} AND priority = ${FALLBACK}`;
+      } else if (fallback !== undefined) {
+        await upsert(tx, userId, FALLBACK, fallback);
+      }
+    });
+  } catch (error) {
+    // foreign_key_violation: the user was deleted after the caller checked it (an admin write
+    // racing a delete). Contract v1.1: a write to a row deleted meanwhile is a 404.
+    if ((error as { code?: unknown }).code === "23503") throw new ApiError(404, "User not found");
+    throw error;
+  }
   return await getLlmConfigs(deps, userId);
 }
 

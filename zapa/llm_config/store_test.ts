@@ -131,3 +131,14 @@ Deno.test("llm config store: rotation re-encrypts old-key rows under the current
   const second = await rotateStoredKeys({ sql, keyring: newRing });
   assert.equal(second.rotated, 0);
 });
+
+Deno.test("llm config store: saving for a user deleted meanwhile is a 404, not a foreign-key 500", async () => {
+  // An admin write racing the user's delete: the handler saw the row, then it vanished.
+  const sql = pg!.sql;
+  const user = await createUser(sql, "+15551000099");
+  await sql`DELETE FROM users WHERE id = ${user}`;
+  await assert.rejects(
+    saveLlmConfig({ sql, keyring }, user, body("sk-race-0001")),
+    (error: unknown) => error instanceof ApiError && error.status === 404,
+  );
+});
