@@ -363,3 +363,24 @@ Deno.test("admin openapi: the admin routes are in the generated document", () =>
     ]
   ) assert.ok(doc.paths?.[path], `${path} in ${Object.keys(doc.paths ?? {}).join(", ")}`);
 });
+
+Deno.test("admin users: an edit racing the user's delete answers 404, never 200 with a null body", async () => {
+  // The race made deterministic: a trigger deletes the row right after the edit's UPDATE, as
+  // a DELETE landing between the handler's update and its re-read would.
+  const sql = env!.deps.sql;
+  await sql.unsafe(`
+    CREATE FUNCTION vanish_after_edit() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN DELETE FROM users WHERE id = NEW.id; RETURN NULL; END $$;
+    CREATE TRIGGER vanish AFTER UPDATE ON users FOR EACH ROW
+      WHEN (NEW.last_name = 'vanish') EXECUTE FUNCTION vanish_after_edit();`);
+  try {
+    for (const [method, phone] of [["PUT", "+15557771043"], ["PATCH", "+15557772043"]]) {
+      const created = await asAdmin("POST", "/api/v1/admin/users", { phone_number: phone });
+      const { id } = await created.json();
+      const res = await asAdmin(method!, `/api/v1/admin/users/${id}`, { last_name: "vanish" });
+      assert.equal(res.status, 404, `${method}: ${await res.text()}`);
+    }
+  } finally {
+    await sql.unsafe("DROP TRIGGER vanish ON users; DROP FUNCTION vanish_after_edit();");
+  }
+});
