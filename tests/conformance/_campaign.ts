@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import type { Operation } from "./_openapi.ts";
 import { describe, type Exchange, type GenRequest, send, toWire } from "./_exchange.ts";
-import { hostileRequest, validRequest } from "./_generate.ts";
+import { hostileCases, hostileRequest, validRequest } from "./_generate.ts";
 import { PROFILE, replayHint, seedFor } from "./_profile.ts";
 import { type Sandbox, tokenFor } from "./_sandbox.ts";
 import { type ProblemKind, problemsOf } from "./_verdict.ts";
@@ -38,10 +38,9 @@ export interface CampaignResult {
 
 type Mode = "valid" | "hostile";
 
-/** Runs one operation's generator; returns its findings and how many requests it sent. */
+/** Runs one operation's generators; returns its findings and how many requests it sent. */
 async function fuzzOperation(op: Operation, mode: Mode, box: Sandbox) {
-  const arbitrary = mode === "valid" ? validRequest(op, box) : hostileRequest(op, box);
-  // Every check replays the same generated requests (same seed): answer each only once.
+  // Checks replay the same generated requests (same seed): answer each only once.
   const answers = new Map<string, Exchange>();
   const exchange = async (req: GenRequest): Promise<Exchange> => {
     const key = JSON.stringify(toWire(op, req, null));
@@ -51,30 +50,32 @@ async function fuzzOperation(op: Operation, mode: Mode, box: Sandbox) {
     answers.set(key, answer);
     return answer;
   };
-  const seed = seedFor(op.id, mode);
-  const options = {
-    seed,
-    numRuns: mode === "valid" ? PROFILE.validRuns : PROFILE.hostileRuns,
-    interruptAfterTimeLimit: PROFILE.checkTimeMs,
-    markInterruptAsFailure: false,
-  };
-  const check = (ok: (req: GenRequest, answer: Exchange) => boolean) =>
-    fc.check(
-      fc.asyncProperty(arbitrary, async (req) => ok(req, await exchange(req))),
-      options,
+  const found = new Map<ProblemKind, Finding>();
+  const kindsOf = (req: GenRequest, answer: Exchange) =>
+    problemsOf(op, answer, req.expect).map((p) => p.kind);
+
+  /** Runs an arbitrary; each kind of problem not seen yet is shrunk on its own. */
+  async function explore(arbitrary: fc.Arbitrary<GenRequest>, numRuns: number, seed: number) {
+    const options = {
+      seed,
+      numRuns,
+      interruptAfterTimeLimit: PROFILE.checkTimeMs,
+      markInterruptAsFailure: false,
+    };
+    const property = (ok: (kinds: ProblemKind[]) => boolean) =>
+      fc.asyncProperty(arbitrary, async (req) => ok(kindsOf(req, await exchange(req))));
+    const overall = await fc.check(
+      property((kinds) => kinds.every((k) => found.has(k))),
+      { ...options, endOnFailure: true },
     );
-  const findings: Finding[] = [];
-  const overall = await check((req, answer) => problemsOf(op, answer, req.expect).length === 0);
-  if (overall.failed) {
-    for (const kind of PROBLEM_KINDS) {
-      const hasKind = (req: GenRequest, answer: Exchange) =>
-        problemsOf(op, answer, req.expect).some((p) => p.kind === kind);
-      const result = await check((req, answer) => !hasKind(req, answer));
+    if (!overall.failed) return;
+    for (const kind of PROBLEM_KINDS.filter((k) => !found.has(k))) {
+      const result = await fc.check(property((kinds) => !kinds.includes(kind)), options);
       if (!result.failed || !result.counterexample) continue;
       const [req] = result.counterexample;
       const answer = await exchange(req);
       const problem = problemsOf(op, answer, req.expect).find((p) => p.kind === kind);
-      findings.push({
+      found.set(kind, {
         kind,
         operation: op.id,
         mode,
@@ -85,7 +86,18 @@ async function fuzzOperation(op: Operation, mode: Mode, box: Sandbox) {
       });
     }
   }
-  return { findings, cases: answers.size };
+
+  if (mode === "valid") {
+    await explore(validRequest(op, box), PROFILE.validRuns, seedFor(op.id, mode));
+  } else {
+    // Every (core) mutation at least once, then random ones for breadth.
+    for (const hostile of hostileCases(op, box)) {
+      if (!hostile.core && !PROFILE.allMutations) continue;
+      await explore(hostile.arbitrary, PROFILE.caseRuns, seedFor(op.id, hostile.label));
+    }
+    await explore(hostileRequest(op, box), PROFILE.hostileRuns, seedFor(op.id, mode));
+  }
+  return { findings: [...found.values()], cases: answers.size };
 }
 
 /** Fuzzes `operations` a few at a time. */
@@ -125,7 +137,8 @@ export function report(title: string, all: readonly Finding[]): string {
   for (const f of [...findings].sort((a, b) => a.operation.localeCompare(b.operation))) {
     lines.push(`  ${f.operation} (${f.mode} input) — ${f.detail}`);
     lines.push(f.example);
-    lines.push(`    shrunk by fast-check: seed ${f.seed}${f.path ? `, path "${f.path}"` : ""}`);
+    const path = f.path && f.path.length > 40 ? `${f.path.slice(0, 40)}…` : f.path;
+    lines.push(`    shrunk by fast-check: seed ${f.seed}${path ? `, path "${path}"` : ""}`);
   }
   lines.push(replayHint());
   return lines.join("\n");

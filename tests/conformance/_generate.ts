@@ -64,7 +64,7 @@ const HOSTILE_TEXT: Array<[string, string]> = [
 /** Values of the wrong JSON type, and numbers JavaScript cannot hold. */
 const WRONG_JSON: Array<[string, unknown]> = [
   ["a number", 0],
-  ["a negative number", -1],
+  ["a negative integer", -1],
   ["a fraction", 1.5],
   ["true", true],
   ["null", null],
@@ -136,7 +136,8 @@ function bodyLocations(schema: Schema, prefix: string[] = [], depth = 0): Locati
     out.push({ path: [...prefix, name], schema: childSchema, required: required.includes(name) });
     if (depth < 2) out.push(...bodyLocations(childSchema, [...prefix, name], depth + 1));
   }
-  if (Object.keys(properties).length === 0 && schema.additionalProperties !== false) {
+  const isObject = [schema.type].flat().includes("object");
+  if (isObject && Object.keys(properties).length === 0 && schema.additionalProperties !== false) {
     out.push({ path: [...prefix, "conformance"], schema: {}, required: false });
   }
   return out;
@@ -193,7 +194,10 @@ function bodyMutations(op: Operation): Mutation[] {
     for (const [name, value] of [...WRONG_JSON, ...boundaries(location.schema)]) {
       out.push(withBody(`${name} as ${where}`, (b) => setAt(b, location.path, value)));
     }
-    out.push(withBody(`${where} left out`, (b) => setAt(b, location.path, undefined, true)));
+    out.push(withBody(
+      `${location.required ? "required" : "optional"} ${where} left out`,
+      (b) => setAt(b, location.path, undefined, true),
+    ));
     if (location.path.at(-1) === "conformance") {
       out.push(
         withBody(
@@ -250,7 +254,9 @@ function parameterMutations(op: Operation): Mutation[] {
       if (param.in === "path" && value === "") continue;
       out.push(set(`${name} as ${where}`, value));
     }
-    if (param.in === "query") out.push(set(`${where} left out`, undefined));
+    if (param.in === "query") {
+      out.push(set(`${param.required ? "required" : "optional"} ${where} left out`, undefined));
+    }
   }
   return out;
 }
@@ -306,19 +312,47 @@ export function expectationOf(op: Operation, req: GenRequest): Expectation {
   return verdict;
 }
 
-/** Requests with one hostile change; `expect` says whether the contract requires a refusal. */
+/**
+ * The mutations every profile sends to every field at least once: the text PostgreSQL refuses,
+ * a wrong type, the schema's own boundaries, a missing field, and the body's framing.
+ */
+const CORE = new RegExp(
+  [
+    "^(NUL|a lone high surrogate|a number|1e400|a negative number|maxLength \\+ 1",
+    "|minLength - 1|maximum \\+ 1|minimum - 1|an enum value in upper case) (in|as) ",
+    "|^required .* left out$",
+    "|^(an unknown field|a 1 MB string|an array body|truncated JSON|an XML body|JSON nested",
+    "|a duplicate first key, first as \\\\u0000 text|a NUL in a key)",
+  ].join(""),
+);
+
+function mutate(op: Operation, base: GenRequest, mutation: Mutation): GenRequest {
+  const mutated = mutation.apply(base);
+  return { ...mutated, expect: expectationOf(op, mutated) };
+}
+
+export interface HostileCase {
+  label: string;
+  /** Sent in every profile (the CI one sends only these, once per field). */
+  core: boolean;
+  arbitrary: fc.Arbitrary<GenRequest>;
+}
+
+/** One case per mutation: a generated valid request with that one thing broken. */
+export function hostileCases(op: Operation, box: Sandbox): HostileCase[] {
+  const valid = validRequest(op, box);
+  return [...parameterMutations(op), ...bodyMutations(op)].map((m) => ({
+    label: m.label,
+    core: CORE.test(m.label),
+    arbitrary: valid.map((base) => mutate(op, base, m)),
+  }));
+}
+
+/** Requests with one hostile change, any of them; `expect` says what the contract requires. */
 export function hostileRequest(op: Operation, box: Sandbox): fc.Arbitrary<GenRequest> {
   const mutations = [...parameterMutations(op), ...bodyMutations(op)];
   if (mutations.length === 0) return validRequest(op, box);
   return fc.tuple(validRequest(op, box), fc.nat({ max: mutations.length - 1 })).map(
-    ([base, index]) => {
-      const mutated = mutations[index]!.apply(base);
-      return { ...mutated, expect: expectationOf(op, mutated) };
-    },
+    ([base, index]) => mutate(op, base, mutations[index]!),
   );
-}
-
-/** How many distinct hostile mutations the operation has (for the summary). */
-export function mutationCount(op: Operation): number {
-  return parameterMutations(op).length + bodyMutations(op).length;
 }

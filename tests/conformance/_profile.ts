@@ -15,7 +15,18 @@ function initialSeed(): number {
     }
     return seed;
   }
-  return crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
+  // The test files of one `deno test` run share its process: derive the seed from it, so that
+  // every file of a run (and its summary) names the same seed.
+  return fnv(`${Deno.pid}:${Deno.env.get("ZAPA_STACK_FILE") ?? ""}`, 0);
+}
+
+function fnv(text: string, start: number): number {
+  let hash = 0x811c9dc5 ^ start;
+  for (const char of text) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 1) & 0x7fffffff;
 }
 
 /** The run's seed; every generator's own seed is derived from it and its name. */
@@ -25,7 +36,11 @@ export const PROFILE = DEEP
   ? {
     name: "deep",
     validRuns: 150,
+    /** Random hostile requests per operation, on top of every mutation `caseRuns` times. */
     hostileRuns: 400,
+    caseRuns: 3,
+    /** Every mutation, or only the core ones (`_generate.ts`). */
+    allMutations: true,
     /** Per operation and check, generation plus shrinking. */
     checkTimeMs: 180_000,
     concurrency: 3,
@@ -34,20 +49,17 @@ export const PROFILE = DEEP
   : {
     name: "ci",
     validRuns: 6,
-    hostileRuns: 16,
-    checkTimeMs: 15_000,
+    hostileRuns: 8,
+    caseRuns: 1,
+    allMutations: false,
+    checkTimeMs: 5_000,
     concurrency: 4,
     sequences: 2,
   };
 
 /** A 31-bit seed derived from the run's seed and a name (FNV-1a). */
 export function seedFor(...parts: string[]): number {
-  let hash = 0x811c9dc5 ^ SEED;
-  for (const char of parts.join("\u0000")) {
-    hash ^= char.codePointAt(0)!;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 1) & 0x7fffffff;
+  return fnv(parts.join("\u0000"), SEED);
 }
 
 /** The line every failure ends with. */

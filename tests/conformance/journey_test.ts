@@ -119,7 +119,13 @@ suiteTest(
 );
 
 async function race(adminToken: string, outcomes: Map<string, number>): Promise<void> {
-  for (let round = 0; round < PROFILE.sequences * 3; round++) {
+  // How long the delete waits behind the writes: spreads the rounds over the whole race window
+  // (at 0 ms the delete nearly always wins; at 20 ms the writes do).
+  const delays = fc.sample(fc.integer({ min: 0, max: 20 }), {
+    seed: seedFor("race"),
+    numRuns: PROFILE.sequences * 5,
+  });
+  for (const delayMs of delays) {
     const phone = `+1556${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
     const created = json(
       await call("private", "POST", "/api/v1/admin/users", {
@@ -144,7 +150,9 @@ async function race(adminToken: string, outcomes: Map<string, number>): Promise<
         path,
         body: { last_name: "late" },
       }, adminToken),
-      call("private", "DELETE", "/api/v1/admin/users/{id}", { path }, adminToken),
+      new Promise((resolve) => setTimeout(resolve, delayMs)).then(() =>
+        call("private", "DELETE", "/api/v1/admin/users/{id}", { path }, adminToken)
+      ),
     ]);
     const answers: Array<[string, Exchange]> = [["llm write", write], ["edit", edit], [
       "delete",
