@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConformanceArgs } from "./conformance_command.ts";
 
-Deno.test("conformance command: --deep and --seed become the group's variables, the rest passes through", () => {
+Deno.test("test command: --deep and --seed of the fuzzing task become ZAPA_ variables, the rest passes through", () => {
   assert.deepEqual(parseConformanceArgs(["--deep", "--seed", "42", "--fail-fast"]), {
     env: { ZAPA_CONFORMANCE_DEEP: "1", ZAPA_CONFORMANCE_SEED: "42" },
     passthrough: ["--fail-fast"],
