@@ -106,8 +106,23 @@ export function steeredParameter(
   return undefined;
 }
 
-/** Body fields the sandbox steers: a session id other than the main one. */
+/**
+ * Body fields the sandbox steers: never the main session's id in an admin session write, and
+ * no session or connection event on the webhook (one saying the main session disconnected
+ * would pause every suite's replies; `tests/conformance/webhook_test.ts` owns those events).
+ */
 export function steeredBody(op: Operation, body: unknown): unknown {
+  if (
+    /\/webhooks\//.test(op.path) && body !== null && typeof body === "object" &&
+    !Array.isArray(body)
+  ) {
+    const event = body as Record<string, unknown>;
+    for (const key of ["eventType", "event_type"]) {
+      if (typeof event[key] === "string" && /^(session|connection)\./.test(event[key])) {
+        return { ...event, [key]: "conformance.unknown" };
+      }
+    }
+  }
   if (
     op.entrypoint === "private" && /\/admin\/sessions\/?$/.test(op.path) &&
     body !== null && typeof body === "object" &&
