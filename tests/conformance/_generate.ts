@@ -8,7 +8,7 @@ import fc from "fast-check";
 import type { JsonSchema, Operation } from "./_openapi.ts";
 import { arbitraryFor } from "./_schema_arb.ts";
 import { type GenRequest, RawJson, serialiseBody } from "./_exchange.ts";
-import { type Sandbox, steeredBody, steeredParameter } from "./_sandbox.ts";
+import { apiKeyFields, type Sandbox, steeredBody, steeredParameter } from "./_sandbox.ts";
 import { type Expectation, hasForbiddenText, schemaErrors } from "./_verdict.ts";
 
 type Schema = Record<string, unknown>;
@@ -37,8 +37,11 @@ export function validRequest(op: Operation, box: Sandbox): fc.Arbitrary<GenReque
     : op.body!.required
     ? bodyArb
     : fc.option(bodyArb, { nil: undefined });
+  const credentials = apiKeyFields(op);
   return fc.record({ path, query, body }).map((r) => ({
     ...r,
+    query: { ...credentials.query, ...r.query },
+    headers: credentials.headers,
     expect: "valid" as Expectation,
     label: "valid input",
   }));

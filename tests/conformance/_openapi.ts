@@ -33,6 +33,8 @@ export interface Operation {
   responses: Record<string, ResponseSpec>;
   /** Security schemes the operation requires (empty: it needs none, or declares none). */
   security: string[];
+  /** Its API-key schemes (e.g. the webhook secret): where the key goes, under which name. */
+  apiKeys: Array<{ in: "query" | "header" | "cookie"; name: string }>;
 }
 
 export interface OpenApiDocument {
@@ -84,15 +86,13 @@ export function loadDocument(entrypoint: Entrypoint): Promise<LoadedDocument> {
   return loaded;
 }
 
-/** Follows a local JSON pointer (`#/components/schemas/X`). */
+/** Follows a local JSON pointer (`#/components/schemas/X`); undefined when nothing is there. */
 function pointer(root: unknown, ref: string): unknown {
-  if (!ref.startsWith("#/")) throw new Error(`only local $refs are supported, got ${ref}`);
+  if (!ref.startsWith("#/")) return undefined;
   let node: unknown = root;
   for (const raw of ref.slice(2).split("/")) {
     const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (node === null || typeof node !== "object" || !(key in node)) {
-      throw new Error(`unresolvable $ref ${ref}`);
-    }
+    if (node === null || typeof node !== "object" || !(key in node)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
   return node;
@@ -100,19 +100,37 @@ function pointer(root: unknown, ref: string): unknown {
 
 /**
  * A copy of `node` with every local `$ref` replaced by its target (siblings of `$ref` are kept,
- * as JSON Schema 2020-12 allows). A reference cycle stops at `{}` (anything), depth 32.
+ * as JSON Schema 2020-12 allows). A reference cycle stops at `{}` (anything); a reference to
+ * nothing also becomes `{}` and is added to `missing`, for the test that reports it.
  */
-export function inlineRefs(node: unknown, root: unknown, seen: readonly string[] = []): unknown {
-  if (Array.isArray(node)) return node.map((item) => inlineRefs(item, root, seen));
+export function inlineRefs(
+  node: unknown,
+  root: unknown,
+  missing: Set<string> = new Set(),
+  seen: readonly string[] = [],
+): unknown {
+  if (Array.isArray(node)) return node.map((item) => inlineRefs(item, root, missing, seen));
   if (node === null || typeof node !== "object") return node;
   const { $ref, ...rest } = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   if (typeof $ref === "string") {
-    if (seen.includes($ref) || seen.length > 32) return {};
-    Object.assign(out, inlineRefs(pointer(root, $ref), root, [...seen, $ref]));
+    const targetNode = pointer(root, $ref);
+    if (targetNode === undefined) missing.add($ref);
+    else if (!seen.includes($ref)) {
+      Object.assign(out, inlineRefs(targetNode, root, missing, [...seen, $ref]));
+    }
   }
-  for (const [key, value] of Object.entries(rest)) out[key] = inlineRefs(value, root, seen);
+  for (const [key, value] of Object.entries(rest)) {
+    out[key] = inlineRefs(value, root, missing, seen);
+  }
   return out;
+}
+
+/** The `$ref`s of a document that point at nothing. */
+export function danglingRefs(loaded: LoadedDocument): string[] {
+  const missing = new Set<string>();
+  inlineRefs(loaded.document, loaded.document, missing);
+  return [...missing].sort();
 }
 
 function securityOf(op: Record<string, unknown>, doc: OpenApiDocument): string[] {
@@ -163,6 +181,10 @@ export function operationsOf(loaded: LoadedDocument): Operation[] {
           : null,
         responses,
         security: securityOf(op, doc),
+        apiKeys: securityOf(op, doc)
+          .map((name) => doc.components?.securitySchemes?.[name] as Record<string, string>)
+          .filter((scheme) => scheme?.type === "apiKey")
+          .map((scheme) => ({ in: scheme.in as "query" | "header", name: scheme.name! })),
       });
     }
   }

@@ -106,6 +106,20 @@ export function steeredParameter(
   return undefined;
 }
 
+/** The API key an operation's apiKey scheme asks for: the target's webhook secret, if known. */
+export function apiKeyFields(
+  op: Operation,
+): { query: Record<string, string>; headers: Record<string, string> } {
+  const out = { query: {} as Record<string, string>, headers: {} as Record<string, string> };
+  const secret = /\/webhooks\//.test(op.path) ? target.webhook_secret : null;
+  // One scheme is enough (they are alternatives); the query form is the one zapw can send.
+  const key = op.apiKeys.find((k) => k.in === "query") ??
+    op.apiKeys.find((k) => k.in === "header");
+  if (secret && key?.in === "query") out.query[key.name] = secret;
+  if (secret && key?.in === "header") out.headers[key.name] = secret;
+  return out;
+}
+
 /**
  * Body fields the sandbox steers: never the main session's id in an admin session write, and
  * no session or connection event on the webhook (one saying the main session disconnected

@@ -139,11 +139,17 @@ function objectArb(schema: Schema, depth: number): fc.Arbitrary<Record<string, u
   const names = Object.keys(properties);
   if (names.length === 0) {
     const extra = schema.additionalProperties;
-    if (extra === false || depth >= NESTING_CAP) return fc.constant({});
+    const maxKeys = Math.min(num(schema.maxProperties) ?? 3, 3);
+    if (extra === false || depth >= NESTING_CAP || maxKeys === 0) return fc.constant({});
     const value = typeof extra === "object" && extra !== null
       ? arbitraryFor(extra as JsonSchema, depth + 1)
       : anyJson(1);
-    return fc.dictionary(validText(1, 12), value, { maxKeys: 3 });
+    const keys = typeof schema.propertyNames === "object"
+      ? (arbitraryFor({ type: "string", ...schema.propertyNames } as JsonSchema) as fc.Arbitrary<
+        string
+      >)
+      : validText(1, 12);
+    return fc.dictionary(keys, value, { minKeys: num(schema.minProperties) ?? 0, maxKeys });
   }
   const model = Object.fromEntries(names.map((n) => [n, arbitraryFor(properties[n]!, depth + 1)]));
   return fc.record(model, { requiredKeys: required }) as fc.Arbitrary<Record<string, unknown>>;

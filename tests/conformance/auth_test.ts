@@ -17,10 +17,16 @@ import { documentedResponse } from "./_verdict.ts";
 let cases = 0;
 const started = performance.now();
 
-/** The same request without any credential: no bearer token, no webhook secret. */
-function withoutCredentials(req: GenRequest): GenRequest {
-  const { secret: _secret, ...query } = req.query;
-  return { ...req, query };
+/** The same request without any credential: no bearer token, no API key (webhook secret). */
+function withoutCredentials(op: Operation, req: GenRequest): GenRequest {
+  const keys = new Set([...op.apiKeys.map((k) => k.name.toLowerCase()), "secret"]);
+  const query = Object.fromEntries(
+    Object.entries(req.query).filter(([name]) => !keys.has(name.toLowerCase())),
+  );
+  const headers = Object.fromEntries(
+    Object.entries(req.headers ?? {}).filter(([name]) => !keys.has(name.toLowerCase())),
+  );
+  return { ...req, query, headers };
 }
 
 interface Probe {
@@ -40,7 +46,7 @@ async function probeAll(box: Sandbox): Promise<Probe[]> {
   for (const op of await allOperations()) {
     // Logout with a valid token would spend one: the credential-less probes are what matter.
     const req = fc.sample(validRequest(op, box), { seed: seedFor(op.id, "auth"), numRuns: 1 })[0]!;
-    const bare = withoutCredentials(req);
+    const bare = withoutCredentials(op, req);
     const call = (r: GenRequest, token: string | null) => {
       cases++;
       return send(toWire(op, r, token));

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { suiteTest } from "../../lib/target.ts";
-import { allOperations } from "./_openapi.ts";
+import { allOperations, danglingRefs, loadDocument } from "./_openapi.ts";
 import { expectationOf, hostileCases, validRequest } from "./_generate.ts";
 import { seedFor } from "./_profile.ts";
 import type { Sandbox } from "./_sandbox.ts";
@@ -64,3 +64,10 @@ suiteTest(
     assert.ok(checked > 10, `only ${checked} text fields found in the published bodies`);
   },
 );
+
+suiteTest("conformance: every $ref of the published documents points at a definition", async () => {
+  for (const entrypoint of ["public", "private"] as const) {
+    const loaded = await loadDocument(entrypoint);
+    assert.deepEqual(danglingRefs(loaded), [], `${loaded.source}: $refs to nothing`);
+  }
+});
