@@ -95,8 +95,23 @@ export interface Exchange extends Answer {
   ms: number;
 }
 
-/** Sends a request; a refused connection or a timeout is an exchange with status 599. */
+/**
+ * Sends a request. A 503 is asked again twice, 250 and 500 ms later: it is the contract's answer
+ * to a dependency blip (a Redis command timing out on an overloaded box), and only one that
+ * persists is a finding.
+ */
 export async function send(wire: Wire, timeoutMs = 30_000): Promise<Exchange> {
+  let answer = await sendOnce(wire, timeoutMs);
+  for (const pauseMs of [250, 500]) {
+    if (answer.status !== 503) break;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    answer = await sendOnce(wire, timeoutMs);
+  }
+  return answer;
+}
+
+/** One request; a refused connection or a timeout is an exchange with status 599. */
+async function sendOnce(wire: Wire, timeoutMs: number): Promise<Exchange> {
   const started = performance.now();
   try {
     const response = await fetch(wire.url, {
