@@ -8,7 +8,7 @@ import fc from "fast-check";
 import type { JsonSchema, Operation } from "./_openapi.ts";
 import { arbitraryFor } from "./_schema_arb.ts";
 import { type GenRequest, RawJson, serialiseBody } from "./_exchange.ts";
-import { apiKeyFields, type Sandbox, steeredBody, steeredParameter } from "./_sandbox.ts";
+import { apiKeyFields, isUserId, type Sandbox, steeredBody, steeredParameter } from "./_sandbox.ts";
 import { type Expectation, hasForbiddenText, schemaErrors } from "./_verdict.ts";
 
 type Schema = Record<string, unknown>;
@@ -243,16 +243,21 @@ function bodyMutations(op: Operation): Mutation[] {
   return out;
 }
 
-function parameterMutations(op: Operation): Mutation[] {
+function parameterMutations(op: Operation, box: Sandbox): Mutation[] {
   const out: Mutation[] = [];
   for (const param of op.parameters.filter((p) => p.in === "query" || p.in === "path")) {
+    // Text a lenient number parser reads as an id ("0x10" is 16) must name a row of our own.
+    const hex = isUserId(op, param) ? `0x${box.ownedUserIds[0]!.toString(16)}` : "0x10";
     const where = `${param.in} parameter ${param.name}`;
     const slot = param.in === "path" ? "path" : "query";
     const set = (label: string, value: unknown): Mutation => ({
       label,
       apply: (base) => ({ ...base, [slot]: { ...base[slot], [param.name]: value }, label }),
     });
-    for (const [name, value] of [...PARAM_TEXT, ...boundaries(schemaObject(param.schema))]) {
+    const texts = PARAM_TEXT.map(([name, value]): [string, unknown] =>
+      name === "hex" ? ["hex", hex] : [name, value]
+    );
+    for (const [name, value] of [...texts, ...boundaries(schemaObject(param.schema))]) {
       // An empty path segment names another route (`/users/` is the list), not this one.
       if (param.in === "path" && value === "") continue;
       out.push(set(`${name} as ${where}`, value));
@@ -344,7 +349,7 @@ export interface HostileCase {
 /** One case per mutation: a generated valid request with that one thing broken. */
 export function hostileCases(op: Operation, box: Sandbox): HostileCase[] {
   const valid = validRequest(op, box);
-  return [...parameterMutations(op), ...bodyMutations(op)].map((m) => ({
+  return [...parameterMutations(op, box), ...bodyMutations(op)].map((m) => ({
     label: m.label,
     core: CORE.test(m.label),
     arbitrary: valid.map((base) => mutate(op, base, m)),
@@ -353,7 +358,7 @@ export function hostileCases(op: Operation, box: Sandbox): HostileCase[] {
 
 /** Requests with one hostile change, any of them; `expect` says what the contract requires. */
 export function hostileRequest(op: Operation, box: Sandbox): fc.Arbitrary<GenRequest> {
-  const mutations = [...parameterMutations(op), ...bodyMutations(op)];
+  const mutations = [...parameterMutations(op, box), ...bodyMutations(op)];
   if (mutations.length === 0) return validRequest(op, box);
   return fc.tuple(validRequest(op, box), fc.nat({ max: mutations.length - 1 })).map(
     ([base, index]) => mutate(op, base, mutations[index]!),

@@ -71,7 +71,7 @@ export const NOT_FUZZED: Record<string, string> = {
 const FOREIGN_ID_MIN = 1_000_000_000;
 
 /** Path parameters that name a user: only owned users or ids that exist nowhere. */
-function isUserId(op: Operation, param: Parameter): boolean {
+export function isUserId(op: Operation, param: Parameter): boolean {
   return param.in === "path" && op.entrypoint === "private" &&
     /\/admin\/(users|llm-config)\/\{/.test(op.path) && /^(id|user_id)$/.test(param.name);
 }
