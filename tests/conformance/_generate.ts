@@ -26,7 +26,14 @@ export function validRequest(op: Operation, box: Sandbox): fc.Arbitrary<GenReque
     steeredParameter(op, p, box) ?? arbitraryFor(p.schema);
   const pathParams = op.parameters.filter((p) => p.in === "path");
   const queryParams = op.parameters.filter((p) => p.in === "query");
-  const path = recordOf(pathParams.map((p) => [p.name, arbFor(p)]), pathParams.map((p) => p.name));
+  // "." and ".." (even as %2E) are dot segments a URL parser resolves away: no request can
+  // carry them to this operation.
+  const addressable = (p: Operation["parameters"][number]) =>
+    arbFor(p).filter((v) => !/^\.{1,2}$/.test(String(v)));
+  const path = recordOf(
+    pathParams.map((p) => [p.name, addressable(p)]),
+    pathParams.map((p) => p.name),
+  );
   const query = recordOf(
     queryParams.map((p) => [p.name, arbFor(p)]),
     queryParams.filter((p) => p.required).map((p) => p.name),
