@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import type { Config } from "../config.ts";
 import { JSON_CONTENT_TYPE, markEscaped, safeStringify } from "../http/json.ts";
 import { parseWebhook, type SessionEvent } from "./webhook_event.ts";
+import { WEBHOOK_BODY_SCHEMA } from "./webhook_body.ts";
 import type { IntakeResult } from "./intake.ts";
 import type { InboundMessage, StatusEvent } from "./webhook_event.ts";
 
@@ -41,7 +42,12 @@ const route = createRoute({
   request: {
     query: z.object({ secret: z.string().optional() }),
     body: {
-      content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+      // A JSON Schema written by hand (webhook_body.ts); the route's types want OpenAPI's own.
+      content: {
+        "application/json": {
+          schema: WEBHOOK_BODY_SCHEMA as unknown as Record<string, never>,
+        },
+      },
       required: true,
     },
   },
