@@ -107,7 +107,18 @@ Deno.test("load merge: three runners with complementary segments do one runner's
   assert.equal(one.iterations.count + (one.dropped_iterations?.count ?? 0), 30);
   assert.equal(all.iterations.count + (all.dropped_iterations?.count ?? 0), 30);
   assert.equal(all.http_reqs.count, all.iterations.count);
-  assert.equal(all.vus_max.value, 6, "maxVUs 6 split 2/2/2, summed back");
+  // vus_max is the VUs a runner initialised: its preallocated one plus any it needed on the way
+  // up to its share of maxVUs (2 of 6). How many it needed depends on the box's timing (seen
+  // 4 in CI), so the merge is checked for summing the runners' own values, within 3 … 6.
+  const runnerMax = await Promise.all(
+    [0, 1, 2].map(async (i) => (await summary(`${out}/run-${i}/basic.json`)).vus_max.value),
+  );
+  assert.equal(
+    all.vus_max.value,
+    runnerMax.reduce((a: number, b: number) => a + b, 0),
+    `merged vus_max is the runners' sum (${runnerMax.join(" + ")})`,
+  );
+  assert.ok(all.vus_max.value >= 3 && all.vus_max.value <= 6, `vus_max ${all.vus_max.value}`);
   assert.deepEqual(all.http_req_failed.thresholds, one.http_req_failed.thresholds);
   assert.ok(await Deno.stat(`${out}/m/basic.html`));
 });

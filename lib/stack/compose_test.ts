@@ -101,7 +101,10 @@ for (const name of DENO_SERVICES) {
     }
     for (const [key, value] of Object.entries(env)) {
       if (/_URL$/.test(key) && key !== "DATABASE_URL" && key !== "REDIS_URL") {
-        const path = new URL(String(value).replace(/\$\{[^}]+\}/g, "x")).pathname;
+        // `${VAR:-default}` reads as its default, any other variable as a placeholder.
+        const resolved = String(value).replace(/\$\{[^}:]+:-([^}]*)\}/g, "$1")
+          .replace(/\$\{[^}]+\}/g, "x");
+        const path = new URL(resolved).pathname;
         const nativePath = new URL(native[key]!).pathname;
         assert.equal(path, nativePath, `${key} path`);
       }
