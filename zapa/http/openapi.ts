@@ -98,9 +98,11 @@ const SHARED_RESPONSES: Record<string, Record<string, unknown>> = {
 
 /** A JSON value whose strings and keys PostgreSQL can hold (free-form metadata). */
 const JSON_VALUE_SCHEMA = {
-  description: "Any JSON value; strings and keys without U+0000 or lone surrogates.",
+  description: "Any JSON value; strings and keys without U+0000 or lone surrogates, numbers " +
+    "a double can hold (1e400 is refused with 422).",
   anyOf: [
-    { type: ["null", "boolean", "number"] },
+    { type: ["null", "boolean"] },
+    { type: "number", minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE },
     { type: "string", pattern: SAFE_TEXT_PATTERN },
     { type: "array", items: { $ref: "#/components/schemas/JsonValue" } },
     {
