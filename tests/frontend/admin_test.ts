@@ -15,7 +15,8 @@ import {
   waitForReply,
 } from "../../lib/fixtures.ts";
 import { eventually } from "../../lib/eventually.ts";
-import { assertClean, launchBrowser, openPage, type Page, shoot, uniqueWord } from "./_browser.ts";
+import { assertClean, launchBrowser, openPage, shoot, uniqueWord } from "./_browser.ts";
+import { signInAsAdmin } from "./_admin.ts";
 import { conversation, deadLetteredReply } from "./_dead_letter.ts";
 
 let browser: Browser | undefined;
@@ -29,15 +30,6 @@ Deno.test.afterAll(async () => {
 });
 
 const consoleUrl = () => `${target.urls.private}/admin`;
-
-async function signInAsAdmin(page: Page): Promise<void> {
-  await page.goto(consoleUrl());
-  await page.locator("#login-form").waitFor();
-  await page.fill("#username", target.admin.username);
-  await page.fill("#password", target.admin.password);
-  await page.click("#sign-in");
-  await page.locator("#view-dashboard").waitFor();
-}
 
 // rules: R-UI-3, R-ADMIN-1, R-ADMIN-2, R-ADMIN-5, R-SILENCE-4
 Deno.test("frontend: the admin journey — dashboard, find and deactivate a user who is then not answered, detail view", async () => {

@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Route } from "playwright-core";
-import { admin, configureLlm, createUser, target, waitForReply } from "../../lib/fixtures.ts";
+import { admin, configureLlm, createUser, waitForReply } from "../../lib/fixtures.ts";
 import { deadLetteredReply } from "./_dead_letter.ts";
-import { assertClean, launchBrowser, openPage, type Page, shoot } from "./_browser.ts";
+import { assertClean, launchBrowser, openPage, shoot } from "./_browser.ts";
+import { signInAsAdmin } from "./_admin.ts";
 
 let browser: Browser | undefined;
 
@@ -19,14 +20,6 @@ Deno.test.beforeAll(async () => {
 Deno.test.afterAll(async () => {
   await browser?.close();
 });
-
-async function signInAsAdmin(page: Page, view: string): Promise<void> {
-  await page.goto(`${target.urls.private}/admin#${view}`);
-  await page.fill("#username", target.admin.username);
-  await page.fill("#password", target.admin.password);
-  await page.click("#sign-in");
-  await page.locator(`#view-${view}`).waitFor();
-}
 
 const json = (route: Route, body: unknown, status = 200) =>
   route.fulfill({ status, contentType: "application/json", body: JSON.stringify(body) });

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import QRCode from "qrcode";
 import type { Browser, Route } from "playwright-core";
-import { target } from "../../lib/fixtures.ts";
-import { assertClean, launchBrowser, openPage, type Page, shoot } from "./_browser.ts";
+import { assertClean, launchBrowser, openPage, shoot } from "./_browser.ts";
+import { signInAsAdmin } from "./_admin.ts";
 
 let browser: Browser | undefined;
 
@@ -19,14 +19,6 @@ Deno.test.beforeAll(async () => {
 Deno.test.afterAll(async () => {
   await browser?.close();
 });
-
-async function signInAsAdmin(page: Page): Promise<void> {
-  await page.goto(`${target.urls.private}/admin#sessions`);
-  await page.fill("#username", target.admin.username);
-  await page.fill("#password", target.admin.password);
-  await page.click("#sign-in");
-  await page.locator("#view-sessions").waitFor();
-}
 
 function session(status: string, qr: string | null) {
   return {
@@ -45,7 +37,7 @@ function session(status: string, qr: string | null) {
 Deno.test("frontend: the sessions view lists the bridge's main session", async () => {
   const { page, context, problems } = await openPage(browser!);
   try {
-    await signInAsAdmin(page);
+    await signInAsAdmin(page, "sessions");
     const row = page.locator("#sessions-body tr", { hasText: "main" });
     await row.waitFor();
     await row.locator(".badge", { hasText: /^Connected$/ }).waitFor();
@@ -89,7 +81,7 @@ Deno.test("frontend: Reconnect shows a QR code that refreshes until the session 
       }
       return await json(route, { sessions: [current] });
     });
-    await signInAsAdmin(page);
+    await signInAsAdmin(page, "sessions");
     await page.locator("#sessions-body tr .badge", { hasText: /^Disconnected$/ }).waitFor();
     await page.locator("#create-session", { hasText: "Reconnect" }).click();
     await page.locator("#qr-image[src^='data:image/png;base64,']").waitFor();
