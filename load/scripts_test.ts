@@ -4,7 +4,7 @@
  * from `-e` variables that load/README.md documents.
  */
 import assert from "node:assert/strict";
-import { findLoadScripts } from "../lib/stack/group_runner.ts";
+import { findLoadScripts } from "../lib/runner/mod.ts";
 import { importsOf, isK6Module, scriptFiles } from "./k8s/script_files.ts";
 
 const scripts = await findLoadScripts("load");

@@ -25,7 +25,7 @@ import {
 } from "./services.ts";
 import type { HarnessSettings } from "./settings.ts";
 import { removeStackFile, type StackInfo, writeStackFile } from "./stack_file.ts";
-import type { RunningStack } from "./mod.ts";
+import type { RunningStack } from "./running.ts";
 
 import { COMPOSE_INSTANCES, composeReplicaEnv } from "./compose_replicas.ts";
 

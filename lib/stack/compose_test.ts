@@ -9,7 +9,6 @@ import {
   PORT_SETTINGS,
   type Wiring,
 } from "./services.ts";
-import { GROUPS } from "./test_groups.ts";
 import {
   COMPOSE_INSTANCES,
   COMPOSE_PROXY_CONFIG,
@@ -21,7 +20,6 @@ import {
 type Any = any;
 
 const compose: Any = parse(await Deno.readTextFile("compose.test.yaml"), { merge: true });
-const workflow: Any = parse(await Deno.readTextFile(".github/workflows/integration-tests.yml"));
 const dockerfile = await Deno.readTextFile("Dockerfile");
 
 const wiring: Wiring = {
@@ -196,28 +194,6 @@ Deno.test("compose driver: docker compose arguments", () => {
     "40",
     "mock-llm",
   ]);
-});
-
-Deno.test("CI workflow: push and pull request to main, one job per suite group, reports uploaded", () => {
-  assert.deepEqual(workflow.on.push.branches, ["main"]);
-  assert.deepEqual(workflow.on.pull_request.branches, ["main"]);
-  const suite = workflow.jobs.suite;
-  assert.deepEqual(suite.strategy.matrix.group, GROUPS.map((g) => g.name));
-  const steps: Any[] = suite.steps;
-  assert.ok(steps.some((s) => String(s.uses).startsWith("denoland/setup-deno@")));
-  assert.ok(steps.some((s) => s.run === "deno task test:${{ matrix.group }}"));
-  const upload = steps.find((s) => String(s.uses).startsWith("actions/upload-artifact@"));
-  assert.equal(upload?.with.path, "reports/");
-  assert.equal(upload?.if, "always()");
-  assert.ok(steps.some((s) => String(s.with?.report_paths) === "reports/junit-*.xml"));
-  const install = steps.find((s) => String(s.run).includes("apt-get install"))?.run ?? "";
-  for (const pkg of ["postgresql-15", "redis-server", "chromium", "wrk"]) {
-    assert.ok(install.includes(pkg), pkg);
-  }
-  const config = JSON.parse(Deno.readTextFileSync("deno.json"));
-  for (const group of GROUPS) {
-    assert.ok(config.tasks[`test:${group.name}`], `task test:${group.name}`);
-  }
 });
 
 Deno.test("compose file: the replicas profile runs a second private instance behind HAProxy with the native proxy configuration", async () => {

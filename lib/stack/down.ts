@@ -4,7 +4,8 @@
  */
 
 import { ServiceControl } from "./control_client.ts";
-import { DEFAULT_STACK_FILE, readStackFile } from "./stack_file.ts";
+import { stackFilePath } from "./settings.ts";
+import { readStackFile } from "./stack_file.ts";
 import { controlAnswers } from "./temp_dirs.ts";
 
 async function exists(path: string): Promise<boolean> {
@@ -12,7 +13,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
-  const stackFile = Deno.env.get("ZAPA_STACK_FILE") || DEFAULT_STACK_FILE;
+  const stackFile = stackFilePath();
   let info;
   try {
     info = await readStackFile(stackFile);

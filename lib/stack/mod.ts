@@ -1,165 +1,31 @@
 /**
- * The stack harness: boot the whole Zapa system as real processes, publish it in a stack file
- * with a token-protected service-control API, and tear it all down again.
+ * The stack harness: boot the whole Zapa system (natively or with compose), publish it in a
+ * stack file with a token-protected service-control API, and tear it all down again.
  *
  * ```ts
- * const running = await launchStack({ ports: "free", stackFile: ".zapa/stacks/x.json", logsDir });
+ * const running = await launch({ ports: "free", stackFile: ".zapa/stacks/x.json", logsDir });
  * try { ... } finally { await running.shutdown(); }
  * ```
  */
 
-import { startControlServer } from "./control_server.ts";
-import type { ServiceController } from "./controller.ts";
-import { NativeStack } from "./native_stack.ts";
-import { choosePorts } from "./ports.ts";
-import { randomToken } from "./secrets.ts";
-import {
-  AUTH_TEST_CODE,
+export { launch } from "./launch.ts";
+export { type LaunchOptions, launchStack, stackInfo } from "./native_launch.ts";
+export type { RunningStack } from "./running.ts";
+export { NativeStack } from "./native_stack.ts";
+export { ServiceStartError } from "./readiness.ts";
+export { type HarnessSettings, readSettings } from "./settings.ts";
+export type { StackInfo } from "./stack_file.ts";
+export type { ServiceController, ServiceState } from "./controller.ts";
+export {
   DENO_SERVICE_SPECS,
   type DenoServiceName,
   type DenoServiceSpec,
+  FAILURE_REPLICAS,
+  failureSpecs,
   SERVICE_NAMES,
-  type ServiceName,
-  SESSION_ID,
-  SYSTEM_NUMBER,
-  TEST_ADMIN,
+  type StackPorts,
+  type Wiring,
 } from "./services.ts";
-import { type HarnessSettings, readSettings } from "./settings.ts";
-import { PROXY_HEALTH_PATH, PROXY_STATS_PATH } from "./haproxy.ts";
-import type { ReplicaCounts } from "./replicas.ts";
-import { removeStackFile, type StackInfo, writeStackFile } from "./stack_file.ts";
-
-export { NativeStack } from "./native_stack.ts";
-export { ServiceStartError } from "./readiness.ts";
-export type { StackInfo } from "./stack_file.ts";
-export type { ServiceController, ServiceState } from "./controller.ts";
-
-export interface LaunchOptions {
-  /** "standard" (deno task up) or "free" (test command, unit tests). */
-  ports: "standard" | "free";
-  /** Where to publish the stack (null: nowhere). */
-  stackFile: string | null;
-  logsDir: string;
-  settings?: HarnessSettings;
-  services?: readonly ServiceName[];
-  specs?: Partial<Record<DenoServiceName, DenoServiceSpec>>;
-  root?: string;
-  waitReady?: boolean;
-  startTimeoutMs?: number;
-  onEvent?: (line: string) => void;
-  /** Called when POST /shutdown arrives (deno task down). */
-  onShutdownRequest?: () => void;
-  /** Instances per entrypoint; overrides the settings' ZAPA_*_REPLICAS. */
-  replicas?: ReplicaCounts;
-}
-
-export interface RunningStack {
-  info: StackInfo;
-  stack: ServiceController;
-  /** Stops everything, removes the temp dir and the stack file. Safe to call twice. */
-  shutdown(): Promise<void>;
-}
-
-/** Boots a native stack; on failure everything started is torn down and the error rethrown. */
-export async function launchStack(options: LaunchOptions): Promise<RunningStack> {
-  const settings = options.settings ?? readSettings();
-  const ports = choosePorts({ mode: options.ports, overrides: settings.port_overrides });
-  const stack = new NativeStack({
-    ports,
-    logsDir: options.logsDir,
-    root: options.root,
-    services: options.services,
-    specs: options.specs,
-    allowMissing: settings.allow_missing,
-    startTimeoutMs: options.startTimeoutMs ?? settings.start_timeout_ms,
-    waitReady: options.waitReady,
-    onEvent: options.onEvent,
-    baseEnv: settings.base_env,
-    replicas: options.replicas ?? settings.replicas,
-  });
-  const token = randomToken(24);
-  const control = startControlServer({
-    controller: stack,
-    token,
-    port: ports.control,
-    onShutdown: options.onShutdownRequest,
-  });
-  // Every caller (a signal handler, the normal path) waits for the same, complete shutdown.
-  let closing: Promise<void> | null = null;
-  const shutdown = () =>
-    closing ??= (async () => {
-      await control.close().catch(() => {});
-      await stack.teardown();
-      if (options.stackFile) await removeStackFile(options.stackFile, Deno.pid);
-    })();
-  try {
-    await stack.boot();
-  } catch (error) {
-    await shutdown();
-    throw error;
-  }
-  const info = stackInfo(stack, { url: control.url, token }, options.logsDir);
-  if (options.stackFile) await writeStackFile(options.stackFile, info);
-  return { info, stack, shutdown };
-}
-
-export function stackInfo(
-  stack: NativeStack,
-  control: { url: string; token: string },
-  logs: string,
-): StackInfo {
-  const url = (port: number) => `http://127.0.0.1:${port}`;
-  const { ports, secrets } = stack;
-  return {
-    target: "native",
-    started_at: new Date().toISOString(),
-    pid: Deno.pid,
-    urls: {
-      public: url(ports.public),
-      private: url(ports.private),
-      bridge: url(ports.bridge),
-      bridge_control: url(ports.bridge_control),
-      llm: url(ports.llm),
-    },
-    database_url: stack.database_url,
-    redis_url: stack.redis_url,
-    admin: { ...TEST_ADMIN },
-    system_number: SYSTEM_NUMBER,
-    control,
-    logs: absolute(logs),
-    ports: { ...ports },
-    services: stack.services.filter((name) => !stack.skipped.includes(name)),
-    profile: "test",
-    session_id: SESSION_ID,
-    auth_test_code: AUTH_TEST_CODE,
-    bridge_api_key: secrets.bridge_api_key,
-    webhook_secret: secrets.webhook_secret,
-    secrets: { jwt: secrets.jwt, admin_jwt: secrets.admin_jwt },
-    boot_ms: stack.boot_ms,
-    instances: Object.fromEntries(
-      Object.entries(stack.instances).map(([service, list]) => [
-        service,
-        list.map((i) => ({ name: i.name, url: url(i.port), port: i.port })),
-      ]),
-    ),
-    proxy: stack.proxied ? proxyInfo(stack, url) : null,
-  };
-}
-
-/** Where the proxy listens per replicated entrypoint, and its liveness and stats pages. */
-function proxyInfo(stack: NativeStack, url: (port: number) => string): StackInfo["proxy"] {
-  const fronted = (["private", "public"] as const).filter((n) => stack.instances[n].length > 1);
-  return {
-    urls: Object.fromEntries(fronted.map((n) => [n, url(stack.ports[n])])),
-    stats: Object.fromEntries(
-      fronted.map((n) => [n, `${url(stack.ports[n])}${PROXY_STATS_PATH};csv`]),
-    ),
-    health_path: PROXY_HEALTH_PATH,
-  };
-}
-
-function absolute(path: string): string {
-  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-}
-
-export { DENO_SERVICE_SPECS, SERVICE_NAMES };
+export { watchParent } from "./parent_watch.ts";
+export { readStackFile } from "./stack_file.ts";
+export { controlAnswers } from "./temp_dirs.ts";

@@ -57,6 +57,8 @@ export interface NativeStackOptions {
   baseEnv?: Record<string, string>;
   /** Instances per Zapa entrypoint (default 1 each: no proxy). */
   replicas?: ReplicaCounts;
+  /** Entries each bridge journal keeps (the bridge's default when absent). */
+  bridgeJournalLimit?: number;
 }
 
 /** Thrown for a service-control name that matches no service or instance of the stack. */
@@ -83,6 +85,7 @@ export class NativeStack implements ServiceController {
   /** Instances of each Zapa entrypoint; with replicas the proxy holds the entrypoint's port. */
   readonly instances: Record<"private" | "public", Instance[]>;
   readonly replicas: ReplicaCounts;
+  readonly #bridgeJournalLimit: number | undefined;
   readonly #options: NativeStackOptions;
   #tornDown = false;
   #teardown: Promise<void> | null = null;
@@ -94,6 +97,7 @@ export class NativeStack implements ServiceController {
     this.redis_url = redisUrl(options.ports.redis);
     this.services = [...(options.services ?? SERVICE_NAMES)];
     this.replicas = options.replicas ?? SINGLE;
+    this.#bridgeJournalLimit = options.bridgeJournalLimit;
     this.instances = layoutInstances(this.replicas, options.ports, freePort);
   }
 
@@ -108,6 +112,7 @@ export class NativeStack implements ServiceController {
       secrets: this.secrets,
       database_url: this.database_url,
       redis_url: this.redis_url,
+      bridge_journal_limit: this.#bridgeJournalLimit,
     };
   }
 

@@ -7,8 +7,9 @@
  */
 
 import { logEvent, type RunningProcess, spawnLogged } from "./process.ts";
+import { pgBin } from "./settings.ts";
 
-export const PG_BIN = Deno.env.get("ZAPA_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
+export const PG_BIN = pgBin();
 
 export interface PostgresLayout {
   /** The stack's temp dir (socket dir). */

@@ -50,6 +50,8 @@ export interface Wiring {
   secrets: StackSecrets;
   database_url: string;
   redis_url: string;
+  /** Entries each bridge journal keeps (the bridge's default when absent). */
+  bridge_journal_limit?: number;
 }
 
 export interface DenoServiceSpec {
@@ -107,24 +109,6 @@ export function zapaEnv(wiring: Wiring): Record<string, string> {
   };
 }
 
-/**
- * `ZAPA_BRIDGE_JOURNAL_LIMIT` → the bridge's `MOCK_JOURNAL_LIMIT`: how many entries each of its
- * journals keeps. Load runs size it from their plan (load/README.md) and fail when it is short.
- */
-function bridgeJournalLimit(): Record<string, string> {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get("ZAPA_BRIDGE_JOURNAL_LIMIT");
-  } catch {
-    return {}; // no env permission: the bridge's default
-  }
-  if (value === undefined || value === "") return {};
-  if (!/^[1-9]\d*$/.test(value)) {
-    throw new Error(`ZAPA_BRIDGE_JOURNAL_LIMIT must be a positive integer, got ${value}`);
-  }
-  return { MOCK_JOURNAL_LIMIT: value };
-}
-
 /** The URL the bridge posts webhooks to: private's webhook route, secret in the query. */
 export function webhookUrl(wiring: Wiring): string {
   return `http://127.0.0.1:${wiring.ports.private}/api/v1/webhooks/whatsapp?secret=` +
@@ -153,7 +137,10 @@ export const DENO_SERVICE_SPECS: Record<DenoServiceName, DenoServiceSpec> = {
       ENABLE_WEBHOOK: "true",
       MOCK_HOSTNAME: "127.0.0.1",
       MOCK_DASHBOARD_URL: `http://127.0.0.1:${wiring.ports.public}/`,
-      ...bridgeJournalLimit(),
+      // The settings' ZAPA_BRIDGE_JOURNAL_LIMIT; load runs size it from their plan.
+      ...(wiring.bridge_journal_limit
+        ? { MOCK_JOURNAL_LIMIT: String(wiring.bridge_journal_limit) }
+        : {}),
     }),
   },
   llm: {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readSettings } from "./settings.ts";
 import {
   DENO_SERVICE_SPECS,
   DENO_SERVICES,
@@ -106,16 +107,15 @@ Deno.test("stack services: each service has a port with a standard value and a v
 });
 
 Deno.test("stack services: ZAPA_BRIDGE_JOURNAL_LIMIT sizes the bridge's journals (MOCK_JOURNAL_LIMIT)", () => {
-  const before = Deno.env.get("ZAPA_BRIDGE_JOURNAL_LIMIT");
-  try {
-    Deno.env.delete("ZAPA_BRIDGE_JOURNAL_LIMIT");
-    assert.equal(DENO_SERVICE_SPECS.bridge.env(wiring).MOCK_JOURNAL_LIMIT, undefined);
-    Deno.env.set("ZAPA_BRIDGE_JOURNAL_LIMIT", "411000");
-    assert.equal(DENO_SERVICE_SPECS.bridge.env(wiring).MOCK_JOURNAL_LIMIT, "411000");
-    Deno.env.set("ZAPA_BRIDGE_JOURNAL_LIMIT", "lots");
-    assert.throws(() => DENO_SERVICE_SPECS.bridge.env(wiring), /must be a positive integer/);
-  } finally {
-    if (before === undefined) Deno.env.delete("ZAPA_BRIDGE_JOURNAL_LIMIT");
-    else Deno.env.set("ZAPA_BRIDGE_JOURNAL_LIMIT", before);
-  }
+  const env = (value?: string) => ({
+    get: (name: string) => name === "ZAPA_BRIDGE_JOURNAL_LIMIT" ? value : undefined,
+  });
+  const bridgeEnv = (value?: string) =>
+    DENO_SERVICE_SPECS.bridge.env({
+      ...wiring,
+      bridge_journal_limit: readSettings(env(value)).bridge_journal_limit,
+    });
+  assert.equal(bridgeEnv(undefined).MOCK_JOURNAL_LIMIT, undefined);
+  assert.equal(bridgeEnv("411000").MOCK_JOURNAL_LIMIT, "411000");
+  assert.throws(() => bridgeEnv("lots"), /must be a positive integer/);
 });

@@ -1,6 +1,8 @@
 /**
- * Every setting of the harness, read once from the environment (README lists them with their
- * defaults). Nothing else in lib/stack reads Deno.env.
+ * Every setting of the harness, read from the environment here and nowhere else in lib/stack
+ * or lib/runner (README lists them with their defaults). Most are read once by readSettings;
+ * the few a module needs before any settings exist (the PostgreSQL binaries, the temp root,
+ * the stack file's path) have a reader of their own below.
  */
 
 import { PORT_SETTINGS } from "./services.ts";
@@ -29,13 +31,55 @@ export interface HarnessSettings {
   base_env: Record<string, string>;
   /** ZAPA_PRIVATE_REPLICAS / ZAPA_PUBLIC_REPLICAS (1 each): instances behind the proxy. */
   replicas: ReplicaCounts;
+  /**
+   * ZAPA_BRIDGE_JOURNAL_LIMIT (the bridge's default): how many entries each of the bridge's
+   * journals keeps. Load runs size it from their plan (load/README.md).
+   */
+  bridge_journal_limit: number | undefined;
+  /** ZAPA_STACK_FILE (.zapa/stack.json): where `deno task up` publishes the stack. */
+  stack_file: string;
+  /** ZAPA_PUBLIC_URL, ZAPA_PRIVATE_URL, …: an external target's addresses (empty otherwise). */
+  external_urls: string[];
+}
+
+type Env = { get(name: string): string | undefined };
+
+/** The external target's URL variables, which the suites read through lib/target.ts. */
+const EXTERNAL_URL_VARIABLES = [
+  "ZAPA_PUBLIC_URL",
+  "ZAPA_PRIVATE_URL",
+  "ZAPA_BRIDGE_URL",
+  "ZAPA_LLM_URL",
+  "ZAPA_CONTROL_URL",
+];
+
+/** ZAPA_PG_BIN (/usr/lib/postgresql/15/bin): where initdb and postgres are. */
+export function pgBin(env: Env = Deno.env): string {
+  return env.get("ZAPA_PG_BIN") || "/usr/lib/postgresql/15/bin";
+}
+
+/** TMPDIR (/tmp): where stacks make their temp dirs. */
+export function tempRoot(env: Env = Deno.env): string {
+  return env.get("TMPDIR") || "/tmp";
+}
+
+/** ZAPA_STACK_FILE (.zapa/stack.json). */
+export function stackFilePath(env: Env = Deno.env): string {
+  return env.get("ZAPA_STACK_FILE") || ".zapa/stack.json";
+}
+
+function journalLimit(env: Env): number | undefined {
+  const value = env.get("ZAPA_BRIDGE_JOURNAL_LIMIT");
+  if (value === undefined || value === "") return undefined;
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new Error(`ZAPA_BRIDGE_JOURNAL_LIMIT must be a positive integer, got ${value}`);
+  }
+  return Number(value);
 }
 
 const INHERITED = ["PATH", "HOME", "DENO_DIR", "TMPDIR", "LANG", "TZ"];
 
-export function readSettings(
-  env: { get(name: string): string | undefined } = Deno.env,
-): HarnessSettings {
+export function readSettings(env: Env = Deno.env): HarnessSettings {
   const target = (env.get("ZAPA_STACK") || "native") as TargetKind;
   if (!["native", "compose", "external"].includes(target)) {
     throw new Error(`ZAPA_STACK=${target}: expected native, compose or external`);
@@ -64,5 +108,10 @@ export function readSettings(
     ci: !!env.get("CI") && env.get("CI") !== "false",
     base_env,
     replicas: readReplicaCounts(env),
+    bridge_journal_limit: journalLimit(env),
+    stack_file: stackFilePath(env),
+    external_urls: target === "external"
+      ? EXTERNAL_URL_VARIABLES.map((name) => env.get(name) ?? "").filter(Boolean)
+      : [],
   };
 }

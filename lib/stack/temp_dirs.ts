@@ -6,12 +6,12 @@
  * spawned with a parent-death signal.)
  */
 
+import { tempRoot } from "./settings.ts";
+
 export const TEMP_PREFIX = "zapa-stack.";
 const LOCK = "owner.lock";
 
-export function tempRoot(): string {
-  return Deno.env.get("TMPDIR") || "/tmp";
-}
+export { tempRoot };
 
 export interface StackTempDir {
   path: string;

@@ -4,13 +4,13 @@
  * SIGTERM, or `deno task down`) stops everything and removes the temp dir.
  */
 
-import { launchComposeStack } from "./compose.ts";
-import { launchStack, type RunningStack } from "./mod.ts";
+import { launch } from "./launch.ts";
+import type { RunningStack } from "./running.ts";
 import { watchParent } from "./parent_watch.ts";
 import { PortTakenError } from "./ports.ts";
 import { ServiceStartError } from "./readiness.ts";
-import { readSettings } from "./settings.ts";
-import { DEFAULT_STACK_FILE, readStackFile, type StackInfo } from "./stack_file.ts";
+import { readSettings, stackFilePath } from "./settings.ts";
+import { readStackFile, type StackInfo } from "./stack_file.ts";
 import { controlAnswers } from "./temp_dirs.ts";
 
 const LOGS_ROOT = ".zapa/logs";
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const stackFile = Deno.env.get("ZAPA_STACK_FILE") || DEFAULT_STACK_FILE;
+  const stackFile = stackFilePath();
   try {
     const existing = await readStackFile(stackFile);
     if (await controlAnswers(existing.control.url)) {
@@ -104,17 +104,15 @@ async function main(): Promise<number> {
   watchParent(onSignal);
   console.log(`booting the Zapa stack (logs: ${logsDir}) …`);
   try {
-    const launching = settings.target === "compose"
-      ? launchComposeStack({ stackFile, logsDir, settings, ports: "standard" })
-      : launchStack({
-        ports: "standard",
-        stackFile,
-        logsDir,
-        settings,
-        waitReady: true,
-        onEvent: (text) => console.error(`[stack] ${text}`),
-        onShutdownRequest: onSignal,
-      });
+    const launching = launch({
+      ports: "standard",
+      stackFile,
+      logsDir,
+      settings,
+      waitReady: true,
+      onEvent: (text) => console.error(`[stack] ${text}`),
+      onShutdownRequest: onSignal,
+    });
     running = await Promise.race([launching, stopped.then(() => launching)]);
   } catch (error) {
     if (error instanceof PortTakenError || error instanceof ServiceStartError) {

@@ -5,7 +5,7 @@
  * `lib/zapa.ts`, and the scripts run unchanged. A unit test fails when this file is stale.
  */
 import { stringify } from "yaml";
-import { findLoadScripts } from "../../lib/stack/group_runner.ts";
+import { findLoadScripts } from "../../lib/runner/mod.ts";
 import { configMapKey, scriptFiles } from "./script_files.ts";
 
 export const CONFIGMAP_NAME = "zapa-load-scripts";

@@ -6,7 +6,7 @@
  * base URLs) instead of the mock LLM. Without any key the group needs no stack: its tests
  * report themselves ignored, naming the variable to set.
  */
-import { DENO_SERVICE_SPECS, type DenoServiceName, type DenoServiceSpec } from "./services.ts";
+import { DENO_SERVICE_SPECS, type DenoServiceName, type DenoServiceSpec } from "../stack/mod.ts";
 import { externalHosts, findTestFiles, type GroupSpec } from "./test_groups.ts";
 
 export const LIVE_PROVIDERS = {

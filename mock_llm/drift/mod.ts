@@ -10,7 +10,7 @@
  * real API sends (Zapa, tested against the mock, cannot depend on them). Without any key it
  * says what it needs and exits 0. The report is also written to `reports/drift.json`.
  */
-import { createApp, createState } from "../../mock_llm/app.ts";
+import { createApp, createState } from "../app.ts";
 import { type DriftCase, type DriftProvider, PROVIDERS } from "./requests.ts";
 import {
   compareShapes,

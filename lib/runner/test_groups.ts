@@ -15,7 +15,7 @@ export type GroupName =
   | "load"
   | "conformance"
   | "failure"
-  /** `live_*_test.ts` files (lib/stack/live.ts); not in GROUPS: the test command adds it. */
+  /** `live_*_test.ts` files (lib/runner/live.ts); not in GROUPS: the test command adds it. */
   | "live";
 
 export interface GroupSpec {
@@ -24,7 +24,7 @@ export interface GroupSpec {
   dirs: readonly string[];
   /**
    * none: needs no stack; shared: the stack booted once; fresh: its own stack, after the shared
-   * one; live: its own stack calling real LLM providers (lib/stack/live.ts).
+   * one; live: its own stack calling real LLM providers (lib/runner/live.ts).
    */
   stack: "none" | "shared" | "fresh" | "live";
   parallel: boolean;

@@ -9,7 +9,7 @@
  * reports/flaky/<stamp>/summary.json, and a copy of the summary in reports/history/.
  */
 
-import { type JunitCase, parseJunitCases } from "./stack/deno_summary.ts";
+import { type JunitCase, parseJunitCases } from "./deno_summary.ts";
 
 export interface FlakyOptions {
   runs: number;
@@ -132,7 +132,7 @@ async function main(args: string[]): Promise<number> {
         args: [
           "run",
           "-P=stack",
-          "lib/test_command.ts",
+          "lib/runner/test_command.ts",
           ...options.groups.map((g) => `--group=${g}`),
           ...options.passthrough,
         ],

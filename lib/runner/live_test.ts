@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./live.ts";
-import type { StackPorts, Wiring } from "./services.ts";
+import type { StackPorts, Wiring } from "../stack/mod.ts";
 import { groupByName } from "./test_groups.ts";
 
 function env(values: Record<string, string>) {

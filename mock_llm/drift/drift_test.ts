@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createApp, createState } from "../../mock_llm/app.ts";
+import { createApp, createState } from "../app.ts";
 import { compareObserved, formatReport, observe, runDrift, type Transport } from "./mod.ts";
 import { compareShapes, eventOrder, parseSse, shapeOf } from "./shape.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseFlakyArgs, tally, verdictOf } from "./flaky.ts";
-import type { JunitCase } from "./stack/deno_summary.ts";
+import type { JunitCase } from "./deno_summary.ts";
 
 Deno.test("flaky: arguments take runs, groups, busy loops, and pass the rest to deno test", () => {
   assert.deepEqual(

@@ -18,16 +18,19 @@ import {
   runLoadGroup,
   skippedGroup,
   stopCurrentChild,
-} from "./stack/group_runner.ts";
-import { launchStack, type RunningStack } from "./stack/mod.ts";
-import { watchParent } from "./stack/parent_watch.ts";
-import { launchComposeStack } from "./stack/compose.ts";
-import { type GroupResult, renderReport } from "./stack/report_html.ts";
-import { readSettings } from "./stack/settings.ts";
-import { readStackFile } from "./stack/stack_file.ts";
-import { controlAnswers } from "./stack/temp_dirs.ts";
-import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./stack/live.ts";
-import { FAILURE_REPLICAS, failureSpecs } from "./stack/services.ts";
+} from "./group_runner.ts";
+import {
+  controlAnswers,
+  FAILURE_REPLICAS,
+  failureSpecs,
+  launch,
+  readSettings,
+  readStackFile,
+  type RunningStack,
+  watchParent,
+} from "../stack/mod.ts";
+import { type GroupResult, renderReport } from "./report_html.ts";
+import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./live.ts";
 import {
   externalHosts,
   findTestFiles,
@@ -36,7 +39,7 @@ import {
   type GroupSpec,
   permissionFlags,
   type PermissionSet,
-} from "./stack/test_groups.ts";
+} from "./test_groups.ts";
 
 /** Written by the perf group's tests, always under reports/ whatever ZAPA_REPORTS_DIR says. */
 const PERF_FILE = "reports/perf.json";
@@ -69,7 +72,7 @@ async function plan(group: GroupSpec): Promise<Plan> {
     return { group, files: [...await findLoadScripts(), ...await findTestFiles("tests/load")] };
   }
   const files = (await Promise.all(group.dirs.map(findTestFiles))).flat();
-  // live_*_test.ts files run in the live group only (lib/stack/live.ts).
+  // live_*_test.ts files run in the live group only (lib/runner/live.ts).
   return { group, files: files.filter((f) => !isLiveTestFile(f)) };
 }
 
@@ -134,12 +137,7 @@ export async function main(args: string[]): Promise<number> {
   watchParent(onSignal);
 
   const external = settings.target === "external";
-  const extraNet = external
-    ? externalHosts(
-      ["ZAPA_PUBLIC_URL", "ZAPA_PRIVATE_URL", "ZAPA_BRIDGE_URL", "ZAPA_LLM_URL", "ZAPA_CONTROL_URL"]
-        .map((name) => Deno.env.get(name) ?? ""),
-    )
-    : [];
+  const extraNet = external ? externalHosts(settings.external_urls) : [];
   const flagsFor = (group: GroupSpec) =>
     group.permissions === "all" ? ["-A"] : permissionFlags(
       group.permissions === "unit" ? unitPermissions : suitePermissions,
@@ -161,18 +159,16 @@ export async function main(args: string[]): Promise<number> {
     const logsDir = `${reportsDir}/logs/${label}-${Deno.pid}`;
     line(`\nbooting the ${label} stack (${settings.target}; logs: ${logsDir}) …`);
     try {
-      stack = settings.target === "compose"
-        ? await launchComposeStack({ stackFile, logsDir, settings })
-        : await launchStack({
-          ports: "free",
-          stackFile,
-          logsDir,
-          settings,
-          waitReady: true,
-          specs,
-          replicas,
-          onEvent: (text) => console.error(`[stack] ${text}`),
-        });
+      stack = await launch({
+        ports: "free",
+        stackFile,
+        logsDir,
+        settings,
+        waitReady: true,
+        specs,
+        replicas,
+        onEvent: (text) => console.error(`[stack] ${text}`),
+      });
       line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
       return { env: { NO_COLOR: "1", ZAPA_STACK_FILE: stackFile } };
     } catch (error) {
