@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { NOT_CONFIGURED_REPLY } from "./agent/reply.ts";
+import { PipelineThread } from "./pipeline/mod.ts";
 import { assemblePrivate } from "./private_service.ts";
 import {
   eventually,
@@ -23,9 +24,12 @@ Deno.test("private entrypoint: the shipped assembly migrates, starts its worker 
   const [pg, rd] = await Promise.all([TestPostgres.create({ migrate: false }), TestRedis.create()]);
   const bridge = new FakeBridge();
   const deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
-  const service = assemblePrivate(deps);
+  // The thread private_main.ts starts, made here so the test can wait for it to report ready.
+  const workers = new PipelineThread(deps.config, deps.metrics);
+  const service = assemblePrivate(deps, workers);
   try {
     await service.boot();
+    await waitFor(workers.running, 120_000, "the pipeline thread to report its workers started");
     const from = testPhone();
     const res = await postWebhook(
       service.app.fetch,
@@ -36,7 +40,7 @@ Deno.test("private entrypoint: the shipped assembly migrates, starts its worker 
     // No LLM is configured for a new user: the real agent answers with the fixed §6.3 reply.
     const sent = await eventually(() => bridge.sent.find((s) => s.to === from), {
       message: `a reply to ${from} at the bridge`,
-      timeoutMs: 40_000,
+      timeoutMs: 20_000,
     });
     assert.equal(sent.text, NOT_CONFIGURED_REPLY);
     const [row] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
@@ -52,3 +56,16 @@ Deno.test("private entrypoint: the shipped assembly migrates, starts its worker 
     await pg.destroy();
   }
 });
+
+/** Resolves with `fact`, or fails naming it when it has not happened within `ms`. */
+async function waitFor(fact: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${what}`)), ms);
+  });
+  try {
+    await Promise.race([fact, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -52,6 +52,7 @@ export class PipelineThread {
   #resolveStopped!: () => void;
   #started = false;
   #stopping = false;
+  #running = Promise.withResolvers<void>();
 
   constructor(private config: Config, private metrics: MetricsRegistry) {
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
@@ -84,6 +85,8 @@ export class PipelineThread {
         else if (m.op === "set") this.metrics.set(m.name, m.help, m.labels, m.value);
         else this.metrics.observe(m.name, m.help, m.labels, m.seconds);
       }
+    } else if (message.type === "started") {
+      this.#running.resolve();
     } else if (message.type === "stopped") {
       this.#resolveStopped();
     } else if (message.type === "fatal") {
@@ -98,6 +101,14 @@ export class PipelineThread {
   start(): void {
     this.#started = true;
     this.#post({ type: "start", config: this.config });
+  }
+
+  /**
+   * Settles when the thread reports its workers started (the first time). The thread type-checks
+   * and loads its modules first, which on a busy machine takes seconds: wait for this fact.
+   */
+  get running(): Promise<void> {
+    return this.#running.promise;
   }
 
   activity(): { agent: number; delivery: number } {
