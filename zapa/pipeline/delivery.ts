@@ -275,6 +275,7 @@ export class DeliveryWorker {
           job: job.id,
           wa_id: waId,
         });
+        this.#countInDoubt("settled");
         if (job.kind === "auth_code") {
           await completeJob(redis, job, { marker: waId });
         } else {
@@ -285,7 +286,20 @@ export class DeliveryWorker {
       }
     }
     log.info("delivery: in-doubt send sent again", { job: job.id, verdict });
+    this.#countInDoubt("resent");
     return false;
+  }
+
+  /**
+   * Sends a crash left in doubt, by outcome: a `resent` one may reach the person twice (the
+   * bridge may have had it), so the drills hold every duplicate reply against this count.
+   */
+  #countInDoubt(outcome: "settled" | "resent"): void {
+    this.deps.metrics.inc(
+      "zapa_outbound_in_doubt_total",
+      "Sends left in doubt by a crash, settled by a receipt or sent again",
+      { outcome },
+    );
   }
 
   /**

@@ -214,11 +214,20 @@ function parseAttempt(value: string | undefined): { at: number; holder: string |
 /** Send-once markers outlive any retry window (OUTBOUND_MAX_AGE is a day by default). */
 export const SENT_MARKER_TTL_S = 8 * 86_400;
 
-/** Records the send-once marker on its own (before the row is written). */
+// The marker, the id as known, and the attempt marker dropped, in one step: from here the send
+// is settled (the next holder finishes it from the marker), so it must not count among its
+// holder's sends in doubt, where it would outnumber their receipts and have them all sent again.
+// ARGV: job id, marker, ttl s, wa id ('' = none)
+const MARK_SENT = attemptScript(`
+redis.call('SET', 'zapa:out:sent:' .. ARGV[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+if ARGV[4] ~= '' then redis.call('SET', 'zapa:out:known:' .. ARGV[4], ARGV[1], 'EX', 3600) end
+drop_attempt(ARGV[1])
+return 1
+`);
+
+/** Records the send-once marker on its own (before the row is written); the send is settled. */
 export async function markSent(redis: Redis, jobId: string, waId: string): Promise<void> {
-  const tx = redis.multi().set(OUT.sent(jobId), waId || "-", "EX", SENT_MARKER_TTL_S);
-  if (waId) tx.set(OUT.known(waId), jobId, "EX", 3_600);
-  await tx.exec();
+  await runScript(redis, MARK_SENT, { args: [jobId, waId || "-", SENT_MARKER_TTL_S, waId] });
 }
 
 // ARGV: job id, now, holder

@@ -183,6 +183,30 @@ Deno.test("outbound queue: each holder's unsettled attempts are counted until re
   assert.equal((await openAttempts(redis, "t#run2")).size, 1);
 });
 
+// A holder killed after the send-once marker but before the row was written leaves a send that
+// is settled, not in doubt. Counted in doubt, it outnumbers the receipts of the sends really in
+// doubt, and the group is sent again: the kill -9 drill's one duplicate reply.
+// rules: R-INTAKE-8, R-REPLICA-2
+Deno.test("outbound queue: a send recorded by its send-once marker no longer counts as in doubt", async () => {
+  await redis.flushall();
+  await enqueueOutbound(redis, job("a1", "+1555000000A"));
+  await enqueueOutbound(redis, job("b1", "+1555000000B"));
+  const [a, b] = await claimDue(redis, { max: 10, leaseMs: 10_000, owner: "t" }) as [
+    LeasedJob,
+    LeasedJob,
+  ];
+  await markAttempt(redis, a.id, "t#run1");
+  await markAttempt(redis, b.id, "t#run1");
+  await markSent(redis, a.id, "WA-A"); // then the holder dies, before the row and completeJob
+  assert.equal((await openAttempts(redis, "t#run1")).size, 1, "only b1 is in doubt");
+  await reclaimLeases(redis, "t");
+  const again = await claimDue(redis, { max: 10, leaseMs: 10_000, owner: "t" });
+  const a1 = again.find((j) => j.id === a.id);
+  assert.equal(a1?.sentMarker, "WA-A");
+  assert.equal(a1?.attemptAt, null, "a recorded send carries no attempt marker");
+  assert.equal(again.find((j) => j.id === b.id)?.attemptBy, "t#run1");
+});
+
 // rules: R-INTAKE-8
 Deno.test("outbound queue: orphan receipts are counted without the known ones", async () => {
   await redis.flushall();
