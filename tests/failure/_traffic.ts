@@ -264,6 +264,16 @@ export async function proxyRetries(): Promise<{ retries: number; redispatches: n
   return { retries: backend?.retries ?? 0, redispatches: backend?.redispatches ?? 0 };
 }
 
+/** Webhooks the proxy has passed to `instance` since it started (null without a proxy). */
+export async function proxiedTo(instance: string): Promise<number | null> {
+  const url = target.proxy?.stats.private;
+  if (!url) return null;
+  const csv = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+  const server = instance.replace("#", "_");
+  return parseProxyStats(csv).find((r) => r.backend === "private_replay" && r.server === server)
+    ?.sessions ?? 0;
+}
+
 /** Waits until the proxy sends webhooks to `instance` again (its server is UP). */
 export async function proxyRoutesTo(instance: string): Promise<void> {
   const url = target.proxy?.stats.private;
@@ -289,4 +299,21 @@ export async function report(name: string, figures: Record<string, unknown>): Pr
   console.log(`${name}: ${JSON.stringify(figures)}`);
   await Deno.mkdir("reports/failure", { recursive: true });
   await Deno.writeTextFile(`reports/failure/${name}.json`, JSON.stringify(body, null, 2) + "\n");
+}
+
+/**
+ * One counter from one Zapa instance's `/metrics`, summed over the series whose labels contain
+ * `label` (all of them when empty); 0 while the instance is down.
+ */
+export async function instanceMetric(url: string, metric: string, label = ""): Promise<number> {
+  let text: string;
+  try {
+    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    text = await res.text();
+  } catch {
+    return 0;
+  }
+  return text.split("\n")
+    .filter((l) => (l.startsWith(`${metric}{`) || l.startsWith(`${metric} `)) && l.includes(label))
+    .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
 }
