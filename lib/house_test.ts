@@ -1,7 +1,8 @@
 /**
  * The house rules of ARCHITECTURE.md, checked from the code: every top-level folder it lists
  * exists, every relative import of every .ts/.tsx file goes in an allowed direction (or is one
- * of the few named exceptions), and no module imports itself round a cycle.
+ * of the few named exceptions), Zapa's product code stands alone, the test runner reaches the
+ * stack only through its face, and no module imports itself round a cycle.
  */
 import assert from "node:assert/strict";
 import { dirname, join, normalize, relative } from "node:path";
@@ -20,28 +21,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   load: [],
 };
 
+/**
+ * Zapa's tests (`*_test.ts`) and its test kit (`zapa/testing/`) may also use the two protocol
+ * doubles in-process: they speak the real wire protocols, as a real bridge or provider would.
+ */
+const ZAPA_TEST_DOUBLES = ["mock_bridge", "mock_llm"];
+const isZapaTest = (file: string) =>
+  file.startsWith("zapa/") && (file.startsWith("zapa/testing/") || /_test\.tsx?$/.test(file));
+
+function allowedFrom(file: string): readonly string[] | undefined {
+  const allowed = ALLOWED[topOf(file)];
+  return allowed && isZapaTest(file) ? [...allowed, ...ZAPA_TEST_DOUBLES] : allowed;
+}
+
 /** Imports that break a direction on purpose: importing file (or folder/) → imported prefix. */
 const EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
-  {
-    from: "zapa/testing/stores.ts",
-    to: "lib/stack/",
-    why: "Zapa's test stores reuse the harness's PostgreSQL/Redis spawning until it moves",
-  },
-  {
-    from: "zapa/agent/",
-    to: "mock_llm/",
-    why: "the LLM adapters' unit tests talk to the mock LLM in-process",
-  },
-  {
-    from: "zapa/admin/mod_test.ts",
-    to: "mock_llm/",
-    why: "the admin console's connection test talks to the mock LLM in-process",
-  },
-  {
-    from: "zapa/pipeline/webhook_schema_test.ts",
-    to: "lib/spec_schemas.ts",
-    why: "the webhook is checked against the published schemas the harness loads",
-  },
   {
     from: "load/k8s/configmap.ts",
     to: "lib/runner/mod.ts",
@@ -97,7 +91,7 @@ Deno.test("house: every relative import goes in a direction ARCHITECTURE.md allo
   const wrong: string[] = [];
   for (const [file, targets] of graph) {
     const from = topOf(file);
-    const allowed = ALLOWED[from];
+    const allowed = allowedFrom(file);
     if (!allowed) continue;
     for (const target of targets) {
       const to = topOf(target);
@@ -107,6 +101,29 @@ Deno.test("house: every relative import goes in a direction ARCHITECTURE.md allo
     }
   }
   assert.deepEqual(wrong, [], `imports against the house directions:\n${wrong.join("\n")}`);
+});
+
+Deno.test("house: Zapa's product code imports nothing outside zapa/, its tests nothing but the two doubles", () => {
+  const wrong: string[] = [];
+  for (const [file, targets] of graph) {
+    if (topOf(file) !== "zapa") continue;
+    const allowed = isZapaTest(file) ? ["zapa", ...ZAPA_TEST_DOUBLES] : ["zapa"];
+    for (const t of targets) if (!allowed.includes(topOf(t))) wrong.push(`${file} → ${t}`);
+  }
+  assert.deepEqual(wrong, [], `zapa/ reaching out:\n${wrong.join("\n")}`);
+});
+
+Deno.test("house: lib/runner reaches lib/stack only through lib/stack/mod.ts, and lib/stack never imports lib/runner", () => {
+  const wrong: string[] = [];
+  for (const [file, targets] of graph) {
+    for (const t of targets) {
+      const intoStack = file.startsWith("lib/runner/") && t.startsWith("lib/stack/") &&
+        t !== "lib/stack/mod.ts";
+      const intoRunner = file.startsWith("lib/stack/") && t.startsWith("lib/runner/");
+      if (intoStack || intoRunner) wrong.push(`${file} → ${t}`);
+    }
+  }
+  assert.deepEqual(wrong, [], `imports across the stack/runner faces:\n${wrong.join("\n")}`);
 });
 
 Deno.test("house: every listed exception is still needed", () => {

@@ -9,8 +9,8 @@ import { PipelineThread } from "./pipeline/mod.ts";
 import { assemblePrivate } from "./private_service.ts";
 import {
   eventually,
-  FakeBridge,
   postWebhook,
+  TestBridge,
   testConfig,
   testDeps,
   testPhone,
@@ -22,7 +22,7 @@ import {
 Deno.test("private entrypoint: the shipped assembly migrates, starts its worker thread and answers a webhook through the bridge", async () => {
   // Not migrated: the boot has to do it, as in production.
   const [pg, rd] = await Promise.all([TestPostgres.create({ migrate: false }), TestRedis.create()]);
-  const bridge = new FakeBridge();
+  const bridge = new TestBridge();
   const deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
   // The thread private_main.ts starts, made here so the test can wait for it to report ready.
   const workers = new PipelineThread(deps.config, deps.metrics);

@@ -16,15 +16,15 @@ import { type InboundMessage, parseWebhook } from "./webhook_event.ts";
 import {
   type EchoPipeline,
   eventually,
-  FakeBridge,
   postWebhook,
   startEchoPipeline,
+  TestBridge,
   testPhone,
   zapwMessage,
 } from "../testing/mod.ts";
 
 let env: EchoPipeline | undefined;
-let bridge: FakeBridge;
+let bridge: TestBridge;
 let deps: Deps & { sql: Sql };
 let fetchApp: (req: Request) => Response | Promise<Response>;
 
@@ -160,7 +160,7 @@ Deno.test("hostile input: an intake event ingest cannot store is dead-lettered w
 // rules: R-INTAKE-9, R-DELIVERY-3
 Deno.test("hostile input: an outbound reply dead-lettered after permanent failures is logged and listed with its message id and reason", async () => {
   const from = testPhone();
-  bridge.failNext.push(422, 422, 422);
+  await bridge.failSends(422, 3);
   await withLogLines(async (lines) => {
     await postWebhook(fetchApp, zapwMessage({ from, text: "fail me", messageId: `OF-${from}` }));
     const [reply] = await eventually(() =>

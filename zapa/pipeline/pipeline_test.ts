@@ -12,15 +12,15 @@ import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
   type EchoPipeline,
   eventually,
-  FakeBridge,
   postWebhook,
   startEchoPipeline,
+  TestBridge,
   testPhone,
   zapwMessage,
 } from "../testing/mod.ts";
 
 let env: EchoPipeline | undefined;
-let bridge: FakeBridge;
+let bridge: TestBridge;
 let deps: Deps & { sql: Sql };
 let fetchApp: (req: Request) => Response | Promise<Response>;
 

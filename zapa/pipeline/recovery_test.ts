@@ -17,9 +17,9 @@ import { requeueFailed } from "./queue_admin.ts";
 import {
   type EchoPipeline,
   eventually,
-  FakeBridge,
   postWebhook,
   startEchoPipeline,
+  TestBridge,
   testPhone,
   TestPostgres,
   TestRedis,
@@ -29,7 +29,7 @@ import {
 let env: EchoPipeline | undefined;
 let pg: TestPostgres;
 let rd: TestRedis;
-let bridge: FakeBridge;
+let bridge: TestBridge;
 let deps: Deps & { sql: Sql };
 let fetchApp: (req: Request) => Response | Promise<Response>;
 
@@ -117,14 +117,14 @@ Deno.test("recovery: with both stores down the webhook answers 503 storage_unava
 
 // rules: R-DELIVERY-2
 Deno.test("recovery: the bridge failing transiently delays the reply but sends it once", async () => {
-  bridge.failNext.push(503, 500, 400);
+  await bridge.failSends(503, 3);
   const { phones } = await send(1, "bridge-flaky");
   await exactlyOneReplyEach(phones);
 });
 
 // rules: R-DELIVERY-3, R-DELIVERY-4
 Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends it", async () => {
-  bridge.failNext.push(422, 422, 422);
+  await bridge.failSends(422, 3);
   const { phones } = await send(1, "bridge-422");
   const row = await eventually(async () => {
     const [r] = await deps.sql<{ id: number; status: string }[]>`
@@ -231,7 +231,7 @@ Deno.test("recovery: an auth code job is sent and never stored in messages", asy
 // rules: R-DELIVERY-2
 Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
   const to = testPhone();
-  bridge.status = 503;
+  await bridge.failSends(503);
   try {
     await enqueueOutbound(deps.redis, {
       id: "auth:expiring",
@@ -242,7 +242,7 @@ Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
     });
     await new Promise((r) => setTimeout(r, 400));
   } finally {
-    bridge.status = 200;
+    await bridge.failSends(null);
   }
   await eventually(async () => (await deps.redis.exists(OUT.job("auth:expiring"))) === 0, {
     message: "expired job dropped",

@@ -1,8 +1,8 @@
 /**
  * Test support for tests that run the pipeline: the test profile's settings and `Deps` over the
  * ephemeral PostgreSQL 15 and Redis of `stores.ts` (stoppable and restartable on the same
- * port), a fake bridge that records sends, zapw envelopes as Zapa receives them, and a local
- * echo agent.
+ * port), the mock bridge in-process, zapw envelopes as Zapa receives them, and a local echo
+ * agent.
  */
 import { createSql, type Sql } from "../db/mod.ts";
 import { createRedis, type Redis } from "../redis.ts";
@@ -14,6 +14,9 @@ import type { Deps } from "../deps.ts";
 import { createApp } from "../http/app.ts";
 import { assemblePipeline, type Pipeline, PipelineWorkers } from "../pipeline/mod.ts";
 import { TestPostgres, TestRedis } from "./stores.ts";
+import { type RunningBridge, startBridge } from "../../mock_bridge/server.ts";
+import { testConfig as bridgeConfig } from "../../mock_bridge/testing.ts";
+import { messageReceived } from "../../mock_bridge/envelopes.ts";
 
 /** The test profile of R-CONFIG-4 pointed at the given stores and bridge. */
 export function testConfig(
@@ -64,73 +67,52 @@ export interface SentRecord {
 }
 
 /**
- * A bridge double: `POST /sessions/main/messages` records the send and answers like zapw;
- * `failNext` queues status codes to fail the next sends with; `offline` refuses with 503.
+ * The mock bridge in this process, as Zapa's bridge: the same zapw double the suites run against
+ * (real HTTP, the bridge key checked, sends validated and journaled), not a second one. `sent`
+ * lists the sends it accepted; `failSends` switches its send faults.
  */
-export class FakeBridge {
-  sent: SentRecord[] = [];
-  failNext: number[] = [];
-  status = 200;
-  #server: Deno.HttpServer<Deno.NetAddr>;
-  #counter = 0;
-
-  constructor() {
-    this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (req) => this.#handle(req),
-    );
-  }
+export class TestBridge {
+  readonly #bridge: RunningBridge = startBridge(bridgeConfig({ apiKey: "bridge-key" }), {
+    announce: false,
+  });
 
   get url(): string {
-    return `http://127.0.0.1:${this.#server.addr.port}`;
+    return this.#bridge.apiUrl;
   }
 
-  async #handle(req: Request): Promise<Response> {
-    const url = new URL(req.url);
-    if (url.pathname === "/health") return Response.json({ status: "ok" });
-    if (req.method === "GET" && url.pathname.startsWith("/sessions/")) {
-      return Response.json({ status: "success", data: { id: "main", status: "connected" } });
-    }
-    if (req.method === "POST" && url.pathname === "/sessions/main/messages") {
-      const body = await req.json();
-      const fail = this.failNext.shift() ?? (this.status !== 200 ? this.status : null);
-      if (fail !== null) {
-        return Response.json({ status: "error", error: `failure ${fail}` }, { status: fail });
-      }
-      const messageId = `BAE5${++this.#counter}`;
-      this.sent.push({ to: body.to, text: body.text, messageId, at: Date.now() });
-      return Response.json({
-        status: "success",
-        data: { messageId, timestamp: Date.now(), status: "sent" },
-      });
-    }
-    await req.body?.cancel();
-    return Response.json({ status: "error", error: "not found" }, { status: 404 });
+  get sent(): SentRecord[] {
+    return this.#bridge.state.sent.since(0, (r) => !r.rejected)
+      .map((r) => ({ to: r.to, text: r.text ?? "", messageId: r.message_id!, at: r.at }));
+  }
+
+  /** Sends fail with `status`: the next `times` of them, or every one until `failSends(null)`. */
+  async failSends(status: number | null, times?: number): Promise<void> {
+    const set = await this.#bridge.state.patchFaults({
+      send_status: status,
+      send_fail_times: times ?? null,
+    });
+    if (!set.ok) throw new Error(set.error);
   }
 
   async close(): Promise<void> {
-    await this.#server.shutdown();
+    await this.#bridge.close();
   }
 }
 
-/** A zapw `message.received` envelope. */
+/** A zapw `message.received` envelope, built by the mock bridge's own builder. */
 export function zapwMessage(
   options: { from: string; text?: string; messageId: string; to?: string; timestamp?: number },
 ): Record<string, unknown> {
   return {
-    sessionId: "main",
-    origin: "1234567890",
-    eventType: "message.received",
-    timestamp: Date.now(),
-    data: {
-      from: `${options.from.replace("+", "")}@s.whatsapp.net`,
+    ...messageReceived({
+      sessionId: "main",
+      origin: "1234567890",
+      from: options.from,
       to: options.to ?? "1234567890:12@s.whatsapp.net",
       messageId: options.messageId,
-      timestamp: options.timestamp ?? Date.now(),
-      isGroup: false,
-      type: "text",
       text: options.text ?? "hello",
-    },
+      timestamp: options.timestamp,
+    }),
   };
 }
 
@@ -180,7 +162,7 @@ export function testPhone(): string {
 export interface EchoPipeline {
   pg: TestPostgres;
   rd: TestRedis;
-  bridge: FakeBridge;
+  bridge: TestBridge;
   deps: Deps & { sql: Sql; redis: Redis };
   pipeline: Pipeline;
   /** An app with the pipeline's webhook route, as the private app mounts it. */
@@ -190,12 +172,12 @@ export interface EchoPipeline {
 }
 
 /**
- * Real PostgreSQL and Redis, a fake bridge, and the pipeline as `assemblePipeline` builds it
+ * Real PostgreSQL and Redis, the mock bridge, and the pipeline as `assemblePipeline` builds it
  * for production, its workers in this thread with the echo agent, started.
  */
 export async function startEchoPipeline(owner: string): Promise<EchoPipeline> {
   const [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
-  const bridge = new FakeBridge();
+  const bridge = new TestBridge();
   const deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
   const pipeline = assemblePipeline(
     deps,

@@ -1,22 +1,41 @@
 /**
- * Ephemeral PostgreSQL 15 and Redis for Zapa's tests beside the code, built from the stack
- * harness's own parts (`lib/stack/`): the same server flags, the cached template cluster (a copy
- * instead of initdb), children run through `setpriv --pdeathsig` so nothing outlives a crashed
- * test run, output kept in a log file in the server's temp dir. Both can be stopped and started
- * again on the same port: PostgreSQL keeps its data, Redis comes back empty.
+ * Ephemeral PostgreSQL 15 and Redis for Zapa's tests beside the code. Each server is our direct
+ * child through `setpriv --pdeathsig`, so nothing outlives a crashed test run, and PostgreSQL runs
+ * as the `postgres` user when we are root (initdb refuses root). Both can be stopped and started
+ * again on the same port: PostgreSQL keeps its data, Redis comes back empty. Written for Zapa alone
+ * (it borrows nothing from the harness), so a swapped-in Zapa takes its test kit with it.
  */
 import { createSql } from "../db/mod.ts";
 import { migrate } from "../db/migrate.ts";
-import { initCluster, postgresUrl, spawnPostgres, templateName } from "../../lib/stack/postgres.ts";
-import { redisUrl, spawnRedis } from "../../lib/stack/redis.ts";
-import { type RunningProcess, stopProcess, tailFile } from "../../lib/stack/process.ts";
-import { freePort } from "../../lib/stack/ports.ts";
 
-export { freePort };
+const pgBin = () => Deno.env.get("ZAPA_PG_BIN") || "/usr/lib/postgresql/15/bin";
+const INITDB_ARGS = "-U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync".split(" ");
+/** setpriv options that drop to the postgres user when we are root. */
+const asPostgres = () =>
+  Deno.uid() === 0 ? ["--reuid=postgres", "--regid=postgres", "--init-groups"] : [];
 
-/** What the servers need from our environment (spawnLogged inherits nothing). */
-function serverEnv(): Record<string, string> {
-  return { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
+/**
+ * A pristine cluster to copy: initdb takes about half a second, `cp -a` a tenth of that. Its name
+ * carries the binaries and initdb's arguments, so a stale copy is never used.
+ */
+function templateDir(): string {
+  const key = [...`${pgBin()} ${INITDB_ARGS.join(" ")}`]
+    .reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) >>> 0, 7);
+  return `${Deno.cwd()}/.zapa/cache/zapa-test-pg-${key.toString(36)}`;
+}
+
+/** A port the kernel considers free right now on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+async function logTail(logFile: string | undefined, lines = 20): Promise<string> {
+  if (!logFile) return "";
+  const text = await Deno.readTextFile(logFile).catch(() => "");
+  return "\n" + text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** Resolves once `port` accepts TCP connections; the error names the log to read. */
@@ -32,21 +51,98 @@ export async function waitForPort(
       return;
     } catch {
       if (Date.now() > deadline) {
-        const log = options.logFile ? `\n${await tailFile(options.logFile, 20)}` : "";
-        throw new Error(`${what} did not accept connections on ${port}${log}`);
+        throw new Error(
+          `${what} did not accept connections on ${port}${await logTail(options.logFile)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 }
 
+/** A server child: its output appended to `logFile`, killed with `deathSignal` when we die. */
+class Child {
+  readonly #process: Deno.ChildProcess;
+  readonly exited: Promise<Deno.CommandStatus>;
+
+  constructor(
+    command: string,
+    args: string[],
+    options: { cwd: string; logFile: string; deathSignal: Deno.Signal; setpriv?: string[] },
+  ) {
+    this.#process = new Deno.Command("setpriv", {
+      args: [...options.setpriv ?? [], "--pdeathsig", options.deathSignal, command, ...args],
+      cwd: options.cwd,
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", LANG: "C.UTF-8" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // A pipe left unread blocks the child once full: both streams drain into the log.
+    const append = async (stream: ReadableStream<Uint8Array>) =>
+      await stream.pipeTo(
+        (await Deno.open(options.logFile, { append: true, create: true })).writable,
+      ).catch(() => {});
+    this.exited = Promise.all([
+      this.#process.status,
+      append(this.#process.stdout),
+      append(this.#process.stderr),
+    ]).then(([status]) => status);
+  }
+
+  /** `signal`, then SIGKILL if it has not gone within five seconds. */
+  async stop(signal: Deno.Signal): Promise<void> {
+    const kill = (s: Deno.Signal) => {
+      try {
+        this.#process.kill(s);
+      } catch {
+        // Already gone.
+      }
+    };
+    kill(signal);
+    const timer = setTimeout(() => kill("SIGKILL"), 5_000);
+    await this.exited.finally(() => clearTimeout(timer));
+  }
+}
+
+async function run(command: string, ...args: string[]): Promise<void> {
+  const result = await new Deno.Command(command, { args, stdout: "null", stderr: "piped" })
+    .output();
+  if (!result.success) {
+    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(result.stderr)}`);
+  }
+}
+
+/** A new cluster in `data`: a copy of the template, else initdb, whose result becomes it. */
+async function initCluster(dir: string, data: string, logFile: string): Promise<void> {
+  const template = templateDir();
+  if (asPostgres().length) await run("chown", "postgres:postgres", dir);
+  if (await Deno.stat(`${template}/global/pg_control`).then(() => true, () => false)) {
+    return await run("cp", "-a", template, data);
+  }
+  const initdb = new Child(`${pgBin()}/initdb`, ["-D", data, ...INITDB_ARGS], {
+    cwd: dir,
+    logFile,
+    deathSignal: "SIGKILL",
+    setpriv: asPostgres(),
+  });
+  if (!(await initdb.exited).success) throw new Error(`initdb failed${await logTail(logFile)}`);
+  // Copied under a private name, then renamed: a concurrent test never sees half a template.
+  // Another test caching it first, or a read-only cache, only costs the next test an initdb.
+  const partial = `${template}.${crypto.randomUUID()}`;
+  await Deno.mkdir(template.slice(0, template.lastIndexOf("/")), { recursive: true });
+  await run("cp", "-a", data, partial).then(() => Deno.rename(partial, template))
+    .catch(() => Deno.remove(partial, { recursive: true }).catch(() => {}));
+}
+
 export class TestPostgres {
-  #server: RunningProcess | null = null;
+  #server: Child | null = null;
   readonly url: string;
   readonly logFile: string;
 
   private constructor(readonly dir: string, readonly port: number) {
-    this.url = postgresUrl(port);
+    this.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     this.logFile = `${dir}/postgres.log`;
   }
 
@@ -56,9 +152,7 @@ export class TestPostgres {
     await Deno.chmod(dir, 0o755);
     const pg = new TestPostgres(dir, freePort());
     try {
-      await initCluster(pg.#layout(), serverEnv(), {
-        templateDir: `${Deno.cwd()}/.zapa/cache/${await templateName()}`,
-      });
+      await initCluster(dir, `${dir}/data`, pg.logFile);
       await pg.start();
       if (options.migrate ?? true) {
         const sql = createSql(pg.url, { max: 1 });
@@ -75,13 +169,30 @@ export class TestPostgres {
     return pg;
   }
 
-  #layout() {
-    return { dir: this.dir, data: `${this.dir}/data`, port: this.port, logFile: this.logFile };
-  }
-
   /** Starts the server (again) and waits until it answers queries. */
   async start(): Promise<void> {
-    this.#server = await spawnPostgres(this.#layout(), serverEnv());
+    // fsync and friends off: a test cluster is thrown away, never recovered.
+    const settings = [
+      "listen_addresses=127.0.0.1",
+      "fsync=off",
+      "synchronous_commit=off",
+      "full_page_writes=off",
+      "max_connections=200",
+    ];
+    this.#server = new Child(
+      `${pgBin()}/postgres`,
+      [
+        "-D",
+        `${this.dir}/data`,
+        "-p",
+        `${this.port}`,
+        "-k",
+        this.dir,
+        ...settings.flatMap((s) => ["-c", s]),
+      ],
+      // SIGINT is fast shutdown; SIGTERM (smart) would wait for every client to leave.
+      { cwd: this.dir, logFile: this.logFile, deathSignal: "SIGINT", setpriv: asPostgres() },
+    );
     await waitForPort(this.port, "postgres", { logFile: this.logFile });
     // The port opens before the server takes queries ("the database system is starting up").
     const sql = createSql(this.url, { max: 1 });
@@ -103,7 +214,7 @@ export class TestPostgres {
 
   /** Fast shutdown (SIGINT): connections are cut, data is kept. */
   async stop(): Promise<void> {
-    if (this.#server) await stopProcess(this.#server, { signal: "SIGINT" });
+    await this.#server?.stop("SIGINT");
     this.#server = null;
   }
 
@@ -114,11 +225,11 @@ export class TestPostgres {
 }
 
 export class TestRedis {
-  #server: RunningProcess | null = null;
+  #server: Child | null = null;
   readonly url: string;
 
   private constructor(readonly dir: string, readonly port: number) {
-    this.url = redisUrl(port);
+    this.url = `redis://127.0.0.1:${port}/0`;
   }
 
   static async create(): Promise<TestRedis> {
@@ -127,16 +238,25 @@ export class TestRedis {
     return redis;
   }
 
-  /** Starts an empty server on the same port. */
+  /** Starts an empty server on the same port: no RDB, no AOF, so nothing survives a stop. */
   async start(): Promise<void> {
     const logFile = `${this.dir}/redis.log`;
-    this.#server = await spawnRedis({ port: this.port, dir: this.dir, logFile, env: serverEnv() });
+    const args = [
+      "--save",
+      "",
+      ...`--port ${this.port} --bind 127.0.0.1 --appendonly no`.split(" "),
+    ];
+    this.#server = new Child("redis-server", [...args, "--dir", this.dir], {
+      cwd: this.dir,
+      logFile,
+      deathSignal: "SIGKILL",
+    });
     await waitForPort(this.port, "redis", { logFile });
   }
 
   /** Kills the server: nothing is saved, a restart comes back empty. */
   async stop(): Promise<void> {
-    if (this.#server) await stopProcess(this.#server, { signal: "SIGKILL" });
+    await this.#server?.stop("SIGKILL");
     this.#server = null;
   }
 
