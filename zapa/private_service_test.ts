@@ -1,7 +1,7 @@
 /**
  * The shipped wiring of the private entrypoint, in-process: `assemblePrivate` exactly as
  * `private_main.ts` calls it (workers in their own thread, the real agent) over a real
- * PostgreSQL and Redis and a fake bridge. A webhook goes in; a reply must reach the bridge.
+ * PostgreSQL and Redis and the in-process mock bridge. A webhook goes in; a reply must reach it.
  */
 import assert from "node:assert/strict";
 import { NOT_CONFIGURED_REPLY } from "./agent/reply.ts";

@@ -6,36 +6,21 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { Deps } from "../deps.ts";
-import type { Sql } from "../db/mod.ts";
 import { failedItems } from "./queue_admin.ts";
 import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { ensureIntakeGroup } from "./ingest.ts";
 import { INTAKE_STREAM } from "./intake.ts";
 import { type InboundMessage, parseWebhook } from "./webhook_event.ts";
 import {
-  type EchoPipeline,
+  echoPipelinePerFile,
   eventually,
   postWebhook,
-  startEchoPipeline,
-  TestBridge,
   testPhone,
   zapwMessage,
 } from "../testing/mod.ts";
 
-let env: EchoPipeline | undefined;
-let bridge: TestBridge;
-let deps: Deps & { sql: Sql };
-let fetchApp: (req: Request) => Response | Promise<Response>;
-
-Deno.test.beforeAll(async () => {
-  env = await startEchoPipeline("hostile");
-  ({ bridge, deps, fetch: fetchApp } = env);
-});
-
-Deno.test.afterAll(async () => {
-  await env?.stop();
-});
+/** Started before this file's first test, stopped after its last. */
+const env = echoPipelinePerFile("hostile");
 
 /** Runs `fn` while collecting the JSON log lines written meanwhile. */
 async function withLogLines<T>(fn: (lines: Record<string, unknown>[]) => Promise<T>): Promise<T> {
@@ -82,7 +67,7 @@ Deno.test("hostile input: every message the webhook parser accepts can be stored
         const from = testPhone();
         // An inactive sender: its rows are never pending, so the running pipeline does not
         // answer them (which would use up the bridge failures a later test sets up).
-        await deps.sql`INSERT INTO users (phone_number, is_active) VALUES (${from}, false)
+        await env.deps.sql`INSERT INTO users (phone_number, is_active) VALUES (${from}, false)
           ON CONFLICT (phone_number) DO UPDATE SET is_active = false`;
         const parsed = parseWebhook({
           sessionId,
@@ -96,10 +81,10 @@ Deno.test("hostile input: every message the webhook parser accepts can be stored
         if (!parsed.ok) return;
         const event = parsed.event as InboundMessage;
         // Both statements ingest uses: the batch one and the one-by-one fallback.
-        const [batch] = await storeInboundMany(deps.sql, deps.config, [event]);
+        const [batch] = await storeInboundMany(env.deps.sql, env.deps.config, [event]);
         assert.ok(batch, "stored by the batch statement");
-        await deps.sql`DELETE FROM messages WHERE id = ${batch.id}`;
-        assert.ok(await storeInbound(deps.sql, deps.config, event), "stored one by one");
+        await env.deps.sql`DELETE FROM messages WHERE id = ${batch.id}`;
+        assert.ok(await storeInbound(env.deps.sql, env.deps.config, event), "stored one by one");
       },
     ),
     { numRuns: 300 },
@@ -118,10 +103,10 @@ Deno.test("hostile input: NUL and lone surrogates in text, caption and names are
     location: { name: "\u0000" },
     contact: { name: "\ud800" },
   });
-  const res = await postWebhook(fetchApp, body);
+  const res = await postWebhook(env.fetch, body);
   assert.deepEqual(await res.json(), { status: "accepted", message_id: `H-${from}` });
   const row = await eventually(async () => {
-    const [r] = await deps.sql<
+    const [r] = await env.deps.sql<
       { content: string; caption: string; metadata: Record<string, unknown> }[]
     >`SELECT content, caption, metadata FROM messages WHERE whatsapp_message_id = ${`H-${from}`}`;
     return r;
@@ -130,7 +115,7 @@ Deno.test("hostile input: NUL and lone surrogates in text, caption and names are
   assert.equal(row.caption, "cap\ufffd");
   assert.equal(row.metadata.sanitized, true);
   assert.equal(row.metadata.file_name, "a\ufffd.png");
-  await eventually(() => bridge.sent.some((s) => s.to === from), { message: "the reply sent" });
+  await eventually(() => env.bridge.sent.some((s) => s.to === from), { message: "the reply sent" });
 });
 
 // rules: R-INTAKE-9, R-INTAKE-4
@@ -141,11 +126,11 @@ Deno.test("hostile input: an intake event ingest cannot store is dead-lettered w
   assert.ok(parsed.ok);
   // Written by an older version, before the webhook sanitised text: PostgreSQL refuses it.
   const event = { ...parsed.event, content: "bad\u0000" };
-  await ensureIntakeGroup(deps.redis);
+  await ensureIntakeGroup(env.deps.redis);
   await withLogLines(async (lines) => {
-    await deps.redis.xadd(INTAKE_STREAM, "*", "e", JSON.stringify(event));
+    await env.deps.redis.xadd(INTAKE_STREAM, "*", "e", JSON.stringify(event));
     const item = await eventually(async () => {
-      const { items } = await failedItems(deps);
+      const { items } = await failedItems(env.deps);
       return items.find((i) => i.queue === "inbound" && i.message_id === waId);
     }, { message: `a dead letter for ${waId}` });
     assert.equal(item.kind, "message");
@@ -160,15 +145,15 @@ Deno.test("hostile input: an intake event ingest cannot store is dead-lettered w
 // rules: R-INTAKE-9, R-DELIVERY-3
 Deno.test("hostile input: an outbound reply dead-lettered after permanent failures is logged and listed with its message id and reason", async () => {
   const from = testPhone();
-  await bridge.failSends(422, 3);
+  await env.bridge.failSends(422, 3);
   await withLogLines(async (lines) => {
-    await postWebhook(fetchApp, zapwMessage({ from, text: "fail me", messageId: `OF-${from}` }));
+    await postWebhook(env.fetch, zapwMessage({ from, text: "fail me", messageId: `OF-${from}` }));
     const [reply] = await eventually(() =>
-      deps.sql<{ id: number }[]>`
+      env.deps.sql<{ id: number }[]>`
         SELECT r.id FROM messages r JOIN messages i ON i.id = r.reply_to_id
         WHERE i.whatsapp_message_id = ${`OF-${from}`} AND r.status = 'failed'`
         .then((rows) => rows.length ? rows : null), { message: "the reply marked failed" });
-    const { items } = await failedItems(deps);
+    const { items } = await failedItems(env.deps);
     const item = items.find((i) => i.queue === "outbound" && i.message_id === String(reply!.id));
     assert.ok(item, `an outbound dead letter for reply ${reply!.id}: ${JSON.stringify(items)}`);
     assert.match(item.last_error, /422/);
@@ -184,20 +169,20 @@ Deno.test("hostile input: an outbound reply dead-lettered after permanent failur
 Deno.test("hostile input: one receipt ingest cannot store fails alone; the others of its batch are recorded", async () => {
   const good = `RG-${testPhone()}`;
   const bad = `RB-${testPhone()}\u0000`;
-  await ensureIntakeGroup(deps.redis);
+  await ensureIntakeGroup(env.deps.redis);
   // Both in one batch (one transaction, so ingest cannot read between them); the bad one first,
   // as written by an older version that did not refuse a NUL in an id.
-  await deps.redis.multi()
+  await env.deps.redis.multi()
     .xadd(INTAKE_STREAM, "*", "e", JSON.stringify({ kind: "status", waId: bad, status: "read" }))
     .xadd(INTAKE_STREAM, "*", "e", JSON.stringify({ kind: "status", waId: good, status: "read" }))
     .exec();
   const item = await eventually(async () => {
-    const { items } = await failedItems(deps);
+    const { items } = await failedItems(env.deps);
     return items.find((i) => i.queue === "inbound" && i.message_id === bad);
   }, { message: "the bad receipt dead-lettered under its own id" });
   assert.equal(item.kind, "status");
   // The good one was parked for its (not yet recorded) id, not dropped with the bad one.
-  assert.equal(await deps.redis.get(`zapa:parked:${good}`), "3:read");
-  const { items } = await failedItems(deps);
+  assert.equal(await env.deps.redis.get(`zapa:parked:${good}`), "3:read");
+  const { items } = await failedItems(env.deps);
   assert.ok(!items.some((i) => i.message_id === good), "the good receipt is no dead letter");
 });

@@ -1,43 +1,28 @@
 /**
- * The pipeline end to end against a real PostgreSQL 15 and Redis with a fake bridge: webhook →
- * ingest → agent → delivery, duplicates, store outages and crash points. The agent here is a
- * local echo (the real one is tested in zapa/agent/).
+ * The pipeline end to end against a real PostgreSQL 15 and Redis with the in-process mock
+ * bridge: webhook → ingest → agent → delivery, duplicates, store outages and crash points. The
+ * agent here is a local echo (the real one is tested in zapa/agent/).
  */
 import assert from "node:assert/strict";
-import type { Deps } from "../deps.ts";
-import type { Sql } from "../db/mod.ts";
 import { createApp } from "../http/app.ts";
 import { assemblePipeline, idleWorkers } from "./mod.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
 import {
-  type EchoPipeline,
+  echoPipelinePerFile,
   eventually,
   postWebhook,
-  startEchoPipeline,
-  TestBridge,
   testPhone,
   zapwMessage,
 } from "../testing/mod.ts";
 
-let env: EchoPipeline | undefined;
-let bridge: TestBridge;
-let deps: Deps & { sql: Sql };
-let fetchApp: (req: Request) => Response | Promise<Response>;
-
-Deno.test.beforeAll(async () => {
-  env = await startEchoPipeline("test-a");
-  ({ bridge, deps, fetch: fetchApp } = env);
-});
-
-Deno.test.afterAll(async () => {
-  await env?.stop();
-});
+/** Started before this file's first test, stopped after its last. */
+const env = echoPipelinePerFile("test-a");
 
 const phone = testPhone;
-const post = (body: unknown) => postWebhook(fetchApp, body);
+const post = (body: unknown) => postWebhook(env.fetch, body);
 
 function sentTo(to: string) {
-  return bridge.sent.filter((s) => s.to === to);
+  return env.bridge.sent.filter((s) => s.to === to);
 }
 
 // rules: R-INTAKE-5, R-INTAKE-6, R-DELIVERY-1
@@ -49,7 +34,7 @@ Deno.test("pipeline: a message gets exactly one reply, stored with reply_to_id a
   await eventually(() => sentTo(from).length === 1, { message: "one reply at the bridge" });
   assert.equal(sentTo(from)[0]!.text, "echo: hi there");
   const rows = await eventually(async () => {
-    const r = await deps.sql<
+    const r = await env.deps.sql<
       { status: string; reply_to_id: number; whatsapp_message_id: string }[]
     >`
       SELECT r.status, r.reply_to_id, r.whatsapp_message_id FROM messages r
@@ -57,7 +42,7 @@ Deno.test("pipeline: a message gets exactly one reply, stored with reply_to_id a
     return r[0]?.status === "sent" ? r : null;
   }, { message: "reply row marked sent" });
   assert.equal(rows[0]!.whatsapp_message_id, sentTo(from)[0]!.messageId);
-  const [user] = await deps.sql<{ display_name: string }[]>`
+  const [user] = await env.deps.sql<{ display_name: string }[]>`
     SELECT display_name FROM users WHERE phone_number = ${from}`;
   assert.equal(user!.display_name, `User ${from.slice(-4)}`);
 });
@@ -69,7 +54,7 @@ Deno.test("pipeline: a duplicate webhook stores one row and sends one reply", as
   assert.equal((await (await post(body)).json()).status, "accepted");
   assert.equal((await (await post(body)).json()).status, "duplicate");
   await eventually(() => sentTo(from).length === 1, { message: "one reply" });
-  const [{ n }] = await deps.sql<{ n: number }[]>`
+  const [{ n }] = await env.deps.sql<{ n: number }[]>`
     SELECT count(*)::int AS n FROM messages m JOIN users u ON u.id = m.user_id
     WHERE u.phone_number = ${from}` as unknown as [{ n: number }];
   assert.equal(n, 2);
@@ -90,7 +75,7 @@ Deno.test("pipeline: receipts move the reply's status forward to read", async ()
     assert.equal(res.status, 200);
   }
   await eventually(async () => {
-    const [r] = await deps.sql<{ status: string }[]>`
+    const [r] = await env.deps.sql<{ status: string }[]>`
       SELECT status FROM messages WHERE whatsapp_message_id = ${sent.messageId}`;
     return r?.status === "read";
   }, { message: "status read (delivered after read does not go back)" });
@@ -104,7 +89,7 @@ Deno.test("pipeline: a receipt that arrives before the id is recorded is parked 
     message: "the receipt for the unknown id EARLY1 parked in Redis",
   });
   const from = phone();
-  const id = await enqueueOutbound(deps.redis, {
+  const id = await enqueueOutbound(env.deps.redis, {
     id: "auth:early-test",
     kind: "auth_code",
     to: from,
@@ -113,8 +98,8 @@ Deno.test("pipeline: a receipt that arrives before the id is recorded is parked 
   });
   assert.equal(id, true);
   await eventually(() => sentTo(from).length === 1, { message: "auth code sent" });
-  assert.equal(await deps.redis.exists(OUT.job("auth:early-test")), 0);
-  assert.equal(await deps.redis.exists("zapa:parked:EARLY1"), 1);
+  assert.equal(await env.deps.redis.exists(OUT.job("auth:early-test")), 0);
+  assert.equal(await env.deps.redis.exists("zapa:parked:EARLY1"), 1);
 });
 
 // rules: R-SILENCE-1, R-SILENCE-2, R-SILENCE-3
@@ -131,7 +116,8 @@ Deno.test("pipeline: messages not due an answer are stored only", async () => {
   });
   for (const body of [group, other]) assert.equal((await post(body)).status, 200);
   await eventually(async () => {
-    const rows = await deps.sql`SELECT agent_status FROM messages m JOIN users u ON u.id = m.user_id
+    const rows = await env.deps
+      .sql`SELECT agent_status FROM messages m JOIN users u ON u.id = m.user_id
       WHERE u.phone_number = ${from}`;
     return rows.length === 2 && rows.every((r) => r.agent_status === null);
   }, { message: "two stored rows without agent work" });
@@ -162,16 +148,16 @@ Deno.test("pipeline: session events wait for the schema and are mirrored in the 
   let markReady!: () => void;
   const schemaReady = new Promise<void>((resolve) => (markReady = resolve));
   let drains = 0;
-  const app = createApp({ service: "zapa-private", metrics: deps.metrics });
+  const app = createApp({ service: "zapa-private", metrics: env.deps.metrics });
   app.route(
     "/",
-    assemblePipeline(deps, idleWorkers({ agent() {}, delivery: () => drains++, ingest() {} }), {
+    assemblePipeline(env.deps, idleWorkers({ agent() {}, delivery: () => drains++, ingest() {} }), {
       schemaReady,
     }).webhook,
   );
   const sessionId = `order-${crypto.randomUUID().slice(0, 8)}`;
   const status = async () =>
-    (await deps.sql<{ status: string }[]>`
+    (await env.deps.sql<{ status: string }[]>`
       SELECT status FROM sessions WHERE bridge_session_id = ${sessionId}`)[0]?.status ?? null;
   // Ten flips back to back, ending disconnected; each is acknowledged at once.
   for (let i = 0; i < 10; i++) {

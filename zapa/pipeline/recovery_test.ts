@@ -4,7 +4,6 @@
  * reply. The agent is the local echo stand-in.
  */
 import assert from "node:assert/strict";
-import type { Deps } from "../deps.ts";
 import type { Sql } from "../db/mod.ts";
 import { IN_DOUBT_WINDOW_MS } from "./delivery.ts";
 import { enqueueOutbound, OUT } from "./outbound_queue.ts";
@@ -15,34 +14,17 @@ import { storeInbound } from "./inbound_store.ts";
 import { parseWebhook } from "./webhook_event.ts";
 import { requeueFailed } from "./queue_admin.ts";
 import {
-  type EchoPipeline,
+  echoPipelinePerFile,
   eventually,
   postWebhook,
-  startEchoPipeline,
-  TestBridge,
   testPhone,
-  TestPostgres,
-  TestRedis,
   zapwMessage,
 } from "../testing/mod.ts";
 
-let env: EchoPipeline | undefined;
-let pg: TestPostgres;
-let rd: TestRedis;
-let bridge: TestBridge;
-let deps: Deps & { sql: Sql };
-let fetchApp: (req: Request) => Response | Promise<Response>;
+/** Started before this file's first test, stopped after its last. */
+const env = echoPipelinePerFile("recovery-a");
 
-Deno.test.beforeAll(async () => {
-  env = await startEchoPipeline("recovery-a");
-  ({ pg, rd, bridge, deps, fetch: fetchApp } = env);
-});
-
-Deno.test.afterAll(async () => {
-  await env?.stop();
-});
-
-const sentTo = (to: string) => bridge.sent.filter((s) => s.to === to);
+const sentTo = (to: string) => env.bridge.sent.filter((s) => s.to === to);
 
 /** Waits until every phone got exactly one reply, and stays so for a moment. */
 async function exactlyOneReplyEach(phones: string[], timeoutMs = 20_000): Promise<void> {
@@ -60,7 +42,7 @@ async function send(n: number, label: string): Promise<{ phones: string[]; statu
   const statuses: number[] = [];
   for (const [i, from] of phones.entries()) {
     const res = await postWebhook(
-      fetchApp,
+      env.fetch,
       zapwMessage({ from, text: `${label} ${i}`, messageId: `${label}-${from}` }),
     );
     statuses.push(res.status);
@@ -71,10 +53,10 @@ async function send(n: number, label: string): Promise<{ phones: string[]; statu
 
 // rules: R-INTAKE-2, R-OUTAGE-3
 Deno.test("recovery: with Redis down, webhooks go to PostgreSQL and replies follow once it is back empty", async () => {
-  await rd.stop();
+  await env.rd.stop();
   const { phones, statuses } = await send(5, "redis-down");
   assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
-  await rd.start();
+  await env.rd.start();
   await exactlyOneReplyEach(phones);
   const again = await send(1, "redis-back");
   await exactlyOneReplyEach(again.phones);
@@ -82,32 +64,32 @@ Deno.test("recovery: with Redis down, webhooks go to PostgreSQL and replies foll
 
 // rules: R-INTAKE-4, R-OUTAGE-2
 Deno.test("recovery: with PostgreSQL down, events wait in Redis and are answered once it is back", async () => {
-  await pg.stop();
+  await env.pg.stop();
   const { phones, statuses } = await send(5, "pg-down");
   assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
   await new Promise((r) => setTimeout(r, 1_000));
-  assert.equal(bridge.sent.filter((s) => phones.includes(s.to)).length, 0);
-  await pg.start();
+  assert.equal(env.bridge.sent.filter((s) => phones.includes(s.to)).length, 0);
+  await env.pg.start();
   await exactlyOneReplyEach(phones);
 });
 
 // rules: R-WEBHOOK-5, R-OUTAGE-4
 Deno.test("recovery: with both stores down the webhook answers 503 storage_unavailable", async () => {
-  await Promise.all([pg.stop(), rd.stop()]);
+  await Promise.all([env.pg.stop(), env.rd.stop()]);
   try {
     const from = testPhone();
-    const res = await postWebhook(fetchApp, zapwMessage({ from, messageId: `both-${from}` }));
+    const res = await postWebhook(env.fetch, zapwMessage({ from, messageId: `both-${from}` }));
     assert.equal(res.status, 503);
     assert.equal(res.headers.get("retry-after"), "1");
     assert.deepEqual(await res.json(), { status: "error", error: "storage_unavailable" });
   } finally {
-    await Promise.all([pg.start(), rd.start()]);
+    await Promise.all([env.pg.start(), env.rd.start()]);
   }
   // Right after the restart the clients may not have reconnected yet and the webhook would
   // still answer 503 (the bridge retries those); send once a store takes messages again.
   await eventually(async () => {
-    if (deps.redis.status === "ready") return true;
-    await deps.sql`SELECT 1`;
+    if (env.deps.redis.status === "ready") return true;
+    await env.deps.sql`SELECT 1`;
     return true;
   }, { message: "Redis or PostgreSQL reachable again" });
   const { phones, statuses } = await send(1, "both-back");
@@ -117,27 +99,27 @@ Deno.test("recovery: with both stores down the webhook answers 503 storage_unava
 
 // rules: R-DELIVERY-2
 Deno.test("recovery: the bridge failing transiently delays the reply but sends it once", async () => {
-  await bridge.failSends(503, 3);
+  await env.bridge.failSends(503, 3);
   const { phones } = await send(1, "bridge-flaky");
   await exactlyOneReplyEach(phones);
 });
 
 // rules: R-DELIVERY-3, R-DELIVERY-4
 Deno.test("recovery: permanent failures dead-letter after 3 tries; requeue sends it", async () => {
-  await bridge.failSends(422, 3);
+  await env.bridge.failSends(422, 3);
   const { phones } = await send(1, "bridge-422");
   const row = await eventually(async () => {
-    const [r] = await deps.sql<{ id: number; status: string }[]>`
+    const [r] = await env.deps.sql<{ id: number; status: string }[]>`
       SELECT m.id, m.status FROM messages m JOIN users u ON u.id = m.user_id
       WHERE u.phone_number = ${phones[0]!} AND m.direction = 'outbound'`;
     return r?.status === "failed" ? r : null;
   }, { message: "the reply row marked failed" });
-  assert.equal(await deps.redis.zcard(OUT.failed), 1);
+  assert.equal(await env.deps.redis.zcard(OUT.failed), 1);
   assert.equal(sentTo(phones[0]!).length, 0);
-  assert.deepEqual(await requeueFailed(deps), { requeued: 1 });
+  assert.deepEqual(await requeueFailed(env.deps), { requeued: 1 });
   await exactlyOneReplyEach(phones);
   await eventually(async () => {
-    const [r] = await deps.sql<
+    const [r] = await env.deps.sql<
       { status: string }[]
     >`SELECT status FROM messages WHERE id = ${row.id}`;
     return r?.status === "sent";
@@ -150,9 +132,9 @@ Deno.test("recovery: a job whose send was accepted before a crash is not sent ag
   // and the job never completed (the worker died). The sweeper finds the queued row.
   // Answered the way the agent worker would, but the worker "died" before delivery.
   const { from, inboundId, replyId } = await answeredInbound("crash", "already sent");
-  await deps.redis.set(OUT.sent(`reply:${inboundId}`), "WA-CRASH", "EX", 600);
+  await env.deps.redis.set(OUT.sent(`reply:${inboundId}`), "WA-CRASH", "EX", 600);
   await eventually(async () => {
-    const [r] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
+    const [r] = await env.deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
       SELECT status, whatsapp_message_id FROM messages WHERE id = ${replyId}`;
     return r?.status === "sent" && r.whatsapp_message_id === "WA-CRASH";
   }, { message: "row recorded as sent from the marker" });
@@ -165,11 +147,11 @@ Deno.test("recovery: a user leased by a dead worker is answered once the lease e
   const parsed = parseWebhook(zapwMessage({ from, text: "orphan", messageId: `lease-${from}` }));
   assert.ok(parsed.ok && parsed.event.kind === "message");
   // The dead worker took the lease just before storing: nobody else may answer until expiry.
-  const [u] = await deps.sql<{ id: number }[]>`
+  const [u] = await env.deps.sql<{ id: number }[]>`
     INSERT INTO users (phone_number) VALUES (${from}) RETURNING id`;
-  await deps.sql`INSERT INTO agent_leases (user_id, owner, expires_at)
+  await env.deps.sql`INSERT INTO agent_leases (user_id, owner, expires_at)
     VALUES (${u!.id}, 'dead-worker', now() + interval '1500 milliseconds')`;
-  await storeInbound(deps.sql, deps.config, parsed.event);
+  await storeInbound(env.deps.sql, env.deps.config, parsed.event);
   await new Promise((r) => setTimeout(r, 700));
   assert.equal(sentTo(from).length, 0, "not answered while the lease is live");
   await exactlyOneReplyEach([from]);
@@ -180,10 +162,10 @@ Deno.test("recovery: intake events leased by a dead consumer are reclaimed and s
   const from = testPhone();
   const parsed = parseWebhook(zapwMessage({ from, text: "reclaim me", messageId: `pel-${from}` }));
   assert.ok(parsed.ok);
-  await ensureIntakeGroup(deps.redis);
+  await ensureIntakeGroup(env.deps.redis);
   // Another consumer reads the entry and dies without acknowledging it.
   const { createRedis } = await import("../redis.ts");
-  const other = createRedis(deps.config.redisUrl, { blocking: true });
+  const other = createRedis(env.deps.config.redisUrl, { blocking: true });
   try {
     while (other.status !== "ready") await new Promise((r) => setTimeout(r, 10));
     // In one transaction, so the live ingest consumer cannot read the entry first.
@@ -206,7 +188,7 @@ Deno.test("recovery: intake events leased by a dead consumer are reclaimed and s
     other.disconnect();
   }
   await exactlyOneReplyEach([from], 20_000);
-  const [{ n }] = await deps.sql<{ n: number }[]>`
+  const [{ n }] = await env.deps.sql<{ n: number }[]>`
     SELECT count(*)::int AS n FROM messages WHERE whatsapp_message_id = ${`pel-${from}`}` as unknown as [
     { n: number },
   ];
@@ -216,7 +198,7 @@ Deno.test("recovery: intake events leased by a dead consumer are reclaimed and s
 // rules: R-LOGIN-1
 Deno.test("recovery: an auth code job is sent and never stored in messages", async () => {
   const to = testPhone();
-  await enqueueOutbound(deps.redis, {
+  await enqueueOutbound(env.deps.redis, {
     id: "auth:4242",
     kind: "auth_code",
     to,
@@ -224,16 +206,16 @@ Deno.test("recovery: an auth code job is sent and never stored in messages", asy
     expiresAt: Date.now() + 60_000,
   });
   await exactlyOneReplyEach([to]);
-  const rows = await deps.sql`SELECT 1 FROM messages WHERE content LIKE '%123456%'`;
+  const rows = await env.deps.sql`SELECT 1 FROM messages WHERE content LIKE '%123456%'`;
   assert.equal(rows.length, 0);
 });
 
 // rules: R-DELIVERY-2
 Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
   const to = testPhone();
-  await bridge.failSends(503);
+  await env.bridge.failSends(503);
   try {
-    await enqueueOutbound(deps.redis, {
+    await enqueueOutbound(env.deps.redis, {
       id: "auth:expiring",
       kind: "auth_code",
       to,
@@ -242,9 +224,9 @@ Deno.test("recovery: an expired auth code job is dropped unsent", async () => {
     });
     await new Promise((r) => setTimeout(r, 400));
   } finally {
-    await bridge.failSends(null);
+    await env.bridge.failSends(null);
   }
-  await eventually(async () => (await deps.redis.exists(OUT.job("auth:expiring"))) === 0, {
+  await eventually(async () => (await env.deps.redis.exists(OUT.job("auth:expiring"))) === 0, {
     message: "expired job dropped",
   });
   assert.equal(sentTo(to).length, 0);
@@ -256,19 +238,19 @@ Deno.test("recovery: a send-once marker whose id another row holds does not bloc
   // job must finish without it instead of retrying at the head of the recipient's queue.
   const { phones: [other] } = await send(1, "holds-id");
   await exactlyOneReplyEach([other!]);
-  const [held] = await deps.sql<{ whatsapp_message_id: string }[]>`
+  const [held] = await env.deps.sql<{ whatsapp_message_id: string }[]>`
     SELECT m.whatsapp_message_id FROM messages m JOIN users u ON u.id = m.user_id
     WHERE u.phone_number = ${other!} AND m.direction = 'outbound'`;
   const { from, replyId, jobId } = await inDoubtReply("id-clash");
-  await deps.redis.set(OUT.sent(jobId), held!.whatsapp_message_id, "EX", 600);
+  await env.deps.redis.set(OUT.sent(jobId), held!.whatsapp_message_id, "EX", 600);
   await enqueueReply({ from, replyId, jobId });
   await eventually(async () => {
-    const [r] = await deps.sql<{ status: string }[]>`
+    const [r] = await env.deps.sql<{ status: string }[]>`
       SELECT status FROM messages WHERE id = ${replyId}`;
     return r?.status === "sent";
   }, { message: "the row recorded as sent, without the id another row holds" });
   const res = await postWebhook(
-    fetchApp,
+    env.fetch,
     zapwMessage({ from, text: "next one", messageId: `next-${from}` }),
   );
   await res.body?.cancel();
@@ -290,8 +272,8 @@ async function answeredInbound(
   const parsed = parseWebhook(zapwMessage({ from, text: label, messageId: `${label}-${from}` }));
   assert.ok(parsed.ok && parsed.event.kind === "message");
   const event = parsed.event;
-  return await deps.sql.begin(async (tx) => {
-    const stored = await storeInbound(tx as unknown as Sql, deps.config, event);
+  return await env.deps.sql.begin(async (tx) => {
+    const stored = await storeInbound(tx as unknown as Sql, env.deps.config, event);
     assert.ok(stored);
     await tx`UPDATE messages SET agent_status = 'done' WHERE id = ${stored.id}`;
     const [reply] = await tx<{ id: number }[]>`
@@ -309,19 +291,19 @@ async function inDoubtReply(
 ): Promise<{ from: string; replyId: number; jobId: string }> {
   const { from, inboundId, replyId } = await answeredInbound(label, `reply to ${label}`);
   const jobId = `reply:${inboundId}`;
-  await markAttempt(deps.redis, jobId, deadHolder);
+  await markAttempt(env.deps.redis, jobId, deadHolder);
   return { from, replyId, jobId };
 }
 
 /** A receipt for an id nobody recorded, as the bridge sends it, noted as an orphan. */
 async function orphanReceipt(waId: string): Promise<void> {
-  const res = await postWebhook(fetchApp, {
+  const res = await postWebhook(env.fetch, {
     sessionId: "main",
     eventType: "message.sent",
     data: { messageId: waId, status: 2 },
   });
   await res.body?.cancel();
-  await eventually(async () => (await deps.redis.zscore(OUT.orphans, waId)) !== null, {
+  await eventually(async () => (await env.deps.redis.zscore(OUT.orphans, waId)) !== null, {
     message: `the receipt for ${waId} noted as an orphan`,
   });
 }
@@ -334,7 +316,7 @@ async function orphanReceipt(waId: string): Promise<void> {
 const IN_DOUBT_DEADLINE_MS = IN_DOUBT_WINDOW_MS + 20_000;
 
 const enqueueReply = (r: { from: string; replyId: number; jobId: string }) =>
-  enqueueOutbound(deps.redis, {
+  enqueueOutbound(env.deps.redis, {
     id: r.jobId,
     kind: "reply",
     to: r.from,
@@ -346,7 +328,7 @@ const enqueueReply = (r: { from: string; replyId: number; jobId: string }) =>
 Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's receipt, not resent", async () => {
   const { from, replyId, jobId } = await inDoubtReply("doubt-sent");
   // The bridge had taken it: its receipt arrives for an id nobody recorded.
-  const res = await postWebhook(fetchApp, {
+  const res = await postWebhook(env.fetch, {
     sessionId: "main",
     eventType: "message.delivered",
     data: { messageId: "WA-DOUBT-1", status: 3 },
@@ -355,12 +337,12 @@ Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's 
   // The sweeper may find the queued row and settle it by this receipt before the orphan is
   // seen here: either is the receipt having been taken into account.
   await eventually(async () => {
-    if ((await deps.redis.zscore(OUT.orphans, "WA-DOUBT-1")) !== null) return true;
-    const [r] = await deps.sql<{ whatsapp_message_id: string | null }[]>`
+    if ((await env.deps.redis.zscore(OUT.orphans, "WA-DOUBT-1")) !== null) return true;
+    const [r] = await env.deps.sql<{ whatsapp_message_id: string | null }[]>`
       SELECT whatsapp_message_id FROM messages WHERE id = ${replyId}`;
     return r?.whatsapp_message_id === "WA-DOUBT-1";
   }, { message: "the receipt noted as an orphan (or already used to settle the send)" });
-  await enqueueOutbound(deps.redis, {
+  await enqueueOutbound(env.deps.redis, {
     id: jobId,
     kind: "reply",
     to: from,
@@ -368,7 +350,7 @@ Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's 
     messageId: replyId,
   });
   await eventually(async () => {
-    const [r] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
+    const [r] = await env.deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
       SELECT status, whatsapp_message_id FROM messages WHERE id = ${replyId}`;
     return r?.whatsapp_message_id === "WA-DOUBT-1" && r.status === "delivered";
   }, { message: "row settled with the receipt's id and status", timeoutMs: IN_DOUBT_DEADLINE_MS });
@@ -378,7 +360,7 @@ Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's 
 // rules: R-INTAKE-8
 Deno.test("recovery: a send left in doubt with no receipt is sent again after the window", async () => {
   const { from, replyId, jobId } = await inDoubtReply("doubt-lost");
-  await enqueueOutbound(deps.redis, {
+  await enqueueOutbound(env.deps.redis, {
     id: jobId,
     kind: "reply",
     to: from,
@@ -399,7 +381,7 @@ Deno.test("recovery: two sends in doubt and one receipt: both are sent again, ne
   await orphanReceipt("WA-PAIR-ONE");
   await Promise.all([enqueueReply(a), enqueueReply(b)]);
   await exactlyOneReplyEach([a.from, b.from], IN_DOUBT_DEADLINE_MS);
-  const rows = await deps.sql<{ whatsapp_message_id: string | null }[]>`
+  const rows = await env.deps.sql<{ whatsapp_message_id: string | null }[]>`
     SELECT whatsapp_message_id FROM messages WHERE id IN (${a.replyId}, ${b.replyId})`;
   assert.ok(
     rows.every((r) => r.whatsapp_message_id !== "WA-PAIR-ONE"),
@@ -415,7 +397,7 @@ Deno.test("recovery: two sends in doubt and two receipts: both settled, neither 
   await orphanReceipt("WA-BOTH-2");
   await Promise.all([enqueueReply(a), enqueueReply(b)]);
   const ids = await eventually(async () => {
-    const rows = await deps.sql<{ whatsapp_message_id: string | null }[]>`
+    const rows = await env.deps.sql<{ whatsapp_message_id: string | null }[]>`
       SELECT whatsapp_message_id FROM messages WHERE id IN (${a.replyId}, ${b.replyId})
         AND status <> 'queued'`;
     return rows.length === 2 ? rows.map((r) => r.whatsapp_message_id).sort() : null;

@@ -203,3 +203,18 @@ export async function startEchoPipeline(owner: string): Promise<EchoPipeline> {
     },
   };
 }
+
+/**
+ * This test file's echo pipeline: started before its first test and stopped after its last, so
+ * the file's tests share one set of stores. Its fields are filled in by `beforeAll`.
+ */
+export function echoPipelinePerFile(owner: string): EchoPipeline {
+  const env = {} as EchoPipeline;
+  Deno.test.beforeAll(async () => {
+    Object.assign(env, await startEchoPipeline(owner));
+  });
+  Deno.test.afterAll(async () => {
+    await env.stop?.();
+  });
+  return env;
+}
