@@ -1,6 +1,6 @@
 /**
  * Admin queue and session routes in-process, mounted the way the private app mounts them, on a
- * real PostgreSQL + Redis and a fake bridge (sessions).
+ * real PostgreSQL + Redis and the in-process mock bridge (sessions).
  */
 import assert from "node:assert/strict";
 import type { Deps } from "../deps.ts";
@@ -10,78 +10,35 @@ import { issueAdminToken, issueUserToken } from "../auth/tokens.ts";
 import { adminRoutes } from "./mod.ts";
 import { queueRoutes } from "./queue.ts";
 import { queueCounts } from "../pipeline/mod.ts";
-import { sessionRoutes } from "./sessions.ts";
+import { sessionRoutes, toItem } from "./sessions.ts";
 import { enqueueOutbound, OUT } from "../pipeline/outbound_queue.ts";
 import { claimDue, deadLetterJob } from "../pipeline/outbound_store.ts";
 import { INBOUND_DEAD } from "../pipeline/ingest.ts";
-import { testConfig, testDeps, TestPostgres, TestRedis } from "../testing/mod.ts";
+import { TestBridge, testConfig, testDeps, TestPostgres, TestRedis } from "../testing/mod.ts";
 
 let pg: TestPostgres;
 let rd: TestRedis;
 let deps: Deps & { sql: Sql };
-let bridge: Deno.HttpServer<Deno.NetAddr>;
+let bridge: TestBridge;
 let app: ReturnType<typeof createApp>;
 let admin = "";
-const sessions = new Map<string, Record<string, unknown>>();
-let bridgeDown = false;
-
-function fakeBridge(req: Request): Response | Promise<Response> {
-  const url = new URL(req.url);
-  const json = (body: unknown, status = 200) => Response.json(body, { status });
-  if (bridgeDown) return json({ status: "error", error: "boom" }, 503);
-  const id = decodeURIComponent(url.pathname.split("/")[2] ?? "");
-  if (url.pathname === "/sessions" && req.method === "GET") {
-    return json({ status: "success", data: [...sessions.values()] });
-  }
-  if (url.pathname === "/sessions" && req.method === "POST") {
-    return req.json().then((b: { sessionId: string }) => {
-      if (sessions.has(b.sessionId)) {
-        return json({ status: "error", error: `Session ${b.sessionId} already exists` }, 409);
-      }
-      const s = {
-        id: b.sessionId,
-        status: "qr_waiting",
-        qrCode: "2@raw-qr-text,xyz",
-        createdAt: new Date().toISOString(),
-      };
-      sessions.set(b.sessionId, s);
-      return json({ status: "success", data: s }, 201);
-    });
-  }
-  const s = sessions.get(id);
-  if (!s) return json({ status: "error", error: `Session ${id} not found` }, 404);
-  if (req.method === "DELETE") {
-    sessions.delete(id);
-    return new Response(null, { status: 204 });
-  }
-  return json({ status: "success", data: s });
-}
 
 Deno.test.beforeAll(async () => {
   [pg, rd] = await Promise.all([TestPostgres.create(), TestRedis.create()]);
-  bridge = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, fakeBridge);
-  deps = await testDeps(
-    testConfig({ database: pg.url, redis: rd.url, bridge: `http://127.0.0.1:${bridge.addr.port}` }),
-  );
+  bridge = new TestBridge();
+  deps = await testDeps(testConfig({ database: pg.url, redis: rd.url, bridge: bridge.url }));
   app = createApp({ service: "zapa-private", metrics: deps.metrics });
   app.route(
     "/api/v1",
     adminRoutes(deps, { queueRoutes: queueRoutes(deps), sessionRoutes: sessionRoutes(deps) }),
   );
   admin = await issueAdminToken(deps.config.adminJwtSecret, "admin");
-  sessions.set("main", {
-    id: "main",
-    status: "connected",
-    phoneNumber: "1234567890",
-    name: "Zapa",
-    connectedAt: new Date().toISOString(),
-  });
 });
 
 Deno.test.afterAll(async () => {
   await deps?.sql.end({ timeout: 1 });
   deps?.redis.disconnect();
-  await bridge?.shutdown();
+  await bridge?.close();
   await rd?.destroy();
   await pg?.destroy();
 });
@@ -234,8 +191,8 @@ Deno.test("admin sessions: list, create with a PNG QR, 409, get, delete, 404", a
     id: "main",
     status: "connected",
     phone_number: "+1234567890",
-    name: "Zapa",
-    connected_at: sessions.get("main")!.connectedAt,
+    name: "Test User",
+    connected_at: bridge.sessions.get("main")!.connectedAt!.toISOString(),
     qr_code: null,
     qr_expires_at: null,
     is_main: true,
@@ -261,12 +218,19 @@ Deno.test("admin sessions: list, create with a PNG QR, 409, get, delete, 404", a
 
 // rules: R-ADMIN-7
 Deno.test("admin sessions: the bridge failing is 502", async () => {
-  bridgeDown = true;
+  await bridge.faults({ offline: true });
   try {
     const res = await call("GET", "/sessions");
     assert.equal(res.status, 502);
     assert.ok(typeof res.body.detail === "string");
   } finally {
-    bridgeDown = false;
+    await bridge.faults({ offline: false });
   }
+});
+
+// rules: R-ADMIN-7
+Deno.test("admin sessions: a QR code the bridge gives as raw text is shown as a PNG data URL", async () => {
+  const item = await toItem(deps, { id: "second", status: "qr_waiting", qrCode: "2@raw-qr,xyz" });
+  assert.equal(item.status, "qr_pending");
+  assert.match(item.qr_code ?? "", /^data:image\/png;base64,/);
 });

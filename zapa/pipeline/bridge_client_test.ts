@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { isTransient, sendText } from "./bridge_client.ts";
+import { TestBridge } from "../testing/mod.ts";
 
 // rules: R-DELIVERY-2, R-DELIVERY-3
 Deno.test("bridge client: transient and permanent failures", async (t) => {
@@ -21,43 +22,32 @@ Deno.test("bridge client: transient and permanent failures", async (t) => {
 
 // rules: R-DELIVERY-1
 Deno.test("bridge client: sends the zapw body with the Bearer key and reads data.messageId", async () => {
-  let seen: { auth: string | null; body: unknown; path: string } | null = null;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    seen = {
-      auth: req.headers.get("authorization"),
-      body: await req.json(),
-      path: new URL(req.url).pathname,
-    };
-    return Response.json({
-      status: "success",
-      data: { messageId: "BAE5X", timestamp: 1, status: "sent" },
-    });
+  const bridge = new TestBridge();
+  const config = (apiKey: string) => ({
+    whatsapp: { apiUrl: bridge.url, apiKey, sessionId: "main", systemNumber: "+1234567890" },
+    outbound: {
+      retryBaseMs: 1,
+      retryMaxMs: 1,
+      maxAgeSeconds: 1,
+      sendTimeoutMs: 2_000,
+      permanentFailureAttempts: 3,
+    },
   });
   try {
-    const config = {
-      whatsapp: {
-        apiUrl: `http://127.0.0.1:${server.addr.port}`,
-        apiKey: "k1",
-        sessionId: "main",
-        systemNumber: "+1234567890",
-      },
-      outbound: {
-        retryBaseMs: 1,
-        retryMaxMs: 1,
-        maxAgeSeconds: 1,
-        sendTimeoutMs: 2_000,
-        permanentFailureAttempts: 3,
-      },
-    };
-    const result = await sendText(config, { to: "+15551234567", text: "hi <there>" });
-    assert.deepEqual(result, { ok: true, messageId: "BAE5X" });
-    assert.deepEqual(seen, {
-      auth: "Bearer k1",
-      body: { type: "text", to: "+15551234567", text: "hi <there>" },
-      path: "/sessions/main/messages",
+    // The mock bridge validates the body as zapw does and checks the key.
+    const result = await sendText(config("bridge-key"), { to: "+15551234567", text: "hi <there>" });
+    const [sent] = bridge.sent;
+    assert.deepEqual(result, { ok: true, messageId: sent?.messageId });
+    assert.deepEqual({ ...sent, at: 0 }, {
+      to: "+15551234567",
+      text: "hi <there>",
+      messageId: sent?.messageId,
+      at: 0,
     });
+    const refused = await sendText(config("wrong-key"), { to: "+15551234567", text: "x" });
+    assert.ok(!refused.ok && refused.status === 401 && !refused.transient);
   } finally {
-    await server.shutdown();
+    await bridge.close();
   }
 });
 

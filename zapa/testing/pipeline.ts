@@ -15,6 +15,8 @@ import { createApp } from "../http/app.ts";
 import { assemblePipeline, type Pipeline, PipelineWorkers } from "../pipeline/mod.ts";
 import { TestPostgres, TestRedis } from "./stores.ts";
 import { type RunningBridge, startBridge } from "../../mock_bridge/server.ts";
+import type { BridgeState } from "../../mock_bridge/state.ts";
+import type { Faults } from "../../mock_bridge/faults.ts";
 import { testConfig as bridgeConfig } from "../../mock_bridge/testing.ts";
 import { messageReceived } from "../../mock_bridge/envelopes.ts";
 
@@ -85,13 +87,20 @@ export class TestBridge {
       .map((r) => ({ to: r.to, text: r.text ?? "", messageId: r.message_id!, at: r.at }));
   }
 
+  /** The bridge's sessions (the default one, `main`, is connected from the start). */
+  get sessions(): BridgeState["sessions"] {
+    return this.#bridge.state.sessions;
+  }
+
+  /** Switches the bridge's faults, as `POST /__mock/faults` does (e.g. `{ offline: true }`). */
+  async faults(patch: Partial<Faults>): Promise<void> {
+    const set = await this.#bridge.state.patchFaults(patch);
+    if (!set.ok) throw new Error(set.error);
+  }
+
   /** Sends fail with `status`: the next `times` of them, or every one until `failSends(null)`. */
   async failSends(status: number | null, times?: number): Promise<void> {
-    const set = await this.#bridge.state.patchFaults({
-      send_status: status,
-      send_fail_times: times ?? null,
-    });
-    if (!set.ok) throw new Error(set.error);
+    await this.faults({ send_status: status, send_fail_times: times ?? null });
   }
 
   async close(): Promise<void> {
