@@ -11,13 +11,7 @@ import { storeInbound, storeInboundMany } from "./inbound_store.ts";
 import { ensureIntakeGroup } from "./ingest.ts";
 import { INTAKE_STREAM } from "./intake.ts";
 import { type InboundMessage, parseWebhook } from "./webhook_event.ts";
-import {
-  echoPipelinePerFile,
-  eventually,
-  postWebhook,
-  testPhone,
-  zapwMessage,
-} from "../testing/mod.ts";
+import { echoPipelinePerFile, eventually, testPhone, zapwMessage } from "../testing/mod.ts";
 
 /** Started before this file's first test, stopped after its last. */
 const env = echoPipelinePerFile("hostile");
@@ -103,7 +97,7 @@ Deno.test("hostile input: NUL and lone surrogates in text, caption and names are
     location: { name: "\u0000" },
     contact: { name: "\ud800" },
   });
-  const res = await postWebhook(env.fetch, body);
+  const res = await env.post(body);
   assert.deepEqual(await res.json(), { status: "accepted", message_id: `H-${from}` });
   const row = await eventually(async () => {
     const [r] = await env.deps.sql<
@@ -147,7 +141,7 @@ Deno.test("hostile input: an outbound reply dead-lettered after permanent failur
   const from = testPhone();
   await env.bridge.failSends(422, 3);
   await withLogLines(async (lines) => {
-    await postWebhook(env.fetch, zapwMessage({ from, text: "fail me", messageId: `OF-${from}` }));
+    await env.post(zapwMessage({ from, text: "fail me", messageId: `OF-${from}` }));
     const [reply] = await eventually(() =>
       env.deps.sql<{ id: number }[]>`
         SELECT r.id FROM messages r JOIN messages i ON i.id = r.reply_to_id

@@ -19,7 +19,7 @@ import {
 const env = echoPipelinePerFile("test-a");
 
 const phone = testPhone;
-const post = (body: unknown) => postWebhook(env.fetch, body);
+const post = (body: unknown) => env.post(body);
 
 function sentTo(to: string) {
   return env.bridge.sent.filter((s) => s.to === to);

@@ -13,13 +13,7 @@ import { ensureIntakeGroup } from "./ingest.ts";
 import { storeInbound } from "./inbound_store.ts";
 import { parseWebhook } from "./webhook_event.ts";
 import { requeueFailed } from "./queue_admin.ts";
-import {
-  echoPipelinePerFile,
-  eventually,
-  postWebhook,
-  testPhone,
-  zapwMessage,
-} from "../testing/mod.ts";
+import { echoPipelinePerFile, eventually, testPhone, zapwMessage } from "../testing/mod.ts";
 
 /** Started before this file's first test, stopped after its last. */
 const env = echoPipelinePerFile("recovery-a");
@@ -41,8 +35,7 @@ async function send(n: number, label: string): Promise<{ phones: string[]; statu
   const phones = Array.from({ length: n }, () => testPhone());
   const statuses: number[] = [];
   for (const [i, from] of phones.entries()) {
-    const res = await postWebhook(
-      env.fetch,
+    const res = await env.post(
       zapwMessage({ from, text: `${label} ${i}`, messageId: `${label}-${from}` }),
     );
     statuses.push(res.status);
@@ -78,7 +71,7 @@ Deno.test("recovery: with both stores down the webhook answers 503 storage_unava
   await Promise.all([env.pg.stop(), env.rd.stop()]);
   try {
     const from = testPhone();
-    const res = await postWebhook(env.fetch, zapwMessage({ from, messageId: `both-${from}` }));
+    const res = await env.post(zapwMessage({ from, messageId: `both-${from}` }));
     assert.equal(res.status, 503);
     assert.equal(res.headers.get("retry-after"), "1");
     assert.deepEqual(await res.json(), { status: "error", error: "storage_unavailable" });
@@ -249,10 +242,7 @@ Deno.test("recovery: a send-once marker whose id another row holds does not bloc
       SELECT status FROM messages WHERE id = ${replyId}`;
     return r?.status === "sent";
   }, { message: "the row recorded as sent, without the id another row holds" });
-  const res = await postWebhook(
-    env.fetch,
-    zapwMessage({ from, text: "next one", messageId: `next-${from}` }),
-  );
+  const res = await env.post(zapwMessage({ from, text: "next one", messageId: `next-${from}` }));
   await res.body?.cancel();
   await exactlyOneReplyEach([from]);
 });
@@ -297,7 +287,7 @@ async function inDoubtReply(
 
 /** A receipt for an id nobody recorded, as the bridge sends it, noted as an orphan. */
 async function orphanReceipt(waId: string): Promise<void> {
-  const res = await postWebhook(env.fetch, {
+  const res = await env.post({
     sessionId: "main",
     eventType: "message.sent",
     data: { messageId: waId, status: 2 },
@@ -328,7 +318,7 @@ const enqueueReply = (r: { from: string; replyId: number; jobId: string }) =>
 Deno.test("recovery: a send left in doubt by a crash is settled by the bridge's receipt, not resent", async () => {
   const { from, replyId, jobId } = await inDoubtReply("doubt-sent");
   // The bridge had taken it: its receipt arrives for an id nobody recorded.
-  const res = await postWebhook(env.fetch, {
+  const res = await env.post({
     sessionId: "main",
     eventType: "message.delivered",
     data: { messageId: "WA-DOUBT-1", status: 3 },

@@ -174,8 +174,8 @@ export interface EchoPipeline {
   bridge: TestBridge;
   deps: Deps & { sql: Sql; redis: Redis };
   pipeline: Pipeline;
-  /** An app with the pipeline's webhook route, as the private app mounts it. */
-  fetch: (req: Request) => Response | Promise<Response>;
+  /** Posts a webhook body to the pipeline's route, mounted as the private app mounts it. */
+  post(body: unknown): Promise<Response>;
   /** Stops the workers and removes the stores. */
   stop(): Promise<void>;
 }
@@ -201,7 +201,7 @@ export async function startEchoPipeline(owner: string): Promise<EchoPipeline> {
     bridge,
     deps,
     pipeline,
-    fetch: app.fetch,
+    post: (body) => postWebhook(app.fetch, body),
     async stop() {
       await pipeline.workers.stop();
       await deps.sql.end({ timeout: 1 });
