@@ -85,7 +85,7 @@ Deno.test("pipeline: receipts move the reply's status forward to read", async ()
 Deno.test("pipeline: a receipt that arrives before the id is recorded is parked and applied", async () => {
   await post({ sessionId: "main", eventType: "message.delivered", data: { messageId: "EARLY1" } });
   // The webhook acknowledges once the event is durable; parking happens after, in intake.
-  await eventually(async () => await deps.redis.exists("zapa:parked:EARLY1") === 1, {
+  await eventually(async () => await env.deps.redis.exists("zapa:parked:EARLY1") === 1, {
     message: "the receipt for the unknown id EARLY1 parked in Redis",
   });
   const from = phone();
