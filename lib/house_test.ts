@@ -126,6 +126,19 @@ Deno.test("house: lib/runner reaches lib/stack only through lib/stack/mod.ts, an
   assert.deepEqual(wrong, [], `imports across the stack/runner faces:\n${wrong.join("\n")}`);
 });
 
+Deno.test("house: outside lib/stack, the stack harness is reached only through lib/stack/mod.ts", () => {
+  const wrong: string[] = [];
+  for (const [file, targets] of graph) {
+    if (file.startsWith("lib/stack/")) continue;
+    for (const target of targets) {
+      if (target.startsWith("lib/stack/") && target !== "lib/stack/mod.ts") {
+        wrong.push(`${file} → ${target}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, [], `imports past lib/stack's face:\n${wrong.join("\n")}`);
+});
+
 Deno.test("house: every listed exception is still needed", () => {
   for (const e of EXCEPTIONS) {
     const used = [...graph].some(([file, targets]) =>

@@ -13,11 +13,16 @@
  * ```
  */
 
-import { missingNeeds, type Need, resolveTarget, type Target } from "./stack/target_core.ts";
-import type { ControlledService } from "./stack/control_client.ts";
+import {
+  type ControlledService,
+  missingNeeds,
+  type Need,
+  resolveTarget,
+  type Target,
+} from "./stack/mod.ts";
 
-export type { Need, Target } from "./stack/target_core.ts";
-export { ControlError, ServiceControl } from "./stack/control_client.ts";
+export type { Need, Target } from "./stack/mod.ts";
+export { ControlError, ServiceControl } from "./stack/mod.ts";
 
 function readTextOrNull(path: string): string | null {
   try {

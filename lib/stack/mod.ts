@@ -29,3 +29,7 @@ export {
 export { watchParent } from "./parent_watch.ts";
 export { readStackFile } from "./stack_file.ts";
 export { controlAnswers } from "./temp_dirs.ts";
+export { ControlError, type ControlledService, ServiceControl } from "./control_client.ts";
+export { parseProxyStats } from "./haproxy.ts";
+export { freePort } from "./ports.ts";
+export { missingNeeds, type Need, resolveTarget, type Target } from "./target_core.ts";

@@ -4,7 +4,7 @@
  * perf test shows what Zapa did next to what the test expected.
  */
 import { logTail } from "../../lib/target.ts";
-import type { ControlledService } from "../../lib/stack/control_client.ts";
+import type { ControlledService } from "../../lib/stack/mod.ts";
 
 /** Wraps a test body; on failure the error message and stack end with the services' logs. */
 export function withLogTail<T extends unknown[]>(

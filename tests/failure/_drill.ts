@@ -14,7 +14,7 @@ import {
 } from "../../lib/fixtures.ts";
 import { eventually } from "../../lib/eventually.ts";
 import { logTail, target } from "../../lib/target.ts";
-import type { ControlledService } from "../../lib/stack/control_client.ts";
+import type { ControlledService } from "../../lib/stack/mod.ts";
 
 /** How long each outage lasts (R-OUTAGE-*: 30 s). `ZAPA_OUTAGE_SECONDS` shortens it locally. */
 export const OUTAGE_SECONDS = Number(Deno.env.get("ZAPA_OUTAGE_SECONDS") ?? 30);

@@ -8,7 +8,7 @@ import { bridgeControl, sendWhatsApp, type TestUser } from "../../lib/fixtures.t
 import { eventually } from "../../lib/eventually.ts";
 import { target } from "../../lib/target.ts";
 import type { WebhookAttempt } from "../../lib/clients/bridge.ts";
-import { parseProxyStats } from "../../lib/stack/haproxy.ts";
+import { parseProxyStats } from "../../lib/stack/mod.ts";
 import postgres from "postgres";
 import { WEBHOOK_ATTEMPTS } from "./_drill.ts";
 

@@ -23,7 +23,7 @@ import {
   WEBHOOK_ATTEMPTS,
 } from "./_drill.ts";
 import { report } from "./_traffic.ts";
-import type { ControlledService } from "../../lib/stack/control_client.ts";
+import type { ControlledService } from "../../lib/stack/mod.ts";
 
 const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { bridgeControl } from "../../lib/fixtures.ts";
 import { eventually } from "../../lib/eventually.ts";
 import { logTail, suiteTest, target } from "../../lib/target.ts";
-import type { ControlledService } from "../../lib/stack/control_client.ts";
+import type { ControlledService } from "../../lib/stack/mod.ts";
 import { talkers, waitForReadiness } from "./_drill.ts";
 import {
   bridgeVerdict,

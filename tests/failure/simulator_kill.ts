@@ -13,8 +13,7 @@
 import { parseArgs } from "node:util";
 import { bridgeControl, configureLlm, createUser, target } from "../../lib/fixtures.ts";
 import { eventually } from "../../lib/eventually.ts";
-import type { ControlledService } from "../../lib/stack/control_client.ts";
-import { parseProxyStats } from "../../lib/stack/haproxy.ts";
+import { type ControlledService, parseProxyStats } from "../../lib/stack/mod.ts";
 import { launchBrowser, openPage } from "../frontend/_browser.ts";
 
 const { values } = parseArgs({

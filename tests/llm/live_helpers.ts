@@ -1,7 +1,7 @@
 /**
  * The opt-in live LLM run (issue 10), shared by `live_<provider>_test.ts`: with
  * `TEST_<PROVIDER>_KEY` set, a test user's Zapa talks to the real provider (the test command
- * boots a live stack without that provider's base-URL override, see lib/stack/live.ts) and
+ * boots a live stack without that provider's base-URL override, see lib/runner/live.ts) and
  * the test checks the connection test, a plain reply, the Alice scenario and one tool round,
  * printing latency and an estimate of the tokens spent. Without the key the test is ignored
  * with a message naming the variable; nothing here touches the stack until the test runs, so

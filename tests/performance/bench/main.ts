@@ -9,10 +9,13 @@
  * 1 when a budget is missed.
  */
 import { parseArgs } from "node:util";
-import { DENO_SERVICE_SPECS, launchStack } from "../../../lib/stack/mod.ts";
-import { freePort } from "../../../lib/stack/ports.ts";
-import type { DenoServiceSpec } from "../../../lib/stack/services.ts";
-import type { StackInfo } from "../../../lib/stack/stack_file.ts";
+import {
+  DENO_SERVICE_SPECS,
+  type DenoServiceSpec,
+  freePort,
+  launchStack,
+  type StackInfo,
+} from "../../../lib/stack/mod.ts";
 import { machineInfo, printTable, writeReport } from "./report.ts";
 import {
   checkBudgets,
