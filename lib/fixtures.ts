@@ -8,6 +8,7 @@ import { BridgeClient, type SentItem } from "./clients/bridge.ts";
 import { keyFingerprint, type LlmJournalEntry, LlmMockClient } from "./clients/llm.ts";
 import { type LlmConfigBody, PrivateClient, PublicClient } from "./clients/zapa.ts";
 import { target } from "./target.ts";
+import { PrerequisiteFailure, requirePrerequisite } from "./prerequisites.ts";
 
 export { target };
 
@@ -53,19 +54,66 @@ export function codeFromText(text: string | null | undefined): string {
   return match[1]!;
 }
 
-/** Requests a code and returns it as the phone received it (read from the bridge journal). */
+/**
+ * Where the suites read a login code from (`ZAPA_LOGIN_CODE_FROM`): `journal` (default: the text
+ * Zapa sent through our mock bridge), `test-code` (the target's fixed test code,
+ * `ZAPA_AUTH_TEST_CODE`), or an http(s) URL the target offers, where `{phone}` is replaced by the
+ * E.164 number (URL-encoded) and the answer is JSON `{code}` or any text holding six digits.
+ */
+export function loginCodeSource(): "journal" | "test-code" | URL {
+  const from = Deno.env.get("ZAPA_LOGIN_CODE_FROM") || "journal";
+  if (from === "journal" || from === "test-code") return from;
+  if (/^https?:\/\//.test(from)) return new URL(from);
+  throw new Error(
+    `ZAPA_LOGIN_CODE_FROM=${from}: expected journal, test-code or an http(s) URL with {phone}`,
+  );
+}
+
+async function readCode(phone: string, since: number): Promise<string> {
+  const source = loginCodeSource();
+  if (source === "journal") {
+    const [sent] = await bridgeControl.waitForSent({ to: phone, since, timeoutMs: 15_000 });
+    return codeFromText(sent!.text);
+  }
+  if (source === "test-code") {
+    if (!target.auth_test_code) {
+      throw new Error("ZAPA_LOGIN_CODE_FROM=test-code needs ZAPA_AUTH_TEST_CODE (the fixed code)");
+    }
+    return target.auth_test_code;
+  }
+  const url = source.href.replace("%7Bphone%7D", encodeURIComponent(phone))
+    .replace("{phone}", encodeURIComponent(phone));
+  const deadline = Date.now() + 15_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    const body = await res.text();
+    last = `HTTP ${res.status} ${body.slice(0, 200)}`;
+    if (res.ok) {
+      try {
+        const code = (JSON.parse(body) as { code?: unknown }).code;
+        if (code !== undefined && code !== null) return String(code);
+      } catch {
+        // not JSON: look for six digits in the text
+      }
+      if (/\b\d{6}\b/.test(body)) return codeFromText(body);
+    }
+    await new Promise((r) => setTimeout(r, 250)); // the reader has no long-poll to wait on
+  }
+  throw new Error(`no login code for ${phone} from ${source.origin} within 15 s (last: ${last})`);
+}
+
+/** Requests a code and returns it as the phone received it (by default from the bridge journal). */
 export async function requestCode(phone: string): Promise<string> {
-  const since = await bridgeControl.lastSeq();
+  const since = loginCodeSource() === "journal" ? await bridgeControl.lastSeq() : 0;
   const result = await publicApi.requestCode(phone);
   if (result.status !== 200) {
     throw new Error(`request-code for ${phone}: HTTP ${result.status} ${result.text}`);
   }
-  const [sent] = await bridgeControl.waitForSent({ to: phone, since, timeoutMs: 15_000 });
-  return codeFromText(sent!.text);
+  return await readCode(phone, since);
 }
 
-/** Signs a phone number in end to end: request-code → code from WhatsApp → verify. */
-export async function signIn(phone: string = uniquePhone()): Promise<TestUser> {
+async function signInNow(phone: string): Promise<TestUser> {
   const code = await requestCode(phone);
   const result = await publicApi.verify(phone, code);
   if (result.status !== 200) {
@@ -73,6 +121,80 @@ export async function signIn(phone: string = uniquePhone()): Promise<TestUser> {
   }
   const token = result.json.access_token;
   return { id: result.json.user_id, phone, token, api: publicApi.withToken(token) };
+}
+
+/**
+ * The prerequisites, probed once per test process: a fresh number signs in (R-LOGIN-1: a code
+ * arrives; R-LOGIN-4: it verifies), saves an LLM config (R-LLMCFG-1), and gets a reply to a
+ * WhatsApp message (R-DELIVERY-1).
+ */
+function signInWorks(): Promise<void> {
+  return requirePrerequisite("sign-in", "R-LOGIN-1", async () => {
+    const phone = uniquePhone();
+    let code: string;
+    try {
+      code = await requestCode(phone);
+    } catch (error) {
+      throw new PrerequisiteFailure("R-LOGIN-1", `no login code: ${(error as Error).message}`);
+    }
+    const result = await publicApi.verify(phone, code);
+    if (result.status !== 200 || typeof result.json?.access_token !== "string") {
+      throw new PrerequisiteFailure(
+        "R-LOGIN-4",
+        `verify answered HTTP ${result.status} ${result.text.slice(0, 200)}`,
+      );
+    }
+  });
+}
+
+function llmSetupWorks(): Promise<void> {
+  return requirePrerequisite("llm-setup", "R-LLMCFG-1", async () => {
+    await signInWorks();
+    const user = await signInNow(uniquePhone());
+    const result = await user.api.saveLlmConfig({
+      provider: "openai",
+      api_key: uniqueKey("probe"),
+      model_settings: { model: DEFAULT_MODELS.openai },
+    });
+    if (result.status !== 200) {
+      throw new PrerequisiteFailure(
+        "R-LLMCFG-1",
+        `saving an LLM config answered HTTP ${result.status} ${result.text.slice(0, 200)}`,
+      );
+    }
+  });
+}
+
+function deliveryWorks(): Promise<void> {
+  return requirePrerequisite("delivery", "R-DELIVERY-1", async () => {
+    await llmSetupWorks();
+    const user = await signInNow(uniquePhone());
+    await user.api.saveLlmConfig({
+      provider: "openai",
+      api_key: uniqueKey("probe"),
+      model_settings: { model: DEFAULT_MODELS.openai },
+    });
+    const sent = await sendWhatsApp(user.phone, "hello, is anyone there?");
+    try {
+      await bridgeControl.waitForSent({ to: user.phone, since: sent.since, timeoutMs: 20_000 });
+    } catch (error) {
+      throw new PrerequisiteFailure(
+        "R-DELIVERY-1",
+        `no reply reached the bridge (webhook answered ${sent.webhookStatus}): ${
+          (error as Error).message.split("\n")[0]
+        }`,
+      );
+    }
+  });
+}
+
+/**
+ * Signs a phone number in end to end: request-code → code from WhatsApp → verify. Blocked (fails
+ * at once naming the prerequisite) when sign-in does not work on this target at all.
+ */
+export async function signIn(phone: string = uniquePhone()): Promise<TestUser> {
+  await signInWorks();
+  return await signInNow(phone);
 }
 
 /** A new user, signed in. */
@@ -136,6 +258,7 @@ export async function configureLlm(
   } else if (options.fallback === null) {
     body.fallback = null;
   }
+  await llmSetupWorks();
   const result = await user.api.saveLlmConfig(body);
   if (result.status !== 200) {
     throw new Error(`configure LLM for ${user.phone}: HTTP ${result.status} ${result.text}`);
@@ -171,8 +294,9 @@ export async function waitForReply(
   return item!;
 }
 
-/** Sends a message and returns Zapa's reply text. */
+/** Sends a message and returns Zapa's reply text (blocked when no reply works on this target). */
 export async function chat(user: { phone: string }, text: string, timeoutMs = 20_000) {
+  await deliveryWorks();
   const sent = await sendWhatsApp(user.phone, text);
   const reply = await waitForReply(user.phone, sent.since, timeoutMs);
   return { ...sent, reply, text: reply.text ?? "" };

@@ -20,6 +20,7 @@ import {
   resolveTarget,
   type Target,
 } from "./stack/mod.ts";
+import { declarationAt, internalIgnoreReason } from "./tier.ts";
 
 export type { Need, Target } from "./stack/mod.ts";
 export { ControlError, ServiceControl } from "./stack/mod.ts";
@@ -59,11 +60,21 @@ export function suiteTest(
   const options = typeof optionsOrFn === "function" ? {} : optionsOrFn;
   const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn!;
   const { needs = [], ...rest } = options;
+  // The tier comment is only read where it matters: a foreign Zapa without ZAPA_CHECK_INTERNALS.
+  const tierReason = target.kind === "external"
+    ? internalIgnoreReason(declarationAt(new Error().stack ?? ""), target.kind, Deno.env)
+    : null;
   const reasons = missingNeeds(target, needs);
-  if (reasons.length > 0) {
+  if (tierReason) console.log(`IGNORED "${name}": ${tierReason}`);
+  else if (reasons.length > 0) {
     console.log(`IGNORED "${name}": the ${target.kind} target lacks ${reasons.join("; ")}`);
   }
-  Deno.test({ ...rest, name, ignore: (rest.ignore ?? false) || reasons.length > 0, fn });
+  Deno.test({
+    ...rest,
+    name,
+    ignore: (rest.ignore ?? false) || reasons.length > 0 || tierReason !== null,
+    fn,
+  });
 }
 
 /** The last `lines` log lines of each named service, for a failing test's error message. */

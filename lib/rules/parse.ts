@@ -72,6 +72,14 @@ export function parseRules(markdown: string): Rule[] {
   return rules;
 }
 
+/**
+ * What a test checks: `public` (the contract, visible from outside: HTTP, webhook, bridge and LLM
+ * behaviour) or `internal` (our implementation: schema and table names, indexes, Redis keys, log
+ * format, exact internal texts). Declared with `// tier: internal — why` beside `// rules:`;
+ * public is the default.
+ */
+export type Tier = "public" | "internal";
+
 /** One test registration and the rules it declares (none when it has no annotation). */
 export interface DeclaredTest {
   file: string;
@@ -80,9 +88,15 @@ export interface DeclaredTest {
   /** The test's name as written (template literals keep their `${…}`). */
   name: string;
   rules: string[];
+  tier: Tier;
+  /** The text after `// tier: internal —`, when given. */
+  tierReason?: string;
 }
 
 const ANNOTATION = /^\s*\/\/\s*rules:\s*(.*)$/;
+/** `// tier: internal — our table names` (the reason after a dash or colon is optional). */
+export const TIER_ANNOTATION = /^\s*\/\/\s*tier:\s*(public|internal)\b\s*(?:[—–:-]+\s*(.*))?$/;
+const ANY_ANNOTATION = (line: string) => ANNOTATION.test(line) || TIER_ANNOTATION.test(line);
 /** A call whose first string argument is a test name: "<suite>: <sentence>". */
 const TEST_CALL = /^\s*(?:[A-Za-z_$][\w$.]*)\(\s*(?:\{\s*name:\s*)?(["'`])([\w .\/-]+: .*)$/;
 
@@ -98,19 +112,25 @@ export function parseTestFile(file: string, text: string): DeclaredTest[] {
   const out: DeclaredTest[] = [];
   const annotated = new Set<number>();
   for (let i = 0; i < lines.length; i++) {
-    const m = ANNOTATION.exec(lines[i]!);
-    if (!m) continue;
-    const ids = [...m[1]!.matchAll(RULE_ID)].map((x) => x[0]);
-    let j = i + 1;
-    while (j < lines.length && ANNOTATION.test(lines[j]!)) {
-      ids.push(...[...ANNOTATION.exec(lines[j]!)![1]!.matchAll(RULE_ID)].map((x) => x[0]));
-      j++;
+    if (!ANY_ANNOTATION(lines[i]!)) continue;
+    const ids: string[] = [];
+    let tier: Tier = "public";
+    let tierReason: string | undefined;
+    let j = i;
+    for (; j < lines.length && ANY_ANNOTATION(lines[j]!); j++) {
+      const rules = ANNOTATION.exec(lines[j]!);
+      if (rules) ids.push(...[...rules[1]!.matchAll(RULE_ID)].map((x) => x[0]));
+      const t = TIER_ANNOTATION.exec(lines[j]!);
+      if (t) {
+        tier = t[1] as Tier;
+        tierReason = t[2]?.trim() || undefined;
+      }
     }
     const name = testNameAt(lines, j);
     if (name === null) {
       throw new Error(`${file}:${i + 1}: "// rules:" is not directly above a test`);
     }
-    out.push({ file, line: j + 1, name, rules: ids });
+    out.push({ file, line: j + 1, name, rules: ids, tier, ...(tierReason ? { tierReason } : {}) });
     annotated.add(j);
     i = j - 1;
   }
@@ -119,7 +139,7 @@ export function parseTestFile(file: string, text: string): DeclaredTest[] {
     if (!TEST_CALL.test(lines[i]!) && !isCallOpening(lines, i)) continue;
     const name = testNameAt(lines, i);
     if (name !== null && /^[\w .\/-]+: /.test(name)) {
-      out.push({ file, line: i + 1, name, rules: [] });
+      out.push({ file, line: i + 1, name, rules: [], tier: "public" });
     }
   }
   return out.sort((a, b) => a.line - b.line);

@@ -79,15 +79,29 @@ Deno.test("rules: a 'rules:' comment directly above a test call names that test;
       line: 4,
       name: "auth: a code works once",
       rules: ["R-LOGIN-1", "R-LOGIN-2"],
+      tier: "public",
     },
     {
       file: "t_test.ts",
       line: 8,
       name: "security: two lines of rules",
       rules: ["R-LOGIN-1", "R-REPLICA-1"],
+      tier: "public",
     },
-    { file: "t_test.ts", line: 16, name: "auth: case ${c.name}", rules: ["R-LOGIN-2"] },
-    { file: "t_test.ts", line: 19, name: "e2e: a wrapper without rules", rules: [] },
+    {
+      file: "t_test.ts",
+      line: 16,
+      name: "auth: case ${c.name}",
+      rules: ["R-LOGIN-2"],
+      tier: "public",
+    },
+    {
+      file: "t_test.ts",
+      line: 19,
+      name: "e2e: a wrapper without rules",
+      rules: [],
+      tier: "public",
+    },
   ]);
   assert.throws(
     () => parseTestFile("t_test.ts", `${R} R-LOGIN-1\n\nDeno.test("a: b", () => {});\n`),
@@ -126,4 +140,55 @@ Deno.test("rules: every rule of spec/rules.md has a test or a written reason, an
     [],
     "rule ids cited that spec/rules.md does not define",
   );
+});
+
+const TIER = "//" + " tier:";
+
+Deno.test("rules: a 'tier:' line in the annotation block declares an implementation check; public is the default", () => {
+  const text =
+    `${R} R-LOGIN-1\n${TIER} internal — our table names\nsuiteTest("a: b", () => {});\n\n` +
+    `${TIER} internal\n${R} R-LOGIN-2\nDeno.test("a: c", () => {});\n\n${R} R-LOGIN-2\nDeno.test("a: d", () => {});\n`;
+  assert.deepEqual(
+    parseTestFile("t_test.ts", text).map((t) => [t.name, t.rules, t.tier, t.tierReason]),
+    [
+      ["a: b", ["R-LOGIN-1"], "internal", "our table names"],
+      ["a: c", ["R-LOGIN-2"], "internal", undefined],
+      ["a: d", ["R-LOGIN-2"], "public", undefined],
+    ],
+  );
+});
+
+/** Code that reaches into the database or Redis directly: only implementation checks may. */
+const DIRECT_STORE =
+  /sql`|postgres\(|withSql\(|MiniRedis|target\.(database|redis)\b|needs:[^\n]*"(database|redis)"/;
+/** Public tests allowed to touch a store, and why. */
+const STORE_EXCEPTIONS: Record<string, string> = {
+  "integration: session events are accepted with their event type":
+    "its SQL part runs only `if (target.database)`, which external sets only with ZAPA_CHECK_INTERNALS=1",
+  "integration: a login code is never stored as a message":
+    "its SQL part runs only `if (target.database)`, which external sets only with ZAPA_CHECK_INTERNALS=1",
+};
+
+Deno.test("rules: every suite test that reads the database or Redis directly is declared internal (tier), and registers through suiteTest", async () => {
+  const root = new URL("../../", import.meta.url);
+  const { tests: files } = await readSources(root);
+  const wrong: string[] = [];
+  const unseen = new Set(Object.keys(STORE_EXCEPTIONS));
+  for (const f of files.filter((x) => x.path.startsWith("tests/"))) {
+    const lines = f.text.split("\n");
+    const tests = parseTestFile(f.path, f.text);
+    tests.forEach((t, i) => {
+      const body = lines.slice(t.line - 1, (tests[i + 1]?.line ?? lines.length + 1) - 1).join("\n");
+      if (t.tier === "internal" && /^\s*Deno\.test\(/.test(lines[t.line - 1]!)) {
+        wrong.push(
+          `${f.path}:${t.line} "${t.name}" is internal but registered with Deno.test (use suiteTest)`,
+        );
+      }
+      if (t.tier === "internal" || !DIRECT_STORE.test(body)) return;
+      if (t.name in STORE_EXCEPTIONS) unseen.delete(t.name);
+      else wrong.push(`${f.path}:${t.line} "${t.name}" touches a store: add // tier: internal`);
+    });
+  }
+  assert.deepEqual(wrong, []);
+  assert.deepEqual([...unseen], [], "stated exceptions that no longer match a test (remove them)");
 });

@@ -112,6 +112,7 @@ export function renderMarkdown(t: Trace): string {
   const untested = (kind: string) =>
     t.rules.filter((r) => r.tests.length === 0 && r.reason?.kind === kind).length;
   const declaring = t.tests.filter((x) => x.rules.length > 0).length;
+  const internal = suites.filter((x) => x.tier === "internal").length;
   const suitesDeclaring = suites.filter((x) => x.rules.length > 0).length;
   const out = [
     "# Rule traceability",
@@ -123,7 +124,8 @@ export function renderMarkdown(t: Trace): string {
     `${untested("not-testable")} not testable here, ${untested("withdrawn")} withdrawn, ` +
     `${t.uncovered.length} without test or reason.`,
     `- ${t.tests.length} tests found; ${declaring} declare rules ` +
-    `(${suitesDeclaring} of the ${suites.length} in \`tests/\`).`,
+    `(${suitesDeclaring} of the ${suites.length} in \`tests/\`); ${internal} of those are ` +
+    "implementation checks (`// tier: internal`, marked _internal_ below).",
     "",
   ];
   let group = "";
@@ -133,7 +135,9 @@ export function renderMarkdown(t: Trace): string {
       out.push(`## ${group}`, "", "| rule | claim | enforced by |", "| --- | --- | --- |");
     }
     const by = r.tests.length > 0
-      ? r.tests.map((x) => `\`${x.file}\`: ${cell(x.name)}`).join("<br>")
+      ? r.tests.map((x) =>
+        `\`${x.file}\`: ${cell(x.name)}${x.tier === "internal" ? " _(internal)_" : ""}`
+      ).join("<br>")
       : r.reason
       ? `_${REASON_LABEL[r.reason.kind]}: ${cell(r.reason.text)}_`
       : "**no test and no reason**";
@@ -157,7 +161,7 @@ export function renderJson(t: Trace): string {
         group: r.group,
         claim: r.claim,
         reason: r.reason,
-        tests: r.tests.map((x) => ({ file: x.file, line: x.line, name: x.name })),
+        tests: r.tests.map((x) => ({ file: x.file, line: x.line, name: x.name, tier: x.tier })),
       })),
       uncovered: t.uncovered,
       unknown: t.unknown,

@@ -105,6 +105,21 @@ export function resolveTarget(env: Env, readText: (path: string) => string | nul
   };
 }
 
+/**
+ * A value the external target must be told, with no default of ours: reading it without the
+ * variable throws, naming it (the admin login, the system number and the session id of a foreign
+ * Zapa are its own, not `admin`/`+1234567890`/`main`).
+ */
+function required(env: Env, name: string, what: string): () => string {
+  return () => {
+    const value = env.get(name);
+    if (!value) {
+      throw new Error(`ZAPA_STACK=external: set ${name} (${what}); the suites assume no default`);
+    }
+    return value;
+  };
+}
+
 function externalTarget(env: Env): Target {
   const missing = EXTERNAL_REQUIRED.filter((name) => !env.get(name));
   if (missing.length > 0) {
@@ -115,7 +130,12 @@ function externalTarget(env: Env): Target {
   const jwt = get("ZAPA_JWT_SECRET");
   const adminJwt = get("ZAPA_ADMIN_JWT_SECRET");
   const controlUrl = get("ZAPA_CONTROL_URL");
-  return {
+  // Direct store access only serves implementation checks (tier: internal), which a foreign Zapa
+  // is held to only when asked: so tests never run our SQL against someone else's schema.
+  const internals = ["1", "true", "yes"].includes(env.get("ZAPA_CHECK_INTERNALS") ?? "");
+  const username = required(env, "ZAPA_ADMIN_USERNAME", "the admin's user name");
+  const password = required(env, "ZAPA_ADMIN_PASSWORD", "the admin's password");
+  const target: Target = {
     kind: "external",
     source: "environment",
     urls: {
@@ -125,17 +145,21 @@ function externalTarget(env: Env): Target {
       bridge_control: trimSlash(get("ZAPA_BRIDGE_CONTROL_URL") ?? bridge),
       llm: trimSlash(env.get("ZAPA_LLM_URL")!),
     },
-    database: get("ZAPA_DATABASE_URL"),
-    redis: get("ZAPA_REDIS_URL"),
+    database: internals ? get("ZAPA_DATABASE_URL") : null,
+    redis: internals ? get("ZAPA_REDIS_URL") : null,
     control: controlUrl
       ? new ServiceControl(trimSlash(controlUrl), get("ZAPA_CONTROL_TOKEN") ?? "")
       : null,
     admin: {
-      username: get("ZAPA_ADMIN_USERNAME") ?? "admin",
-      password: get("ZAPA_ADMIN_PASSWORD") ?? "admin123",
+      get username() {
+        return username();
+      },
+      get password() {
+        return password();
+      },
     },
-    system_number: get("ZAPA_SYSTEM_NUMBER") ?? "+1234567890",
-    session_id: get("ZAPA_SESSION_ID") ?? "main",
+    system_number: "",
+    session_id: "",
     bridge_api_key: get("ZAPA_BRIDGE_API_KEY"),
     webhook_secret: get("ZAPA_WEBHOOK_SECRET"),
     auth_test_code: get("ZAPA_AUTH_TEST_CODE"),
@@ -144,6 +168,11 @@ function externalTarget(env: Env): Target {
     instances: null,
     proxy: null,
   };
+  const systemNumber = required(env, "ZAPA_SYSTEM_NUMBER", "the WhatsApp number Zapa answers on");
+  const sessionId = required(env, "ZAPA_SESSION_ID", "the bridge session Zapa sends through");
+  Object.defineProperty(target, "system_number", { get: systemNumber, enumerable: true });
+  Object.defineProperty(target, "session_id", { get: sessionId, enumerable: true });
+  return target;
 }
 
 const NEED_REASONS: Record<Need, string> = {

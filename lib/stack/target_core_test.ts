@@ -73,11 +73,43 @@ Deno.test("target: external needs the four URLs and lacks what it is not given",
   assert.equal(target.kind, "external");
   assert.equal(target.urls.public, "https://zapa.example");
   assert.equal(target.urls.bridge_control, "https://bridge.example");
-  assert.equal(target.database, "postgres://db.example/zapa");
+  // Direct store access serves only implementation checks: off unless ZAPA_CHECK_INTERNALS=1.
+  assert.equal(target.database, null);
   assert.equal(target.redis, null);
   assert.equal(target.control, null);
   const reasons = missingNeeds(target, ["database", "redis", "control"]);
-  assert.equal(reasons.length, 2);
-  assert.match(reasons[0]!, /ZAPA_REDIS_URL/);
-  assert.match(reasons[1]!, /service control/);
+  assert.equal(reasons.length, 3);
+  assert.match(reasons[1]!, /ZAPA_REDIS_URL/);
+  assert.match(reasons[2]!, /service control/);
+});
+
+// rules: R-HARNESS-3
+Deno.test("target: external assumes none of our defaults — admin, system number and session id come from settings", () => {
+  const base = {
+    ZAPA_STACK: "external",
+    ZAPA_PUBLIC_URL: "http://z",
+    ZAPA_PRIVATE_URL: "http://z",
+    ZAPA_BRIDGE_URL: "http://b",
+    ZAPA_LLM_URL: "http://l",
+  };
+  const bare = resolveTarget(env(base), () => null);
+  assert.throws(() => bare.admin.username, /set ZAPA_ADMIN_USERNAME/);
+  assert.throws(() => bare.admin.password, /set ZAPA_ADMIN_PASSWORD/);
+  assert.throws(() => bare.system_number, /set ZAPA_SYSTEM_NUMBER/);
+  assert.throws(() => bare.session_id, /set ZAPA_SESSION_ID/);
+  const told = resolveTarget(
+    env({
+      ...base,
+      ZAPA_ADMIN_USERNAME: "root",
+      ZAPA_ADMIN_PASSWORD: "pw",
+      ZAPA_SYSTEM_NUMBER: "+15550000000",
+      ZAPA_SESSION_ID: "s1",
+      ZAPA_CHECK_INTERNALS: "1",
+      ZAPA_DATABASE_URL: "postgres://db/zapa",
+    }),
+    () => null,
+  );
+  assert.deepEqual([told.admin.username, told.admin.password], ["root", "pw"]);
+  assert.deepEqual([told.system_number, told.session_id], ["+15550000000", "s1"]);
+  assert.equal(told.database, "postgres://db/zapa");
 });

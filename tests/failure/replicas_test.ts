@@ -314,6 +314,7 @@ suiteTest(
 );
 
 // rules: R-REPLICA-3
+// tier: internal — matches our shutdown log text
 suiteTest(
   "failure: SIGTERM makes a private instance report not ready first, then finish and exit",
   replicas,

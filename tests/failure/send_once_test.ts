@@ -12,6 +12,7 @@ import { talkers, waitForReadiness, withServiceDown } from "./_drill.ts";
 const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
 
 // rules: R-INTAKE-8
+// tier: internal — parses our delivery log lines
 suiteTest(
   "failure: a reply the bridge accepted while PostgreSQL is down is recorded later, never resent",
   serial,

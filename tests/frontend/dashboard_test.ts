@@ -209,6 +209,7 @@ Deno.test("frontend: a revoked or expired token returns the dashboard to sign-in
 });
 
 // rules: R-UI-2, R-MSG-2
+// tier: internal — seeds 120 messages with SQL into our messages table
 suiteTest(
   "frontend: Load older pages back through history 50 at a time",
   { needs: ["database"] },

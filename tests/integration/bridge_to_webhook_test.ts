@@ -162,6 +162,7 @@ suiteTest(
 );
 
 // rules: R-WEBHOOK-6
+// tier: internal — reads messages.status of our schema
 suiteTest(
   "integration: receipts move messages.status forward only, in both envelope shapes",
   { needs: ["webhook_secret", "database"] },

@@ -53,6 +53,7 @@ function planIndexes(node: unknown, out = new Set<string>()): Set<string> {
 }
 
 // rules: R-DATA-1
+// tier: internal — our migrations table and extensions
 suiteTest(
   "integration: migrations are recorded in schema_migrations and pg_trgm is installed",
   NEEDS,
@@ -71,6 +72,7 @@ suiteTest(
 );
 
 // rules: R-DATA-2
+// tier: internal — our tables' timestamp columns
 suiteTest(
   "integration: every table has created_at NOT NULL DEFAULT now() and a nullable updated_at",
   NEEDS,
@@ -95,6 +97,7 @@ suiteTest(
 );
 
 // rules: R-DATA-4
+// tier: internal — our messages indexes
 suiteTest("integration: every messages index of the contract exists", NEEDS, async () => {
   await withSql(async (sql) => {
     const found = await messageIndexes(sql);
@@ -109,6 +112,7 @@ suiteTest("integration: every messages index of the contract exists", NEEDS, asy
 });
 
 // rules: R-DATA-3
+// tier: internal — our messages table's columns
 suiteTest("integration: the raw four-column insert into messages succeeds", NEEDS, async () => {
   await withSql(async (sql) => {
     const [user] =
@@ -131,6 +135,7 @@ suiteTest("integration: the raw four-column insert into messages succeeds", NEED
 });
 
 // rules: R-DATA-4, R-PERF-3
+// tier: internal — our query plans and index names
 suiteTest(
   "integration: EXPLAIN shows the listing, search and queue queries using their indexes",
   NEEDS,

@@ -12,6 +12,7 @@ import { logTail, suiteTest, target } from "../../lib/target.ts";
 const PER_PHONE = 3;
 
 // rules: R-RATE-4, R-DATA-5
+// tier: internal — our Redis key names (zapa:ratelimit:*)
 suiteTest(
   "integration: code-request limits live under zapa:ratelimit:* and deleting them resets the limit",
   { needs: ["redis"] },

@@ -13,6 +13,7 @@ const ROWS = 10_000;
 const CALLS = 20;
 
 // rules: R-PERF-3, R-DATA-3
+// tier: internal — raw inserts into our messages table
 suiteTest("perf: recent, search and daily stats stay < 100 ms over 10 000 raw-inserted rows", {
   needs: ["database"],
 }, async () => {

@@ -97,6 +97,7 @@ suiteTest("security: a code works once", async () => {
 });
 
 // rules: R-LOGIN-6, R-LOGIN-5
+// tier: internal — ages the code with SQL on our auth_codes table
 suiteTest("security: an expired code is refused", { needs: ["database"] }, async () => {
   const phone = uniquePhone();
   const code = await requestCode(phone);
@@ -116,6 +117,7 @@ suiteTest("security: an expired code is refused", { needs: ["database"] }, async
 });
 
 // rules: R-LOGIN-9
+// tier: internal — reads our stored code column
 suiteTest("security: the code is stored only as an HMAC, never in plain text", {
   needs: ["database"],
 }, async () => {
@@ -162,6 +164,7 @@ suiteTest("security: garbage in the code or phone is a clean 401/422, never a 50
 });
 
 // rules: R-RATE-1, R-RATE-3, R-RATE-4
+// tier: internal — clears our Redis limit keys
 suiteTest(
   "security: 10 rapid code requests give 3 × 200 then 7 × 429 until the limit keys are cleared",
   {

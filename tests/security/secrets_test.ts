@@ -29,6 +29,7 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
 }
 
 // rules: R-LLMCFG-9
+// tier: internal — reads our llm_configs table
 suiteTest("security: an API key is stored encrypted, differently on each save", {
   needs: ["database"],
 }, async () => {
