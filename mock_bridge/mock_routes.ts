@@ -107,6 +107,14 @@ export function mockRoutes(state: BridgeState): Hono {
     return r.ok ? c.json(r.value) : fail(c, r.status, r.error);
   });
 
+  app.get("/webhook", (c) => c.json(state.webhookView()));
+  app.post("/webhook", async (c) => {
+    const body = await readJson(c.req.raw, max);
+    if (!body.ok) return fail(c, body.status, body.error);
+    const r = state.setWebhook(body.value);
+    return r.ok ? c.json(r.value) : fail(c, r.status, r.error);
+  });
+
   app.post("/reset", async (c) => {
     await state.reset();
     return c.json({ status: "reset", faults: state.faults });

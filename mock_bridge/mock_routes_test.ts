@@ -563,3 +563,69 @@ Deno.test("mock bridge controls: the control app serves /health and /__mock/heal
     state.close();
   }
 });
+
+// rules: R-BRIDGE-13
+Deno.test("mock bridge controls: /__mock/webhook moves webhooks to another URL and secret at run time, masked on read, kept across reset", async () => {
+  const first = startReceiver();
+  const second = startReceiver();
+  const { state, call } = setup({}, first);
+  try {
+    assert.deepEqual((await call("GET", "/__mock/webhook")).json, {
+      url: first.url.replace("secret=s3cret", "secret=***"),
+      enabled: true,
+      secret_set: true,
+    });
+    const other = second.url.replace("/api/v1/webhooks/whatsapp?secret=s3cret", "/hooks/wa");
+    const moved = await call("POST", "/__mock/webhook", { url: other, secret: "n3w" });
+    assert.equal(moved.status, 200);
+    assert.deepEqual(moved.json, { url: `${other}?secret=***`, enabled: true, secret_set: true });
+    await call("POST", "/__mock/inbound", { from: "+15550001111", text: "to the new place" });
+    await eventually(() => second.received.length === 1, { message: "the moved webhook" });
+    assert.equal(new URL(second.received[0]!.url).pathname, "/hooks/wa");
+    assert.equal(new URL(second.received[0]!.url).searchParams.get("secret"), "n3w");
+    assert.equal(first.received.length, 0);
+    // Configuration, not test state: a reset keeps it.
+    await call("POST", "/__mock/reset");
+    assert.equal((await call("GET", "/__mock/webhook")).json.url, `${other}?secret=***`);
+    // Secret removed; then webhooks switched off.
+    assert.equal((await call("POST", "/__mock/webhook", { secret: null })).json.secret_set, false);
+    assert.equal((await call("POST", "/__mock/webhook", { enabled: false })).json.enabled, false);
+    assert.equal(state.webhooksEnabled, false);
+  } finally {
+    state.close();
+    await first.close();
+    await second.close();
+  }
+});
+
+// rules: R-BRIDGE-13
+Deno.test("mock bridge controls: a bad /__mock/webhook body is a 400 naming the field, and changes nothing", async () => {
+  const receiver = startReceiver();
+  const { state, call } = setup({}, receiver);
+  try {
+    for (
+      const [body, error] of [
+        [{ url: "ftp://x" }, /url must be an http\(s\) URL/],
+        [{ url: 42 }, /url must be an http\(s\) URL/],
+        [{ secret: "" }, /secret must be a non-empty string/],
+        [{ enabled: "yes" }, /enabled must be a boolean/],
+        [{ urll: "http://x" }, /unknown field\(s\): urll/],
+        [[1], /body must be an object/],
+      ] as const
+    ) {
+      const r = await call("POST", "/__mock/webhook", body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.json.error, error);
+    }
+    assert.equal(state.config.webhookUrl, receiver.url);
+    const none = setup({ webhookUrl: undefined });
+    assert.match(
+      (await none.call("POST", "/__mock/webhook", { secret: "s" })).json.error,
+      /secret needs a webhook url/,
+    );
+    none.state.close();
+  } finally {
+    state.close();
+    await receiver.close();
+  }
+});

@@ -23,6 +23,7 @@ function template(path: string): string {
 }
 
 // rules: R-BRIDGE-1, R-BRIDGE-2, R-BRIDGE-3, R-BRIDGE-4, R-BRIDGE-6, R-BRIDGE-7, R-BRIDGE-8, R-BRIDGE-9, R-BRIDGE-10, R-BRIDGE-11, R-BRIDGE-12
+// rules: R-BRIDGE-13
 Deno.test("mock bridge spec: every operation answers as bridge.json documents and every webhook matches the event schemas", async () => {
   const spec = loadSpec(["bridge"]);
   const doc = new OpenApiChecker(spec, "bridge");
@@ -185,6 +186,11 @@ Deno.test("mock bridge spec: every operation answers as bridge.json documents an
       "session.connected",
       "session.disconnected",
     ]);
+    // Where webhooks go, changed at run time and back (R-BRIDGE-13).
+    await call("GET", "/__mock/webhook", undefined, { app: control });
+    assert.equal((await call("POST", "/__mock/webhook", { enabled: "no" })).status, 400);
+    await call("POST", "/__mock/webhook", { url: receiver.url, secret: "other", enabled: true });
+    await call("POST", "/__mock/webhook", { secret: "s3cret" });
     await call("POST", "/__mock/reset");
     const missing = doc.operations().filter((op) => !doc.seen.has(op));
     assert.deepEqual(missing, [], "operations in bridge.json the test never called");

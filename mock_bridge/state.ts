@@ -272,6 +272,55 @@ export class BridgeState {
     if (!offline) this.announce();
   }
 
+  /** Where webhooks go, with the secret masked (`GET /__mock/webhook`). */
+  webhookView(): { url: string | null; enabled: boolean; secret_set: boolean } {
+    const url = this.config.webhookUrl ? new URL(this.config.webhookUrl) : null;
+    const secretSet = !!url?.searchParams.get("secret");
+    if (url && secretSet) url.searchParams.set("secret", "***");
+    return { url: url?.href ?? null, enabled: this.config.enableWebhook, secret_set: secretSet };
+  }
+
+  /**
+   * Points webhooks elsewhere at run time (`POST /__mock/webhook`), so one bridge serves a Zapa
+   * whose webhook path or secret differ from ours. `secret` goes in the URL's `secret` query
+   * parameter, as zapw's `WEBHOOK_URL` carries it (null removes it). Survives `reset`: it is
+   * configuration, not test state.
+   */
+  setWebhook(patch: unknown): Outcome<ReturnType<BridgeState["webhookView"]>> {
+    const bad = (error: string) => ({ ok: false as const, status: 400, error });
+    if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+      return bad("body must be an object with url, secret and/or enabled");
+    }
+    const { url, secret, enabled, ...rest } = patch as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) return bad(`unknown field(s): ${unknown.join(", ")}`);
+    let next: URL | null = this.config.webhookUrl ? new URL(this.config.webhookUrl) : null;
+    if (url !== undefined) {
+      if (url === null) next = null;
+      else if (
+        typeof url !== "string" || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)
+      ) {
+        return bad("url must be an http(s) URL or null");
+      } else next = new URL(url);
+    }
+    if (secret !== undefined) {
+      if (secret !== null && (typeof secret !== "string" || secret === "")) {
+        return bad("secret must be a non-empty string or null");
+      }
+      if (!next) return bad("secret needs a webhook url");
+      if (secret === null) next.searchParams.delete("secret");
+      else next.searchParams.set("secret", secret);
+    }
+    if (enabled !== undefined && typeof enabled !== "boolean") {
+      return bad("enabled must be a boolean");
+    }
+    this.config.webhookUrl = next?.href;
+    if (typeof enabled === "boolean") this.config.enableWebhook = enabled;
+    const view = this.webhookView();
+    log("info", "webhook changed", { url: view.url, enabled: view.enabled });
+    return { ok: true, value: view };
+  }
+
   /** Clears journals, events and faults; restores the connected default session. */
   async reset(): Promise<void> {
     this.#generation++;
