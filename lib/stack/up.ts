@@ -6,12 +6,14 @@
 
 import { launch } from "./launch.ts";
 import type { RunningStack } from "./running.ts";
+import { NativeStack } from "./native_stack.ts";
 import { watchParent } from "./parent_watch.ts";
 import { PortTakenError } from "./ports.ts";
 import { ServiceStartError } from "./readiness.ts";
 import { readSettings, stackFilePath } from "./settings.ts";
 import { readStackFile, type StackInfo } from "./stack_file.ts";
 import { controlAnswers } from "./temp_dirs.ts";
+import { DOUBLES, doublesBanner, doublesInfo } from "./doubles.ts";
 
 const LOGS_ROOT = ".zapa/logs";
 const KEEP_LOG_RUNS = 10;
@@ -75,7 +77,15 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  // --doubles-only: no Zapa; its stack file is not published (the suites would take the doubles
+  // for a whole stack), doubles.json beside it says what a foreign Zapa needs instead.
+  const doublesOnly = Deno.args.includes("--doubles-only");
+  if (doublesOnly && settings.target !== "native") {
+    console.error("--doubles-only boots native processes; unset ZAPA_STACK");
+    return 2;
+  }
   const stackFile = stackFilePath();
+  const doublesFile = stackFile.replace(/[^/]*$/, "doubles.json");
   try {
     const existing = await readStackFile(stackFile);
     if (await controlAnswers(existing.control.url)) {
@@ -106,7 +116,8 @@ async function main(): Promise<number> {
   try {
     const launching = launch({
       ports: "standard",
-      stackFile,
+      stackFile: doublesOnly ? null : stackFile,
+      ...(doublesOnly ? { services: DOUBLES } : {}),
       logsDir,
       settings,
       waitReady: true,
@@ -120,8 +131,19 @@ async function main(): Promise<number> {
     } else console.error(`boot failed: ${(error as Error).message}`);
     return 1;
   }
-  if (!stopping) console.log(banner(running.info, performance.now() / 1000, stackFile));
+  if (!stopping && doublesOnly && running.stack instanceof NativeStack) {
+    const stack = running.stack;
+    const info = doublesInfo({
+      ports: stack.ports,
+      secrets: stack.secrets,
+      database_url: stack.database_url,
+      redis_url: stack.redis_url,
+    });
+    await Deno.writeTextFile(doublesFile, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+    console.log(doublesBanner(info, doublesFile, performance.now() / 1000));
+  } else if (!stopping) console.log(banner(running.info, performance.now() / 1000, stackFile));
   await stopped;
+  if (doublesOnly) await Deno.remove(doublesFile).catch(() => {});
   const t0 = performance.now();
   await running.shutdown();
   console.log(
