@@ -8,6 +8,7 @@ import {
   requirePrerequisite,
 } from "./prerequisites.ts";
 
+// rules: R-HARNESS-5
 Deno.test("prerequisites: a failing probe runs once, blocks every caller with its rule and first failure, and is recorded for the run", async () => {
   const dir = await Deno.makeTempDir({ prefix: "prereq-" });
   Deno.env.set("ZAPA_REPORTS_DIR", dir);
@@ -55,6 +56,7 @@ Deno.test("prerequisites: a failing probe runs once, blocks every caller with it
   }
 });
 
+// rules: R-HARNESS-5
 Deno.test("prerequisites: a failure text is read back as blocked, with its rule and first failure", () => {
   assert.deepEqual(
     parseBlocked(

@@ -4,6 +4,7 @@ import { checksInternals, declarationAt, internalIgnoreReason, testFrame } from 
 
 const env = (vars: Record<string, string>) => ({ get: (n: string) => vars[n] });
 
+// rules: R-HARNESS-4
 Deno.test("tier: internal checks run on our stacks, and on external only with ZAPA_CHECK_INTERNALS=1", () => {
   assert.equal(checksInternals("native", env({})), true);
   assert.equal(checksInternals("compose", env({})), true);
@@ -16,6 +17,7 @@ Deno.test("tier: internal checks run on our stacks, and on external only with ZA
   );
 });
 
+// rules: R-HARNESS-4
 Deno.test("tier: the declaration is found from the registering call's stack frame in the test file", () => {
   const R = "//" + " rules: R-HARNESS-3";
   const T = "//" + " tier: internal — our table names";
@@ -69,7 +71,7 @@ async function runFixture(extra: Record<string, string>) {
   return { success: output.success, text: d.decode(output.stdout) + d.decode(output.stderr) };
 }
 
-// rules: R-HARNESS-3
+// rules: R-HARNESS-4
 Deno.test("tier: on external an internal-tier test is IGNORED with its reason; ZAPA_CHECK_INTERNALS=1 runs it", async () => {
   const off = await runFixture({});
   assert.ok(off.success, off.text);

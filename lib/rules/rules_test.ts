@@ -169,6 +169,7 @@ const STORE_EXCEPTIONS: Record<string, string> = {
     "its SQL part runs only `if (target.database)`, which external sets only with ZAPA_CHECK_INTERNALS=1",
 };
 
+// rules: R-HARNESS-4
 Deno.test("rules: every suite test that reads the database or Redis directly is declared internal (tier), and registers through suiteTest", async () => {
   const root = new URL("../../", import.meta.url);
   const { tests: files } = await readSources(root);

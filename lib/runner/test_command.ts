@@ -30,6 +30,7 @@ import {
   watchParent,
 } from "../stack/mod.ts";
 import { type GroupResult, renderReport } from "./report_html.ts";
+import { renderTable, targetReportArg, writeRunMap } from "./conformance_map.ts";
 import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./live.ts";
 import {
   externalHosts,
@@ -105,14 +106,33 @@ export async function main(args: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const settings = readSettings();
   const reportsDir = settings.reports_dir;
-  const { groups, passthrough } = parseArgs(args);
+  const targetReport = targetReportArg(args);
+  if (targetReport.mode === "last") {
+    const path = `${reportsDir}/conformance-map.json`;
+    try {
+      line(renderTable(JSON.parse(await Deno.readTextFile(path))));
+      return 0;
+    } catch (error) {
+      console.error(`no conformance map of a last run (${path}): ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  const { groups, passthrough } = parseArgs(targetReport.rest);
+  // Test processes record a failed prerequisite once per run under this id (lib/prerequisites.ts);
+  // they inherit it from our environment.
+  const runId = `${Deno.pid}-${Date.now()}`;
+  Deno.env.set("ZAPA_RUN_ID", runId);
+  await Deno.remove(`${reportsDir}/prerequisites`, { recursive: true }).catch(() => {});
   const config = JSON.parse(await Deno.readTextFile("deno.json"));
   const suitePermissions: PermissionSet = config.test?.permissions ?? {};
   const unitPermissions: PermissionSet = config.permissions?.unit ?? {};
   const filter = filterArg(passthrough);
   await Deno.mkdir(`${reportsDir}/logs`, { recursive: true });
   for await (const entry of Deno.readDir(reportsDir)) {
-    if (/^junit-.*\.xml$/.test(entry.name) || entry.name === "index.html") {
+    if (
+      /^junit-.*\.xml$/.test(entry.name) || entry.name === "index.html" ||
+      entry.name === "conformance-map.json"
+    ) {
       await Deno.remove(`${reportsDir}/${entry.name}`);
     }
   }
@@ -265,6 +285,24 @@ export async function main(args: string[]): Promise<number> {
   } catch {
     perf = undefined;
   }
+  // Before the report, so the report can render it.
+  let mapLine: string;
+  try {
+    const map = await writeRunMap({
+      reportsDir,
+      runId,
+      target: settings.target_name,
+      checksInternals: settings.checks_internals,
+    });
+    if (targetReport.mode === "run") line(`\n${renderTable(map)}`);
+    const c = map.counts;
+    mapLine =
+      `conformance map: ${reportsDir}/conformance-map.json — ${c.pass} pass, ${c.fail} fail, ` +
+      `${c.blocked} blocked, ${c["not-applicable"]} not applicable, ${c.untested} untested`;
+  } catch (error) {
+    mapLine = `conformance map: not written (${(error as Error).message})`;
+  }
+
   await Deno.writeTextFile(
     `${reportsDir}/index.html`,
     renderReport({
@@ -294,6 +332,7 @@ export async function main(args: string[]): Promise<number> {
       seconds.toFixed(1)
     } s`,
   );
+  line(mapLine);
   line(`${passed} passed, ${failed} failed`);
   return interrupted ? 130 : failed > 0 ? 1 : 0;
 }

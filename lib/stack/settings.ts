@@ -40,6 +40,13 @@ export interface HarnessSettings {
   stack_file: string;
   /** ZAPA_PUBLIC_URL, ZAPA_PRIVATE_URL, …: an external target's addresses (empty otherwise). */
   external_urls: string[];
+  /**
+   * ZAPA_TARGET_NAME: what the conformance map calls the target (default: our Zapa for native
+   * and compose, the public URL for external).
+   */
+  target_name: string;
+  /** Implementation checks (tier: internal) run: always on our stacks, on external with ZAPA_CHECK_INTERNALS=1. */
+  checks_internals: boolean;
 }
 
 type Env = { get(name: string): string | undefined };
@@ -113,5 +120,11 @@ export function readSettings(env: Env = Deno.env): HarnessSettings {
     external_urls: target === "external"
       ? EXTERNAL_URL_VARIABLES.map((name) => env.get(name) ?? "").filter(Boolean)
       : [],
+    target_name: env.get("ZAPA_TARGET_NAME") ||
+      (target === "external"
+        ? `external Zapa at ${env.get("ZAPA_PUBLIC_URL") ?? "?"}`
+        : `our Zapa (zapa/, ${target})`),
+    checks_internals: target !== "external" ||
+      ["1", "true", "yes"].includes(env.get("ZAPA_CHECK_INTERNALS") ?? ""),
   };
 }

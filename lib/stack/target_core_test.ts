@@ -83,7 +83,7 @@ Deno.test("target: external needs the four URLs and lacks what it is not given",
   assert.match(reasons[2]!, /service control/);
 });
 
-// rules: R-HARNESS-3
+// rules: R-HARNESS-4
 Deno.test("target: external assumes none of our defaults — admin, system number and session id come from settings", () => {
   const base = {
     ZAPA_STACK: "external",
