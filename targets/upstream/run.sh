@@ -6,7 +6,8 @@
 #
 #   flock /tmp/zapa-stack.lock targets/upstream/run.sh /path/to/upstream-checkout [groups]
 #
-# groups: comma-separated (default security,e2e,integration). Needs python3.11 and pip.
+# groups: comma-separated (default security,e2e,integration,llm,conformance). Needs python3.11
+# and pip. UPSTREAM_COMMIT names the commit when the checkout is not a git work tree (an archive).
 # Stand-ins (targets/upstream/standins/, each says so in its first lines) are copied into a
 # working copy of the checkout's backend/ — the checkout itself is not touched:
 #   - app/private/main.py: upstream has the private routers but no app module mounting them;
@@ -20,13 +21,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 checkout=$(cd "${1:?usage: $0 <upstream checkout> [groups]}" && pwd)
-groups=${2:-security,e2e,integration}
+groups=${2:-security,e2e,integration,llm,conformance}
 base=${UPSTREAM_PORT_BASE:-23100}
 bridge=$base control=$((base + 1)) llm=$((base + 2)) private=$((base + 3)) public=$((base + 4))
 reader=$((base + 5))
 work=$here/.work
-venv=$here/.venv
+venv=${UPSTREAM_VENV:-$here/.venv}
 state=.zapa/upstream
+# Deno as ./run installs it, when it is not on PATH already.
+[ -d "$root/.tools/deno/node_modules/.bin" ] && export PATH="$root/.tools/deno/node_modules/.bin:$PATH"
+command -v deno > /dev/null || { echo "deno not found: run ./run once (it installs Deno)" >&2; exit 2; }
 [ -d "$checkout/backend/app" ] || { echo "$checkout/backend/app not found: not an upstream checkout" >&2; exit 2; }
 
 pids=()
@@ -46,7 +50,8 @@ rm -rf "$work/backend"
 mkdir -p "$work"
 cp -r "$checkout/backend" "$work/backend"
 cp -r "$here/standins/." "$work/backend/"
-(cd "$checkout" && git rev-parse --short HEAD 2>/dev/null || echo "(not a git checkout)") > "$work/commit"
+echo "${UPSTREAM_COMMIT:-$(cd "$checkout" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}" \
+  > "$work/commit"
 
 echo "== the doubles, PostgreSQL and Redis (no Zapa of ours)"
 cd "$root"
@@ -89,19 +94,23 @@ for port in $private $public; do
   curl -sf "http://127.0.0.1:$port/health" > /dev/null || { tail -n 40 "$work"/*.log; exit 1; }
 done
 
-echo "== the bridge's webhook to upstream's path (upstream checks no secret)"
+echo "== the bridge's webhook to upstream's path"
+# Upstream checks no webhook secret; the bridge sends one anyway and the suites know it, so the
+# webhook tests run and the secret checks judge upstream (rather than being ignored).
+hook_secret=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 curl -sf -X POST "http://127.0.0.1:$control/__mock/webhook" \
-  -d "{\"url\":\"http://127.0.0.1:$private/api/v1/webhooks/whatsapp\",\"secret\":null}"
+  -d "{\"url\":\"http://127.0.0.1:$private/api/v1/webhooks/whatsapp\",\"secret\":\"$hook_secret\"}"
 echo
 
 echo "== suites: $groups"
 # Upstream's own values, none of ours assumed: its hard-coded development admin, the system
-# number it was given above, the bridge's only session; codes from the reader.
+# number and JWT secrets it was given above, the bridge's only session; codes from the reader.
 status=0
 ZAPA_STACK=external ZAPA_REPORTS_DIR=reports/upstream \
   ZAPA_PUBLIC_URL=http://127.0.0.1:$public ZAPA_PRIVATE_URL=http://127.0.0.1:$private \
   ZAPA_BRIDGE_URL=http://127.0.0.1:$bridge ZAPA_BRIDGE_CONTROL_URL=http://127.0.0.1:$control \
-  ZAPA_LLM_URL=http://127.0.0.1:$llm ZAPA_BRIDGE_API_KEY=$api_key \
+  ZAPA_LLM_URL=http://127.0.0.1:$llm ZAPA_BRIDGE_API_KEY=$api_key ZAPA_WEBHOOK_SECRET=$hook_secret \
+  ZAPA_JWT_SECRET=$SECRET_KEY ZAPA_ADMIN_JWT_SECRET=$ADMIN_TOKEN_SECRET \
   ZAPA_ADMIN_USERNAME=admin ZAPA_ADMIN_PASSWORD=admin123 \
   ZAPA_SYSTEM_NUMBER=+1234567890 ZAPA_SESSION_ID=main \
   ZAPA_LOGIN_CODE_FROM="http://127.0.0.1:$reader/code?phone={phone}" \
