@@ -4,7 +4,7 @@
 # two entrypoints beside them in a virtualenv, then runs suite groups with ZAPA_STACK=external
 # and prints the conformance map. Run by hand (it is not part of ./run test):
 #
-#   flock /tmp/zapa-stack.lock targets/upstream/run.sh /path/to/upstream-checkout [groups]
+#   flock -o /tmp/zapa-stack.lock targets/upstream/run.sh /path/to/upstream-checkout [groups]
 #
 # groups: comma-separated (default security,e2e,integration,llm,conformance). Needs python3.11
 # and pip. UPSTREAM_COMMIT names the commit when the checkout is not a git work tree (an archive).
@@ -36,6 +36,11 @@ command -v deno > /dev/null || { echo "deno not found: run ./run once (it instal
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  # Wait until they are gone: a survivor would hold ports (and an inherited flock) forever.
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 -- "-$pid" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 
@@ -82,12 +87,14 @@ export SECRET_KEY=$(head -c 32 /dev/urandom | base64) ADMIN_TOKEN_SECRET=$(head 
 export ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)
 for entry in "private $private" "public $public"; do
   set -- $entry
-  (cd "$work/backend" && setsid "$venv/bin/python" -m uvicorn "app.$1.main:app" --host 127.0.0.1 \
-    --port "$2" > "$work/$1.log" 2>&1) &
+  # `exec setsid`: the background process is its own process-group leader, so cleanup's
+  # `kill -- -pid` reaches it and everything it starts (and none keeps the caller's lock file).
+  (cd "$work/backend" && exec setsid "$venv/bin/python" -m uvicorn "app.$1.main:app" \
+    --host 127.0.0.1 --port "$2" > "$work/$1.log" 2>&1) &
   pids+=($!)
 done
-(DATABASE_URL=${pg/postgres:\/\//postgresql:\/\/} setsid "$venv/bin/python" "$here/code_reader.py" "$reader" \
-  > "$work/reader.log" 2>&1) &
+(DATABASE_URL=${pg/postgres:\/\//postgresql:\/\/} exec setsid "$venv/bin/python" \
+  "$here/code_reader.py" "$reader" > "$work/reader.log" 2>&1) &
 pids+=($!)
 for port in $private $public; do
   for _ in $(seq 240); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && break; sleep 0.5; done
