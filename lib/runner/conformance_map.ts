@@ -190,7 +190,9 @@ export function renderTable(map: ConformanceMap): string {
     `${"rule".padEnd(15)} ${"verdict".padEnd(8)} tests  detail`,
   ];
   for (const r of map.rules) {
-    const ran = r.tests.filter((t) => t.status !== "not-run" && !t.name.startsWith("prereq"));
+    const ran = r.tests.filter((t) =>
+      t.status !== "not-run" && !t.name.startsWith("prerequisite probe: ")
+    );
     const tally = `${ran.filter((t) => t.status === "passed").length}/${ran.length}`;
     const detail = r.verdict === "fail"
       ? r.tests.find((t) => t.status === "failed")?.detail ?? ""
