@@ -47,7 +47,9 @@ export function testConfig(
 }
 
 export async function testDeps(config: Config): Promise<Deps & { sql: Sql; redis: Redis }> {
-  const redis = createRedis(config.redisUrl, { commandTimeoutMs: 500 });
+  // Generous: these tests stop Redis (refused at once), they never hang it, and on a starved
+  // box (load 10 on 2 cores) a 500 ms budget timed out a healthy command in hostile_input_test.
+  const redis = createRedis(config.redisUrl, { commandTimeoutMs: 2_000 });
   const deadline = Date.now() + 5_000;
   while (redis.status !== "ready" && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 10));
