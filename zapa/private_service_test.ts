@@ -43,10 +43,13 @@ Deno.test("private entrypoint: the shipped assembly migrates, starts its worker 
       timeoutMs: 20_000,
     });
     assert.equal(sent.text, NOT_CONFIGURED_REPLY);
-    const [row] = await deps.sql<{ status: string; whatsapp_message_id: string | null }[]>`
-      SELECT status, whatsapp_message_id FROM messages
-      WHERE direction = 'outbound' AND content = ${NOT_CONFIGURED_REPLY}`;
-    assert.equal(row?.whatsapp_message_id ?? null, sent.messageId);
+    // The bridge answers the send before Zapa records the WhatsApp id it returned: wait for it.
+    await eventually(async () => {
+      const [row] = await deps.sql<{ whatsapp_message_id: string | null }[]>`
+        SELECT whatsapp_message_id FROM messages
+        WHERE direction = 'outbound' AND content = ${NOT_CONFIGURED_REPLY}`;
+      return row?.whatsapp_message_id === sent.messageId;
+    }, { message: `the reply's row to carry the bridge's id ${sent.messageId}` });
   } finally {
     await service.stop();
     await deps.sql.end({ timeout: 1 });

