@@ -18,6 +18,7 @@ import { userRoutes } from "./users.ts";
 import { conversationRoutes } from "./conversations.ts";
 import { adminLlmConfigRoutes } from "./llm_config.ts";
 import { type BridgeHealth, type QueueHealth, systemRoutes } from "./system.ts";
+import { traceRoutes } from "./trace.ts";
 
 export type { BridgeHealth, QueueHealth } from "./system.ts";
 export { checkAdminCredentials } from "./auth.ts";
@@ -46,6 +47,7 @@ export function adminRoutes(deps: Deps, parts: AdminParts = {}): OpenAPIHono<Adm
   admin.route("/", conversationRoutes(deps));
   admin.route("/", adminLlmConfigRoutes(deps));
   admin.route("/", systemRoutes(deps, parts));
+  admin.route("/", traceRoutes(deps));
   if (parts.queueRoutes) admin.route("/", parts.queueRoutes as Hono);
   if (parts.sessionRoutes) admin.route("/", parts.sessionRoutes as Hono);
   app.route("/admin", admin);
