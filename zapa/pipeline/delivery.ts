@@ -182,6 +182,15 @@ export class DeliveryWorker {
       (performance.now() - started) / 1000,
     );
     if (result.ok) {
+      // One line per accepted send: the trace finds a message's send by its ids here.
+      log.info("delivery: sent", {
+        job: job.id,
+        kind: job.kind,
+        message_id: job.messageId,
+        wa_id: result.messageId || null,
+        attempts: job.attempts + 1,
+        duration_ms: Math.round(performance.now() - started),
+      });
       if (job.kind === "auth_code") {
         await completeJob(redis, job, { marker: result.messageId || "-" });
       } else {
