@@ -1,99 +1,25 @@
 /**
- * The trace collector against the real doubles on loopback sockets — the mock bridge and the
- * mock LLM — and a small stand-in for Zapa that answers each message with one LLM call and one
- * send, so every hop the journals can show is there, in order.
+ * The trace collector against the real doubles on loopback sockets (lib/trace/_doubles.ts):
+ * every hop the journals can show is there, in order, and missing sources are named.
  */
 import assert from "node:assert/strict";
-import { eventually } from "../eventually.ts";
-import { type RunningBridge, startBridge } from "../../mock_bridge/server.ts";
-import { testConfig } from "../../mock_bridge/testing.ts";
-import { startTestServer, type TestServer } from "../../mock_llm/_test_server.ts";
 import { keyFingerprint } from "../clients/llm.ts";
+import { type Doubles, DOUBLES_KEY, startDoubles } from "./_doubles.ts";
 import { collectTrace, renderHtml, renderJson, renderText, type TraceTarget } from "./mod.ts";
 
-let bridge: RunningBridge | undefined;
-let llm: TestServer | undefined;
-let zapa: Deno.HttpServer<Deno.NetAddr> | undefined;
-const KEY = "sk-trace-unit-key";
-const pending: Promise<void>[] = [];
-
-/** Plays Zapa: acknowledges the webhook, asks the LLM, sends the answer through the bridge. */
-async function answer(body: { eventType: string; data: Record<string, unknown> }) {
-  if (body.eventType !== "message.received") return;
-  const from = String(body.data.from).replace(/@.*/, "");
-  const completion = await fetch(`${llm!.base}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-    body: JSON.stringify({
-      model: "gpt-4o-mini",
-      messages: [{ role: "user", content: String(body.data.text ?? body.data.body ?? "") }],
-    }),
-  }).then((r) => r.json());
-  const text = completion.choices[0].message.content as string;
-  const sent = await fetch(`${bridge!.apiUrl}/sessions/main/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer unit-key" },
-    body: JSON.stringify({ to: `+${from}`, type: "text", text }),
-  });
-  await sent.body?.cancel();
-}
+let doubles: Doubles | undefined;
 
 Deno.test.beforeAll(async () => {
-  llm = startTestServer();
-  zapa = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const body = await req.json();
-    pending.push(answer(body));
-    return Response.json({ status: "accepted" });
-  });
-  bridge = startBridge(
-    testConfig({
-      webhookUrl: `http://127.0.0.1:${zapa.addr.port}/api/v1/webhooks/whatsapp`,
-      apiKey: "unit-key",
-      connectDelayMs: 0,
-      sentDelayMs: 20,
-      deliveredDelayMs: 40,
-      readDelayMs: 60,
-    }),
-    { announce: false },
-  );
-  await eventually(async () => {
-    const state = await (await fetch(`${bridge!.controlUrl}/__mock/state`)).json();
-    return state.sessions.some((s: { status: string }) => s.status === "connected");
-  }, { message: "the bridge's main session connected" });
+  doubles = await startDoubles();
 });
 
 Deno.test.afterAll(async () => {
-  await Promise.allSettled(pending);
-  await bridge?.close();
-  await zapa?.shutdown();
-  await llm?.close();
+  await doubles?.close();
 });
 
-let inboundCount = 0;
-
-async function inbound(text: string, from = "+15551230001"): Promise<string> {
-  inboundCount++;
-  const res = await fetch(`${bridge!.controlUrl}/__mock/inbound`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ from, text }),
-  });
-  return (await res.json()).message_id;
-}
-
-/** Waits until every message sent so far has its reply read (the last receipt webhook). */
-async function untilRead(): Promise<void> {
-  await eventually(async () => {
-    const page = await (await fetch(
-      `${bridge!.controlUrl}/__mock/webhooks?event_type=message.read`,
-    )).json();
-    return page.items.length >= inboundCount;
-  }, { message: `${inboundCount} read receipts in the webhook journal` });
-}
-
-function target(overrides: Partial<TraceTarget> = {}): TraceTarget {
-  return { bridgeControl: bridge!.controlUrl, llm: llm!.base, ...overrides };
-}
+const inbound = (text: string, from?: string) => doubles!.inbound(text, from);
+const untilRead = () => doubles!.untilRead();
+const target = (overrides: Partial<TraceTarget> = {}) => doubles!.target(overrides);
 
 Deno.test("trace: a message's hops come in order — inbound, webhook, LLM call, send, receipts, its log line", async () => {
   const id = await inbound("hello <b>trace</b>");
@@ -116,7 +42,7 @@ Deno.test("trace: a message's hops come in order — inbound, webhook, LLM call,
         : "",
     );
   const trace = await collectTrace(target({ logs, logServices: ["private"] }), id, {
-    keyFingerprints: [await keyFingerprint(KEY)],
+    keyFingerprints: [await keyFingerprint(DOUBLES_KEY)],
   });
   const names = trace.hops.map((h) => h.hop);
   const first = (prefix: string) => names.findIndex((n) => n.startsWith(prefix));
