@@ -11,8 +11,10 @@
  * }, { target: () => traceTargetOf(target) });
  * ```
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { attach, attachmentsDir } from "./attachments.ts";
+import { type EvidenceStore, noteMessage, runWithEvidence } from "./evidence_notes.ts";
+
+export { noteKeyFingerprint, noteMessage } from "./evidence_notes.ts";
 import { collectTrace } from "./trace/collect.ts";
 import { renderHtml, renderText } from "./trace/render.ts";
 import type { TraceTarget } from "./trace/types.ts";
@@ -35,27 +37,10 @@ export interface EvidenceOptions {
   logLines?: number;
 }
 
-interface Store {
-  ids: string[];
-  fingerprints: Set<string>;
-  services: Set<string>;
-}
+type Store = EvidenceStore;
 
-const current = new AsyncLocalStorage<Store>();
 /** Errors whose evidence is attached already (a wrapped test inside a wrapped test). */
 const attached = new WeakSet<object>();
-const MAX_IDS_KEPT = 1_000;
-
-/** Notes a WhatsApp message id in the running test's evidence (no test running: nothing). */
-export function noteMessage(id: string | null | undefined): void {
-  const store = current.getStore();
-  if (!store || !id || store.ids.length >= MAX_IDS_KEPT || store.ids.includes(id)) return;
-  store.ids.push(id);
-}
-
-export function noteKeyFingerprint(fingerprint: string): void {
-  current.getStore()?.fingerprints.add(fingerprint);
-}
 
 /** The full name as JUnit shows it: a step's names joined with " ... ". */
 export function fullTestName(t: Deno.TestContext | string): string {
@@ -130,12 +115,12 @@ export async function withEvidence<T>(
 ): Promise<T> {
   const store: Store = { ids: [], fingerprints: new Set(), services: new Set() };
   const ev: Evidence = {
-    messageId: (id) => current.run(store, () => noteMessage(id)),
+    messageId: (id) => runWithEvidence(store, () => noteMessage(id)),
     keyFingerprint: (fp) => store.fingerprints.add(fp),
     service: (name) => store.services.add(name),
   };
   try {
-    return await current.run(store, () => body(ev));
+    return await runWithEvidence(store, () => body(ev));
   } catch (error) {
     const seen = typeof error === "object" && error !== null && attached.has(error);
     if (attachmentsDir() && !seen) {

@@ -7,6 +7,7 @@
 import { BridgeClient, type SentItem } from "./clients/bridge.ts";
 import { keyFingerprint, type LlmJournalEntry, LlmMockClient } from "./clients/llm.ts";
 import { type LlmConfigBody, PrivateClient, PublicClient } from "./clients/zapa.ts";
+import { noteKeyFingerprint } from "./evidence_notes.ts";
 import { target } from "./target.ts";
 import { PrerequisiteFailure, requirePrerequisite } from "./prerequisites.ts";
 
@@ -233,6 +234,7 @@ export async function configureLlm(
     fingerprint: "",
   };
   primary.fingerprint = await keyFingerprint(primary.apiKey);
+  noteKeyFingerprint(primary.fingerprint); // LLM calls of a failing test's trace
   let fallback: LlmSetup | null = null;
   if (options.fallback) {
     const p = options.fallback.provider;
@@ -244,6 +246,7 @@ export async function configureLlm(
       fingerprint: await keyFingerprint(apiKey),
     };
   }
+  if (fallback) noteKeyFingerprint(fallback.fingerprint);
   const body: LlmConfigBody = {
     provider,
     api_key: primary.apiKey,

@@ -21,6 +21,8 @@ import {
   type Target,
 } from "./stack/mod.ts";
 import { declarationAt, internalIgnoreReason } from "./tier.ts";
+import { withEvidence } from "./evidence.ts";
+import { traceTargetOf } from "./trace/target.ts";
 
 export type { Need, Target } from "./stack/mod.ts";
 export { ControlError, ServiceControl } from "./stack/mod.ts";
@@ -69,11 +71,14 @@ export function suiteTest(
   else if (reasons.length > 0) {
     console.log(`IGNORED "${name}": the ${target.kind} target lacks ${reasons.join("; ")}`);
   }
+  // On failure, the traces of the messages the test used and the log tails (lib/evidence.ts).
+  const traced = (t: Deno.TestContext) =>
+    withEvidence(t, () => fn(t), { target: () => traceTargetOf(target) });
   Deno.test({
     ...rest,
     name,
     ignore: (rest.ignore ?? false) || reasons.length > 0 || tierReason !== null,
-    fn,
+    fn: traced,
   });
 }
 

@@ -4,6 +4,7 @@
  * Point it at the control URL (`urls.bridge_control`), which stays up while `offline`;
  * the API URL works too while the API port is open.
  */
+import { noteMessage } from "../evidence_notes.ts";
 import { expectStatus, query, request, type RequestOptions } from "./http.ts";
 
 export type ReceiptStatus = "sent" | "delivered" | "read" | "failed";
@@ -167,8 +168,10 @@ export class BridgeClient {
   }
 
   /** Simulates a phone sending a message; resolves after the first webhook attempt. */
-  inbound(body: InboundBody): Promise<InboundResult> {
-    return this.#call("POST", "/__mock/inbound", "inbound", { body });
+  async inbound(body: InboundBody): Promise<InboundResult> {
+    const result = await this.#call<InboundResult>("POST", "/__mock/inbound", "inbound", { body });
+    noteMessage(result.message_id); // traced if the running test fails (lib/evidence.ts)
+    return result;
   }
 
   /** The inbound simulations journal (what the simulator page shows on the right). */

@@ -255,12 +255,16 @@ export async function collectTrace(
   );
   if (calls && f.inboundAt !== null) {
     const until = accepted ? Date.parse(accepted.at) : f.inboundAt + windowMs;
-    const mine = calls.filter((c) => {
+    const inWindow = calls.filter((c) => {
       const at = Date.parse(c.at);
-      if (at < f.inboundAt! || at > until) return false;
-      if (fingerprints.length > 0) return fingerprints.includes(c.key_fingerprint ?? "");
-      return f.text !== null && c.last_user_message === f.text;
+      return at >= f.inboundAt! && at <= until;
     });
+    const byText = inWindow.filter((c) => f.text !== null && c.last_user_message === f.text);
+    // A key may serve several messages at once (a drill's users share none, a test's may):
+    // the fingerprint narrows to the user, the text to the message when it can.
+    const byKey = inWindow.filter((c) => fingerprints.includes(c.key_fingerprint ?? ""));
+    const byBoth = byKey.filter((c) => byText.includes(c));
+    const mine = fingerprints.length === 0 ? byText : byBoth.length > 0 ? byBoth : byKey;
     hops.push(...mine.map(llmHop));
     if (fingerprints.length === 0 && f.text === null) {
       sources.find((s) => s.name === "LLM journal")!.note =

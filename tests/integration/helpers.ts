@@ -5,6 +5,7 @@
  */
 import postgres from "postgres";
 import { eventually } from "../../lib/eventually.ts";
+import { noteMessage } from "../../lib/evidence_notes.ts";
 import { admin, privateApi } from "../../lib/fixtures.ts";
 import type { MessageItem, PublicClient } from "../../lib/clients/zapa.ts";
 import { logTail, target } from "../../lib/target.ts";
@@ -13,8 +14,10 @@ import { jid, messageReceived } from "../../mock_bridge/envelopes.ts";
 /** A fresh WhatsApp message id, unique across parallel test files. */
 export function uniqueWaId(label = "IT"): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return `${label}${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`
+  const id = `${label}${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`
     .toUpperCase();
+  noteMessage(id); // traced if the test fails (lib/evidence.ts)
+  return id;
 }
 
 export { jid };
