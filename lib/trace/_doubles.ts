@@ -25,7 +25,7 @@ export interface Doubles {
 export async function startDoubles(): Promise<Doubles> {
   const llm = startTestServer();
   const pending: Promise<void>[] = [];
-  let bridge: RunningBridge | undefined;
+  let bridgeApi = ""; // known once the bridge is up; the stand-in only runs after that
   let inbounds = 0;
 
   /** Plays Zapa: asks the LLM with the message's text, sends the answer through the bridge. */
@@ -40,7 +40,7 @@ export async function startDoubles(): Promise<Doubles> {
         messages: [{ role: "user", content: String(body.data.text ?? "") }],
       }),
     }).then((r) => r.json());
-    const sent = await fetch(`${bridge!.apiUrl}/sessions/main/messages`, {
+    const sent = await fetch(`${bridgeApi}/sessions/main/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer unit-key" },
       body: JSON.stringify({
@@ -56,7 +56,7 @@ export async function startDoubles(): Promise<Doubles> {
     pending.push(answer(await req.json()));
     return Response.json({ status: "accepted" });
   });
-  bridge = startBridge(
+  const bridge = startBridge(
     testConfig({
       webhookUrl: `http://127.0.0.1:${zapa.addr.port}/api/v1/webhooks/whatsapp`,
       apiKey: "unit-key",
@@ -67,6 +67,7 @@ export async function startDoubles(): Promise<Doubles> {
     }),
     { announce: false },
   );
+  bridgeApi = bridge.apiUrl;
   const control = bridge.controlUrl;
   await eventually(async () => {
     const state = await (await fetch(`${control}/__mock/state`)).json();
@@ -95,7 +96,7 @@ export async function startDoubles(): Promise<Doubles> {
     target: (overrides = {}) => ({ bridgeControl: control, llm: llm.base, ...overrides }),
     async close() {
       await Promise.allSettled(pending);
-      await bridge!.close();
+      await bridge.close();
       await zapa.shutdown();
       await llm.close();
     },

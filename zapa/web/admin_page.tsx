@@ -226,6 +226,30 @@ function QueueView() {
   );
 }
 
+/** One message's journey (R-ADMIN-8), opened from a message's "trace" link or by its id. */
+function TraceView() {
+  return (
+    <section id="view-trace" class="view" aria-labelledby="h-trace" hidden>
+      <div class="view-head">
+        <h1 id="h-trace">Message trace</h1>
+      </div>
+      <form id="trace-form" class="toolbar" role="search">
+        <div class="field grow">
+          <label for="trace-id">WhatsApp message id</label>
+          <input id="trace-id" type="search" autocomplete="off" maxlength={255} />
+        </div>
+        <button type="submit" class="btn primary">Trace</button>
+      </form>
+      <article class="card stack">
+        <h2 id="trace-title">Enter a WhatsApp message id</h2>
+        <dl id="trace-fields" class="figures wide"></dl>
+        <ol id="trace-hops" class="trace-hops"></ol>
+        <p id="trace-state" class="empty" role="status"></p>
+      </article>
+    </section>
+  );
+}
+
 const NAV = [
   ["dashboard", "Dashboard"],
   ["users", "Users"],
@@ -257,6 +281,7 @@ export function AdminPage() {
           <UsersView />
           <SessionsView />
           <QueueView />
+          <TraceView />
         </div>
       </main>
     </Layout>

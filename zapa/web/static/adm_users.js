@@ -29,6 +29,17 @@ function emptyText(search, status) {
   return "No users yet. Users appear when they first message the assistant or sign in.";
 }
 
+/** A "trace" link on a message WhatsApp knows, to its journey (#trace/<id>). */
+function withTraceLink(bubble, message) {
+  const id = message.whatsapp_message_id;
+  if (!id) return bubble;
+  const link = el("a", { className: "trace-link", text: "trace" });
+  link.href = `#trace/${encodeURIComponent(id)}`;
+  link.setAttribute("aria-label", `Trace message ${Number(message.id)}`);
+  bubble.querySelector(".bubble-meta")?.append(" · ", link);
+  return bubble;
+}
+
 export function createUsersView(api) {
   const body = byId("users-body");
   const state = byId("users-state");
@@ -158,7 +169,9 @@ export function createUsersView(api) {
       }
       const list = byId("detail-messages");
       clear(list);
-      for (const m of [...conversation.messages].reverse()) list.append(messageBubble(m));
+      for (const m of [...conversation.messages].reverse()) {
+        list.append(withTraceLink(messageBubble(m), m));
+      }
       setText(
         "detail-messages-state",
         conversation.total === 0

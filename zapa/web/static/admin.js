@@ -5,6 +5,7 @@ import { createDashboardView } from "./adm_dashboard.js";
 import { createUsersView } from "./adm_users.js";
 import { createSessionsView } from "./adm_sessions.js";
 import { createQueueView } from "./adm_queue.js";
+import { createTraceView } from "./adm_trace.js";
 
 const TOKEN_KEY = "zapa.admin.token";
 const NAME_KEY = "zapa.admin.name";
@@ -16,6 +17,7 @@ const views = {
   users: createUsersView(api),
   sessions: createSessionsView(api),
   queue: createQueueView(api),
+  trace: createTraceView(api),
 };
 let active = null;
 
