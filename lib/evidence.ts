@@ -70,8 +70,12 @@ export async function attachEvidence(
   }
   const max = options.maxTraces ?? 5;
   const ids = store.ids.slice(0, max);
-  for (const id of ids) {
-    const trace = await collectTrace(target, id, { keyFingerprints: [...store.fingerprints] });
+  // Traced together (each may wait on an unreachable source), attached one by one (meta.json).
+  const traces = await Promise.all(
+    ids.map((id) => collectTrace(target, id, { keyFingerprints: [...store.fingerprints] })),
+  );
+  for (const trace of traces) {
+    const id = trace.messageId;
     await attach(test, { name: `trace of ${id}`, type: "text/plain", body: renderText(trace) });
     await attach(test, {
       name: `trace of ${id} (timeline)`,
@@ -125,7 +129,10 @@ export async function withEvidence<T>(
     const seen = typeof error === "object" && error !== null && attached.has(error);
     if (attachmentsDir() && !seen) {
       if (typeof error === "object" && error !== null) attached.add(error);
-      await attachEvidence(fullTestName(t), store, options);
+      // Evidence must never replace the test's own error.
+      await attachEvidence(fullTestName(t), store, options).catch((e) =>
+        console.error(`(no evidence attached: ${(e as Error).message})`)
+      );
     }
     throw error;
   }
