@@ -108,8 +108,15 @@ interface Facts {
   rowIds: number[];
 }
 
+/** The inbound message's WhatsApp id: the one asked for, or (for a reply's) what it answers. */
+function inboundIdOf(messageId: string, zapa: ZapaTrace | null): string {
+  const m = zapa?.message;
+  return m?.direction === "inbound" && m.whatsapp_message_id ? m.whatsapp_message_id : messageId;
+}
+
 function facts(messageId: string, bridge: BridgeJournals | null, zapa: ZapaTrace | null): Facts {
-  const inbound = bridge?.inbound.find((i) => i.message_id === messageId) ?? null;
+  const inboundId = inboundIdOf(messageId, zapa);
+  const inbound = bridge?.inbound.find((i) => i.message_id === inboundId) ?? null;
   const zapaInbound = zapa?.message.direction === "inbound" ? zapa.message : null;
   const sentAsReply = bridge?.sent.find((s) => s.message_id === messageId) ?? null;
   return {
@@ -214,7 +221,8 @@ export async function collectTrace(
   const sent = bridge ? sends(messageId, f, bridge, windowMs) : [];
   const accepted = sent.find((s) => !s.rejected) ?? null;
   if (bridge) {
-    const inbound = bridge.inbound.find((i) => i.message_id === messageId);
+    const inboundId = inboundIdOf(messageId, zapa);
+    const inbound = bridge.inbound.find((i) => i.message_id === inboundId);
     if (inbound) {
       hops.push(point(
         "phone → bridge",
@@ -228,7 +236,7 @@ export async function collectTrace(
     }
     const receiptId = accepted?.message_id ?? f.replyWaId;
     const [received, receipts] = await Promise.all([
-      inbound ? bridge.webhooks(messageId).catch(() => []) : Promise.resolve([]),
+      inbound ? bridge.webhooks(inboundId).catch(() => []) : Promise.resolve([]),
       receiptId ? bridge.webhooks(receiptId).catch(() => []) : Promise.resolve([]),
     ]);
     hops.push(...received.map((w) => webhookHop(w, "webhook")));
@@ -278,7 +286,7 @@ export async function collectTrace(
     () => readLogs(target, options.logLines ?? 2000),
   );
   if (logs) {
-    const waIds = [messageId, f.replyWaId, accepted?.message_id]
+    const waIds = [messageId, inboundIdOf(messageId, zapa), f.replyWaId, accepted?.message_id]
       .filter((x): x is string => typeof x === "string" && x.length > 0);
     for (const l of matchLogs(logs.lines, [...new Set(waIds)], f.rowIds)) {
       const h = logHop(l);

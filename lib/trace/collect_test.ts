@@ -116,3 +116,71 @@ Deno.test("trace: an id no source knows gives an empty trace that says so", asyn
   assert.deepEqual(trace.hops, []);
   assert.match(renderText(trace), /no hop found/);
 });
+
+Deno.test("trace: Zapa's records join in, and a reply's id traces the message it answers", async () => {
+  const id = await inbound("answered, as Zapa's records say", "+15551230005");
+  await untilRead();
+  const sent = await (await fetch(`${doubles!.bridge.controlUrl}/__mock/sent?to=15551230005`))
+    .json();
+  const replyId: string = sent.items[0].message_id;
+  // Times of a stand-in record: after the phone's message reached the bridge.
+  const now = Date.parse(sent.items[0].at) + 600;
+  const record = {
+    message: {
+      id: 7,
+      direction: "inbound",
+      content: "answered, as Zapa's records say",
+      status: null,
+      whatsapp_message_id: id,
+      created_at: new Date(now - 500).toISOString(),
+    },
+    reply: {
+      id: 8,
+      direction: "outbound",
+      content: "…",
+      status: "read",
+      whatsapp_message_id: replyId,
+      created_at: new Date(now - 400).toISOString(),
+    },
+    hops: [{
+      hop: "agent",
+      service: "zapa",
+      start: new Date(now - 450).toISOString(),
+      end: new Date(now - 400).toISOString(),
+      duration_ms: 50,
+      status: "replied",
+      detail: "",
+    }],
+  };
+  const seen: string[] = [];
+  const zapa = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    seen.push(`${req.method} ${path} ${req.headers.get("authorization") ?? ""}`);
+    if (path === "/api/v1/auth/login") return Response.json({ access_token: "admin-token" });
+    const asked = decodeURIComponent(path.split("/")[5] ?? "");
+    return asked === id || asked === replyId
+      ? Response.json(record)
+      : Response.json({ detail: "No message with this WhatsApp id" }, { status: 404 });
+  });
+  try {
+    const zapaTarget = target({
+      private: `http://127.0.0.1:${zapa.addr.port}`,
+      admin: { username: "admin", password: "admin123" },
+    });
+    for (const asked of [id, replyId]) {
+      const trace = await collectTrace(zapaTarget, asked);
+      const names = trace.hops.map((h) => h.hop);
+      assert.equal(names[0], "phone → bridge", `${asked}: ${names}`);
+      assert.ok(names.includes("agent") && names.includes("receipt message.read #1"), `${names}`);
+      assert.equal(names.filter((n) => n === "send to bridge").length, 1);
+    }
+    const unknown = await collectTrace(zapaTarget, "3EB0UNKNOWN");
+    assert.equal(
+      unknown.sources.find((s) => s.name === "zapa records")?.note,
+      "Zapa has no message with this id",
+    );
+    assert.ok(seen.some((s) => s.endsWith("Bearer admin-token")), seen.join("\n"));
+  } finally {
+    await zapa.shutdown();
+  }
+});
