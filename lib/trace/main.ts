@@ -4,21 +4,12 @@
  * of an external target). Exit 1 when no source knows the message, 2 on a usage error.
  */
 import { parseArgs } from "node:util";
-import { resolveTarget } from "../stack/target_core.ts";
+import type { Target } from "../stack/target_core.ts";
 import { collectTrace } from "./collect.ts";
 import { renderHtml, renderJson, renderText } from "./render.ts";
 import { traceTargetOf } from "./target.ts";
 
 const USAGE = "usage: deno task trace <message_id> [--json] [--html FILE] [--key FINGERPRINT]";
-
-function readTextOrNull(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-}
 
 export async function main(args: string[]): Promise<number> {
   let parsed;
@@ -46,9 +37,10 @@ export async function main(args: string[]): Promise<number> {
     console.error(`one WhatsApp message id (printable ASCII, no spaces) is needed\n${USAGE}`);
     return 2;
   }
-  let target;
+  let target: Target;
   try {
-    target = resolveTarget(Deno.env, readTextOrNull);
+    // Imported here: resolving the target throws when no stack is running, which is an answer.
+    target = (await import("../target.ts")).target;
   } catch (error) {
     console.error(`no running stack: ${(error as Error).message}`);
     return 2;
