@@ -4,7 +4,7 @@
  * of an external target). Exit 1 when no source knows the message, 2 on a usage error.
  */
 import { parseArgs } from "node:util";
-import type { Target } from "../stack/target_core.ts";
+import type { Target } from "../target.ts";
 import { collectTrace } from "./collect.ts";
 import { renderHtml, renderJson, renderText } from "./render.ts";
 import { traceTargetOf } from "./target.ts";

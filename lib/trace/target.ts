@@ -1,6 +1,5 @@
 /** Turns the suites' target (stack file or ZAPA_* variables) into what the collector reads. */
-import type { ControlledService } from "../stack/control_client.ts";
-import type { Target } from "../stack/target_core.ts";
+import type { ControlledService, Target } from "../stack/mod.ts";
 import type { TraceTarget } from "./types.ts";
 
 export function traceTargetOf(target: Target): TraceTarget {
