@@ -44,9 +44,15 @@ const EXTENSIONS: Record<string, string> = {
   "text/plain": "txt",
 };
 
-/** Adds one file to a test's evidence. Never throws: evidence must not change a verdict. */
-export async function attach(test: string, attachment: Attachment): Promise<void> {
-  const root = attachmentsDir();
+/**
+ * Adds one file to a test's evidence. Never throws: evidence must not change a verdict. `root`
+ * is for the report itself (it adds log tails after the run); tests leave it to the variable.
+ */
+export async function attach(
+  test: string,
+  attachment: Attachment,
+  root: string | undefined = attachmentsDir(),
+): Promise<void> {
   if (!root) return;
   try {
     const dir = `${root}/${await attachmentKey(test)}`;

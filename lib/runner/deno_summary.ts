@@ -77,6 +77,8 @@ export interface JunitCase {
   seconds: number;
   /** The failure's message and details, for a failed case. */
   failure?: string;
+  /** The failure's message alone (expected vs seen), without the code frame and stack. */
+  message?: string;
 }
 
 /** Every `<testcase>` of a JUnit report, with its outcome. */
@@ -96,6 +98,8 @@ export function parseJunitCases(xml: string): JunitCase[] {
         ? {
           // The element's text holds the message and the stack; its attribute only the message.
           failure: unescapeXml((failure[3] ?? "").trim() || attribute(failure[2] ?? "", "message")),
+          message: unescapeXml(attribute(failure[2] ?? "", "message")).replace(/^Uncaught /, "")
+            .trim(),
         }
         : {}),
     });

@@ -3,10 +3,21 @@
  * command takes its children along), streams its output to ours, and reads its results.
  */
 
-import { countsOf, junitXml, parseJunitSuites, type TestCounts } from "./deno_summary.ts";
+import { countsOf, junitXml, type TestCounts } from "./deno_summary.ts";
 import { collectOrigins, regroupJunit } from "./junit_origin.ts";
-import type { GroupResult } from "./report_html.ts";
 import { denoTestArgs, type GroupSpec } from "./test_groups.ts";
+
+/** A group's run as the runner saw it; its files (JUnit, attachments) are in its folder. */
+export interface GroupResult {
+  name: string;
+  status: "passed" | "failed" | "skipped";
+  note?: string;
+  /** As `deno test` printed them (the report recounts from the JUnit files). */
+  counts: TestCounts;
+  seconds: number;
+  /** The console output (kept for ignored reasons and unexplained failures). */
+  output?: string;
+}
 
 /** The child currently running, so a signal handler can stop it. */
 let current: Deno.ChildProcess | null = null;
@@ -49,7 +60,7 @@ function emptyCounts(): TestCounts {
 }
 
 export function skippedGroup(name: string, note: string): GroupResult {
-  return { name, status: "skipped", note, counts: emptyCounts(), seconds: 0, suites: [] };
+  return { name, status: "skipped", note, counts: emptyCounts(), seconds: 0 };
 }
 
 export function failedGroup(name: string, note: string, seconds = 0): GroupResult {
@@ -59,19 +70,14 @@ export function failedGroup(name: string, note: string, seconds = 0): GroupResul
     note,
     counts: { ...emptyCounts(), failed: 1 },
     seconds,
-    suites: [],
   };
 }
 
-async function readSuites(path: string) {
-  try {
-    return parseJunitSuites(await Deno.readTextFile(path));
-  } catch {
-    return [];
-  }
-}
-
-/** One `deno test` run for a group. */
+/**
+ * One `deno test` run for a group, into its own folder `dir`: `junit.xml`, and `attachments/`
+ * where its tests leave evidence (ZAPA_ATTACHMENTS_DIR, writable whatever the group's
+ * permissions).
+ */
 export async function runDenoGroup(
   group: GroupSpec,
   options: {
@@ -79,14 +85,17 @@ export async function runDenoGroup(
     flags: readonly string[];
     passthrough: readonly string[];
     env: Record<string, string>;
-    reportsDir: string;
+    dir: string;
   },
 ): Promise<GroupResult> {
-  const junit = `${options.reportsDir}/junit-${group.name}.xml`;
+  await Deno.mkdir(`${options.dir}/attachments`, { recursive: true });
+  const junit = `${options.dir}/junit.xml`;
+  const attachments = `${options.dir}/attachments`;
+  const flags = options.flags.map((f) => f.startsWith("--allow-write=") ? `${f},${attachments}` : f);
   const started = performance.now();
   const { success, output } = await runDeno(
-    denoTestArgs(group, { ...options, junit }),
-    options.env,
+    denoTestArgs(group, { ...options, flags, junit }),
+    { ...options.env, ZAPA_ATTACHMENTS_DIR: attachments },
   );
   const counts = countsOf(output, success);
   try {
@@ -102,8 +111,7 @@ export async function runDenoGroup(
     status: counts.failed > 0 ? "failed" : "passed",
     counts,
     seconds: (performance.now() - started) / 1000,
-    junit: `junit-${group.name}.xml`,
-    suites: await readSuites(junit),
+    output,
   };
 }
 
@@ -116,12 +124,15 @@ export async function runLoadGroup(
   scripts: readonly string[],
   options: {
     env: Record<string, string>;
-    reportsDir: string;
+    /** The group's folder: `junit.xml` for the scripts, `junit-tests.xml` for the tests. */
+    dir: string;
     tests?: readonly string[];
     passthrough?: readonly string[];
   },
 ): Promise<GroupResult> {
+  await Deno.mkdir(`${options.dir}/attachments`, { recursive: true });
   const started = performance.now();
+  let output = "";
   const cases: { name: string; seconds: number; failure?: string }[] = [];
   for (const script of scripts) {
     const name = `load: ${script} (ci profile)`;
@@ -132,14 +143,12 @@ export async function runLoadGroup(
     console.log(`${name} ... ${success ? "ok" : "FAILED"} (${seconds.toFixed(1)}s)`);
     cases.push(success ? { name, seconds } : { name, seconds, failure: "non-zero exit code" });
   }
-  const junit = `${options.reportsDir}/junit-load.xml`;
-  await Deno.writeTextFile(junit, junitXml("load", cases));
+  await Deno.writeTextFile(`${options.dir}/junit.xml`, junitXml("load", cases));
   const failed = cases.filter((c) => c.failure !== undefined).length;
   const counts = { passed: cases.length - failed, failed, ignored: 0, filtered: 0 };
-  const suites = await readSuites(junit);
   if (options.tests?.length) {
-    const testsJunit = `${options.reportsDir}/junit-load-tests.xml`;
-    const { success, output } = await runDeno(
+    const testsJunit = `${options.dir}/junit-tests.xml`;
+    const run = await runDeno(
       [
         "test",
         "-A",
@@ -147,22 +156,21 @@ export async function runLoadGroup(
         ...(options.passthrough ?? []),
         ...options.tests,
       ],
-      options.env,
+      { ...options.env, ZAPA_ATTACHMENTS_DIR: `${options.dir}/attachments` },
     );
-    const c = countsOf(output, success);
+    output = run.output;
+    const c = countsOf(run.output, run.success);
     counts.passed += c.passed;
     counts.failed += c.failed;
     counts.ignored += c.ignored;
     counts.filtered += c.filtered;
-    suites.push(...await readSuites(testsJunit));
   }
   return {
     name: "load",
     status: counts.failed > 0 ? "failed" : "passed",
     counts,
     seconds: (performance.now() - started) / 1000,
-    junit: "junit-load.xml",
-    suites,
+    output,
   };
 }
 

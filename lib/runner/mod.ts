@@ -6,6 +6,6 @@
  */
 
 export { main as runTests, parseArgs } from "./test_command.ts";
-export { findLoadScripts, runDenoGroup, runLoadGroup } from "./group_runner.ts";
+export { findLoadScripts, type GroupResult, runDenoGroup, runLoadGroup } from "./group_runner.ts";
 export { groupByName, type GroupName, GROUPS, type GroupSpec } from "./test_groups.ts";
-export { type GroupResult, renderReport } from "./report_html.ts";
+export { publishGroup, rebuildReport, renderJobSummary } from "./report/mod.ts";

@@ -1,8 +1,11 @@
 /**
  * The test command (`deno task test`, `./run test`): boots a stack on free ports, runs each
  * suite group as its own `deno test` with the narrowest permissions, the failure group on a
- * fresh stack of its own, writes JUnit XML per group and `reports/index.html`, tears every
- * stack down and prints `N passed, N failed` as its last line (non-zero exit on any failure).
+ * fresh stack of its own, publishes each group's results in `reports/groups/<group>/` (and its
+ * JUnit XML as `reports/junit-<group>.xml`), rebuilds `reports/index.html` from every group's
+ * latest results (a partial run keeps the others), adds the run to `reports/history/`, tears
+ * every stack down and prints `N passed, N failed` as its last line (non-zero exit on any
+ * failure).
  *
  *   deno task test                      every group
  *   deno task test --filter security    only matching tests, in every group
@@ -10,7 +13,6 @@
  */
 
 import {
-  failedGroup,
   filterArg,
   findLoadScripts,
   matchesFilter,
@@ -29,8 +31,17 @@ import {
   type RunningStack,
   watchParent,
 } from "../stack/mod.ts";
-import { type GroupResult, renderReport } from "./report_html.ts";
 import { renderTable, targetReportArg, writeRunMap } from "./conformance_map.ts";
+import type { GroupResult } from "./group_runner.ts";
+import {
+  type GroupRecord,
+  groupDir,
+  publishGroup,
+  rebuildReport,
+  recordRun,
+  runId as reportRunId,
+  stagingDir,
+} from "./report/mod.ts";
 import { isLiveTestFile, liveHosts, livePlan, liveProviders, liveSpecs } from "./live.ts";
 import {
   externalHosts,
@@ -41,9 +52,6 @@ import {
   permissionFlags,
   type PermissionSet,
 } from "./test_groups.ts";
-
-/** Written by the perf group's tests, always under reports/ whatever ZAPA_REPORTS_DIR says. */
-const PERF_FILE = "reports/perf.json";
 
 interface Plan {
   group: GroupSpec;
@@ -80,10 +88,12 @@ async function plan(group: GroupSpec): Promise<Plan> {
 /**
  * Removes the log folders of earlier runs, keeping those of runs still going (several test
  * commands may share a checkout): a folder `<label>-<pid>` is live while the stack file
- * `.zapa/stacks/test-<pid>-<label>.json` answers.
+ * `.zapa/stacks/test-<pid>-<label>.json` answers, and those a group's latest results point to
+ * (a partial run must not take the logs of the last full one).
  */
-async function pruneRunLogs(reportsDir: string): Promise<void> {
+async function pruneRunLogs(reportsDir: string, keep: ReadonlySet<string>): Promise<void> {
   for await (const entry of Deno.readDir(`${reportsDir}/logs`)) {
+    if (keep.has(entry.name)) continue;
     const match = /^(.+)-(\d+)$/.exec(entry.name);
     if (match) {
       try {
@@ -94,6 +104,35 @@ async function pruneRunLogs(reportsDir: string): Promise<void> {
       }
     }
     await Deno.remove(`${reportsDir}/logs/${entry.name}`, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Log folders that a group's latest results point to. */
+async function referencedLogs(reportsDir: string): Promise<Set<string>> {
+  const keep = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(`${reportsDir}/groups`)) {
+      try {
+        const record = JSON.parse(
+          await Deno.readTextFile(`${reportsDir}/groups/${entry.name}/results.json`),
+        ) as GroupRecord;
+        if (record.logs) keep.add(record.logs);
+      } catch {
+        // not a published group
+      }
+    }
+  } catch {
+    // no groups yet
+  }
+  return keep;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -128,17 +167,43 @@ export async function main(args: string[]): Promise<number> {
   const unitPermissions: PermissionSet = config.permissions?.unit ?? {};
   const filter = filterArg(passthrough);
   await Deno.mkdir(`${reportsDir}/logs`, { recursive: true });
-  for await (const entry of Deno.readDir(reportsDir)) {
-    if (
-      /^junit-.*\.xml$/.test(entry.name) || entry.name === "index.html" ||
-      entry.name === "conformance-map.json"
-    ) {
-      await Deno.remove(`${reportsDir}/${entry.name}`);
-    }
-  }
-  await pruneRunLogs(reportsDir);
+  // A stale map must not be shown as this run's; other groups' files stay (see the report).
+  await Deno.remove(`${reportsDir}/conformance-map.json`).catch(() => {});
+  await pruneRunLogs(reportsDir, await referencedLogs(reportsDir));
+  const run = { run_id: reportRunId(startedAt), started_at: startedAt, target: settings.target };
+  let reportMs = 0;
 
   const results: GroupResult[] = [];
+  const records: GroupRecord[] = [];
+  /** Publishes a group's results and rebuilds the landing page (timed: the report's cost). */
+  async function publish(
+    result: GroupResult,
+    options: { staging: string; started: string; logsDir?: string },
+  ): Promise<void> {
+    const t0 = performance.now();
+    try {
+      records.push(
+        await publishGroup(reportsDir, {
+          ...run,
+          name: result.name,
+          status: result.status,
+          note: result.note,
+          started_at: options.started,
+          seconds: result.seconds,
+          filter,
+          staging: options.staging,
+          output: result.output,
+          logsDir: options.logsDir,
+        }),
+      );
+      await rebuildReport(reportsDir);
+    } catch (error) {
+      console.error(`report: could not publish ${result.name}: ${(error as Error).message}`);
+    } finally {
+      reportMs += performance.now() - t0;
+    }
+  }
+
   let stack: RunningStack | null = null;
   let interrupted = false;
   const onSignal = async () => {
@@ -147,8 +212,8 @@ export async function main(args: string[]): Promise<number> {
     line("\ninterrupted: stopping the tests and the stack");
     stopCurrentChild();
     await stack?.shutdown();
-    const passed = results.reduce((sum, r) => sum + r.counts.passed, 0);
-    const failed = results.reduce((sum, r) => sum + r.counts.failed, 0) + 1;
+    const passed = records.reduce((sum, r) => sum + r.counts.passed, 0);
+    const failed = records.reduce((sum, r) => sum + r.counts.failed, 0) + 1;
     line(`${passed} passed, ${failed} failed`);
     Deno.exit(130);
   };
@@ -173,7 +238,7 @@ export async function main(args: string[]): Promise<number> {
     label: string,
     specs?: ReturnType<typeof liveSpecs>,
     replicas?: { private: number; public: number },
-  ): Promise<{ env: Record<string, string> } | GroupResult> {
+  ): Promise<{ env: Record<string, string>; logsDir?: string } | { failed: string }> {
     if (external) return { env: { NO_COLOR: "1" } };
     const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
     const logsDir = `${reportsDir}/logs/${label}-${Deno.pid}`;
@@ -190,16 +255,23 @@ export async function main(args: string[]): Promise<number> {
         onEvent: (text) => console.error(`[stack] ${text}`),
       });
       line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
-      return { env: { NO_COLOR: "1", ZAPA_STACK_FILE: stackFile } };
+      return { env: { NO_COLOR: "1", ZAPA_STACK_FILE: stackFile }, logsDir };
     } catch (error) {
-      console.error(`the ${label} stack failed to boot: ${(error as Error).message}`);
-      return failedGroup(`${label} stack`, "boot failed");
+      const message = (error as Error).message;
+      console.error(`the ${label} stack failed to boot: ${message}`);
+      return { failed: message };
     }
   }
 
-  async function runPlans(list: Plan[], env: Record<string, string>): Promise<void> {
+  async function runPlans(
+    list: Plan[],
+    env: Record<string, string>,
+    logsDir?: string,
+  ): Promise<void> {
     for (const { group, files } of list) {
       if (interrupted) return;
+      const staging = stagingDir(reportsDir, group.name);
+      const groupStarted = new Date().toISOString();
       const tests = files.filter((f) => f.endsWith("_test.ts"));
       line(
         `\n=== ${group.name} (${
@@ -212,31 +284,43 @@ export async function main(args: string[]): Promise<number> {
         const wanted = files.filter((f) =>
           !tests.includes(f) && matchesFilter(`load: ${f} (ci profile)`, filter)
         );
-        results.push(
-          wanted.length === 0 && tests.length === 0
-            ? skippedGroup("load", "no load script matches the filter")
-            : await runLoadGroup(wanted, { env, reportsDir, tests, passthrough }),
-        );
+        if (wanted.length === 0 && tests.length === 0) {
+          await skip(skippedGroup("load", "no load script matches the filter"));
+          continue;
+        }
+        const result = await runLoadGroup(wanted, { env, dir: staging, tests, passthrough });
+        results.push(result);
+        await publish(result, { staging, started: groupStarted, logsDir });
         continue;
       }
-      results.push(
-        await runDenoGroup(group, {
-          files,
-          flags: flagsFor(group),
-          passthrough,
-          env,
-          reportsDir: reportsDir,
-        }),
-      );
+      const result = await runDenoGroup(group, {
+        files,
+        flags: flagsFor(group),
+        passthrough,
+        env,
+        dir: staging,
+      });
+      results.push(result);
+      await publish(result, { staging, started: groupStarted, logsDir });
     }
+  }
+
+  /** A skipped group replaces nothing: its last real results stay on the landing page. */
+  async function skip(result: GroupResult): Promise<void> {
+    results.push(result);
+    if (await exists(`${groupDir(reportsDir, result.name)}/results.json`)) return;
+    await publish(result, {
+      staging: stagingDir(reportsDir, result.name),
+      started: new Date().toISOString(),
+    });
   }
 
   const runnable: Plan[] = [];
   for (const p of plans) {
     if (p.group.kind === "load" && !loadTask) {
-      results.push(skippedGroup("load", "skipped: deno.json has no `load` task (load runner) yet"));
+      await skip(skippedGroup("load", "skipped: deno.json has no `load` task (load runner) yet"));
     } else if (p.files.length === 0) {
-      results.push(
+      await skip(
         skippedGroup(p.group.name, `skipped: no test files in ${p.group.dirs.join(", ")}`),
       );
     } else runnable.push(p);
@@ -253,38 +337,34 @@ export async function main(args: string[]): Promise<number> {
       : mode === "fresh"
       ? await boot("failure", failureSpecs(), { ...FAILURE_REPLICAS })
       : await boot("shared");
-    if ("status" in booted) {
-      results.push(booted);
+    if ("failed" in booted) {
+      // Each group of that stack fails with the boot error: its last results are not current.
       for (const p of list) {
-        results.push(skippedGroup(p.group.name, "not run: its stack failed to boot"));
+        const result: GroupResult = {
+          name: p.group.name,
+          status: "failed",
+          note: "not run: its stack failed to boot",
+          counts: { passed: 0, failed: 1, ignored: 0, filtered: 0 },
+          seconds: 0,
+          output: booted.failed,
+        };
+        results.push(result);
+        await publish(result, {
+          staging: stagingDir(reportsDir, p.group.name),
+          started: new Date().toISOString(),
+        });
       }
       continue;
     }
     try {
-      await runPlans(list, booted.env);
+      await runPlans(list, booted.env, booted.logsDir);
     } finally {
       await (stack as RunningStack | null)?.shutdown();
       stack = null;
     }
   }
 
-  const order = (r: GroupResult) => {
-    const index = GROUPS.findIndex((g) => g.name === r.name);
-    return index >= 0 ? index : r.name.startsWith("failure") ? GROUPS.length - 1.5 : 0.5;
-  };
-  results.sort((a, b) => order(a) - order(b));
   const seconds = (performance.now() - started) / 1000;
-  let perf: unknown;
-  let perfNote: string | undefined;
-  try {
-    const stat = await Deno.stat(PERF_FILE);
-    perf = JSON.parse(await Deno.readTextFile(PERF_FILE));
-    if ((stat.mtime?.getTime() ?? 0) < Date.parse(startedAt)) {
-      perfNote = `From an earlier run (${stat.mtime?.toISOString()}).`;
-    }
-  } catch {
-    perf = undefined;
-  }
   // Before the report, so the report can render it.
   let mapLine: string;
   try {
@@ -302,36 +382,35 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     mapLine = `conformance map: not written (${(error as Error).message})`;
   }
+  const t0 = performance.now();
+  try {
+    await recordRun(reportsDir, { ...run, seconds }, records);
+    await rebuildReport(reportsDir);
+  } catch (error) {
+    console.error(`report: ${(error as Error).message}`);
+  }
+  reportMs += performance.now() - t0;
 
-  await Deno.writeTextFile(
-    `${reportsDir}/index.html`,
-    renderReport({
-      started_at: startedAt,
-      seconds,
-      target: settings.target,
-      groups: results,
-      perf,
-      perf_note: perfNote,
-    }),
-  );
-
-  const passed = results.reduce((sum, r) => sum + r.counts.passed, 0);
-  const failed = results.reduce((sum, r) => sum + r.counts.failed, 0);
+  // The counts of the report (top-level tests from each group's JUnit), so both agree.
+  const passed = records.reduce((sum, r) => sum + r.counts.passed, 0);
+  const failed = records.reduce((sum, r) => sum + r.counts.failed, 0);
   line("\n=== summary ===");
   for (const r of results) {
+    const record = records.find((x) => x.name === r.name);
+    const c = record?.counts ?? r.counts;
     const counts = r.status === "skipped"
       ? r.note ?? ""
-      : `${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.ignored} ignored` +
+      : `${c.passed} passed, ${c.failed} failed, ${c.ignored} ignored` +
         `${r.note ? ` (${r.note})` : ""}`;
     line(
       `${r.name.padEnd(14)} ${r.status.padEnd(8)} ${r.seconds.toFixed(1).padStart(6)} s  ${counts}`,
     );
   }
   line(
-    `reports: ${reportsDir}/index.html, JUnit XML in ${reportsDir}/junit-<group>.xml; took ${
-      seconds.toFixed(1)
-    } s`,
+    `reports: ${reportsDir}/index.html (groups in ${reportsDir}/groups/, JUnit XML in ${reportsDir}/junit-<group>.xml); ` +
+      `report built in ${(reportMs / 1000).toFixed(2)} s; took ${seconds.toFixed(1)} s`,
   );
+  line(mapLine);
   line(mapLine);
   line(`${passed} passed, ${failed} failed`);
   return interrupted ? 130 : failed > 0 ? 1 : 0;

@@ -8,7 +8,6 @@ import {
   permissionFlags,
 } from "./test_groups.ts";
 import { filterArg, findLoadScripts, matchesFilter } from "./group_runner.ts";
-import { flatten, renderReport } from "./report_html.ts";
 
 Deno.test("test groups: the suite groups, their stacks and permissions", () => {
   assert.deepEqual(GROUPS.map((g) => g.name), [
@@ -121,43 +120,4 @@ Deno.test("test groups: --filter is found and matched like deno test does", () =
   assert.ok(matchesFilter("load: load/x.ts (ci profile)", "load"));
   assert.ok(!matchesFilter("load: load/x.ts (ci profile)", "security"));
   assert.ok(matchesFilter("load: x", "/^load: /"));
-});
-
-Deno.test("test report: one page with groups, files and performance figures, all escaped", () => {
-  const html = renderReport({
-    started_at: "2026-01-01T00:00:00.000Z",
-    seconds: 12.5,
-    target: "native",
-    groups: [
-      {
-        name: "security",
-        status: "failed",
-        counts: { passed: 3, failed: 1, ignored: 2, filtered: 0 },
-        seconds: 4,
-        junit: "junit-security.xml",
-        suites: [{
-          name: "./tests/security/<x>_test.ts",
-          tests: 4,
-          failures: 1,
-          errors: 0,
-          skipped: 0,
-          time: 1,
-        }],
-      },
-      {
-        name: "load",
-        status: "skipped",
-        note: "no runner",
-        counts: { passed: 0, failed: 0, ignored: 0, filtered: 0 },
-        seconds: 0,
-        suites: [],
-      },
-    ],
-    perf: { webhook: { p95_ms: 3.2 }, queries: [1, 2] },
-  });
-  assert.match(html, /3 passed, 1 failed/);
-  assert.match(html, /junit-security\.xml/);
-  assert.match(html, /&lt;x&gt;_test\.ts/);
-  assert.match(html, /webhook\.p95_ms<\/td><td class="n">3\.2/);
-  assert.deepEqual(flatten({ a: { b: 1 }, c: [1, 2] }), [["a.b", "1"], ["c", "1, 2"]]);
 });
