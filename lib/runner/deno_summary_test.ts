@@ -103,6 +103,7 @@ Deno.test("deno summary: the load runner's JUnit cases read back as written", ()
       status: "failed",
       seconds: 2,
       failure: "threshold p(95)<500 crossed",
+      message: "threshold p(95)<500 crossed",
     },
   ]);
 });

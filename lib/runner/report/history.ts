@@ -73,7 +73,8 @@ export function outcomeMarks(
         .filter((s): s is TestStatus => s === "passed" || s === "failed");
       let flips = 0;
       for (let i = 1; i < outcomes.length; i++) if (outcomes[i] !== outcomes[i - 1]) flips++;
-      if (flips >= 2 || flakyNames.has(test.name)) list.push("flaky");
+      // Flaky says more than one flip: it replaces "newly broken" / "fixed".
+      if (flips >= 2 || flakyNames.has(test.name)) list.splice(0, list.length, "flaky");
       if (list.length > 0) marks.set(test.name, list);
     }
     all.set(record.name, marks);
