@@ -30,23 +30,27 @@ export function stopCurrentChild(): void {
   }
 }
 
-/** Runs `deno <args>`, mirroring its stdout; returns its success and the tail of its output. */
+/**
+ * Runs `deno <args>`, mirroring its stdout (unless `quiet`: a test that runs a suite of its own
+ * must not mix that suite's lines into its own output); returns its success and its output.
+ */
 export async function runDeno(
   args: readonly string[],
   env: Record<string, string>,
+  quiet = false,
 ): Promise<{ success: boolean; output: string }> {
   const child = new Deno.Command("setpriv", {
     args: ["--pdeathsig", "SIGKILL", Deno.execPath(), ...args],
     env,
     stdin: "null",
     stdout: "piped",
-    stderr: "inherit",
+    stderr: quiet ? "null" : "inherit",
   }).spawn();
   current = child;
   let output = "";
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
-    await Deno.stdout.write(chunk);
+    if (!quiet) await Deno.stdout.write(chunk);
     // Kept whole (up to 32 MB): the summary line and every test's module are read from it.
     output = (output + decoder.decode(chunk, { stream: true })).slice(-32 * 1024 * 1024);
   }
@@ -86,16 +90,20 @@ export async function runDenoGroup(
     passthrough: readonly string[];
     env: Record<string, string>;
     dir: string;
+    quiet?: boolean;
   },
 ): Promise<GroupResult> {
   await Deno.mkdir(`${options.dir}/attachments`, { recursive: true });
   const junit = `${options.dir}/junit.xml`;
   const attachments = `${options.dir}/attachments`;
-  const flags = options.flags.map((f) => f.startsWith("--allow-write=") ? `${f},${attachments}` : f);
+  const flags = options.flags.map((f) =>
+    f.startsWith("--allow-write=") ? `${f},${attachments}` : f
+  );
   const started = performance.now();
   const { success, output } = await runDeno(
     denoTestArgs(group, { ...options, flags, junit }),
     { ...options.env, ZAPA_ATTACHMENTS_DIR: attachments },
+    options.quiet,
   );
   const counts = countsOf(output, success);
   try {

@@ -34,8 +34,8 @@ import {
 import { renderTable, targetReportArg, writeRunMap } from "./conformance_map.ts";
 import type { GroupResult } from "./group_runner.ts";
 import {
-  type GroupRecord,
   groupDir,
+  type GroupRecord,
   publishGroup,
   rebuildReport,
   recordRun,

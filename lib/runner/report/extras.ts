@@ -6,7 +6,13 @@
 
 export interface Extras {
   perf?: { value: unknown; mtime?: string };
-  load: { name: string; html?: string; text?: string; figures: Record<string, number>; mtime?: string }[];
+  load: {
+    name: string;
+    html?: string;
+    text?: string;
+    figures: Record<string, number>;
+    mtime?: string;
+  }[];
   conformance?: Record<string, unknown>;
   traceability?: {
     rules: { id: string; group?: string; claim?: string; reason?: string; tests: unknown[] }[];

@@ -48,32 +48,39 @@ export function testAnchor(name: string): string {
 async function testHtml(test: TestResult, dir: string, marks: string[]): Promise<string> {
   const flaky = marks.includes("flaky");
   const parts: string[] = [];
-  if (test.reason) parts.push(`<p>Ignored: ${escape(test.reason)}</p>`);
   if (test.failure) {
     parts.push(`<h4>Expected vs seen</h4><pre class="msg">${escape(test.failure.message)}</pre>`);
     if (test.failure.stack) {
-      parts.push(`<details><summary>Stack</summary><pre>${escape(test.failure.stack)}</pre></details>`);
+      parts.push(
+        `<details><summary>Stack</summary><pre>${escape(test.failure.stack)}</pre></details>`,
+      );
     }
   }
   if (test.steps.length > 0) {
-    parts.push(`<h4>Steps</h4><ol>${
-      test.steps.map((s) =>
-        `<li><span class="badge ${s.status}">${s.status}</span> ${escape(s.name)} <span class="muted">${
-          seconds(s.seconds)
-        }</span>${s.failure ? `<pre class="msg">${escape(s.failure.message)}</pre>` : ""}</li>`
-      ).join("")
-    }</ol>`);
+    parts.push(
+      `<h4>Steps</h4><ol>${
+        test.steps.map((s) =>
+          `<li><span class="badge ${s.status}">${s.status}</span> ${
+            escape(s.name)
+          } <span class="muted">${seconds(s.seconds)}</span>${
+            s.failure ? `<pre class="msg">${escape(s.failure.message)}</pre>` : ""
+          }</li>`
+        ).join("")
+      }</ol>`,
+    );
   }
   for (const a of test.attachments) parts.push(await attachmentHtml(dir, a));
-  return `<details class="t" id="${testAnchor(test.name)}" data-status="${test.status}" data-flaky="${
-    flaky ? 1 : 0
-  }" data-text="${escape(`${test.name} ${test.file}`.toLowerCase())}"${
+  return `<details class="t" id="${
+    testAnchor(test.name)
+  }" data-status="${test.status}" data-flaky="${flaky ? 1 : 0}" data-text="${
+    escape(`${test.name} ${test.file}`.toLowerCase())
+  }"${
     test.status === "failed" ? " open" : ""
   }><summary><span class="badge ${test.status}">${test.status}</span> ${escape(test.name)}${
     marks.map((m) => `<span class="mark">${escape(m)}</span>`).join("")
-  }<span class="dur">${seconds(test.seconds)}</span><span class="file">${
-    escape(test.file)
-  }</span></summary>${parts.join("\n")}</details>`;
+  }${test.reason ? ` <span class="muted">— ${escape(test.reason)}</span>` : ""}<span class="dur">${
+    seconds(test.seconds)
+  }</span><span class="file">${escape(test.file)}</span></summary>${parts.join("\n")}</details>`;
 }
 
 export async function renderGroupPage(
@@ -100,7 +107,13 @@ ${record.filter ? ` · filter <code>${escape(record.filter)}</code>` : ""}${
   }</p>
 <p class="muted">JUnit: ${
     record.junit.map((j) => `<a href="${escape(j)}">${escape(j)}</a>`).join(", ") || "none"
-  }${record.logs ? ` · service logs: <a href="../../logs/${escape(record.logs)}/">logs/${escape(record.logs)}</a>` : ""}</p>
+  }${
+    record.logs
+      ? ` · service logs: <a href="../../logs/${escape(record.logs)}/">logs/${
+        escape(record.logs)
+      }</a>`
+      : ""
+  }</p>
 ${filterBar({ ...c, flaky: flakyCount })}
 ${rows.join("\n") || "<p>No tests ran.</p>"}`;
   return page(`${record.name} — Zapa tests`, body);

@@ -18,7 +18,8 @@ export function time(iso: string | undefined): string {
 }
 
 /** Filters `.t` rows by status chip and search text; the page works without it too. */
-const SCRIPT = `(()=>{const q=document.getElementById("q");const chips=[...document.querySelectorAll("[data-chip]")];
+const SCRIPT =
+  `(()=>{const q=document.getElementById("q");const chips=[...document.querySelectorAll("[data-chip]")];
 const rows=[...document.querySelectorAll(".t")];
 function apply(){const on=chips.filter(c=>c.checked).map(c=>c.dataset.chip);const text=(q?q.value:"").toLowerCase();
 for(const r of rows){const s=r.dataset.status;const f=r.dataset.flaky==="1";
@@ -31,7 +32,8 @@ async function sha256(text: string): Promise<string> {
 }
 const SCRIPT_HASH = await sha256(SCRIPT);
 
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:1200px;padding:0 1rem;color:#1d1d1f}
+const STYLE =
+  `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:1200px;padding:0 1rem;color:#1d1d1f}
 h1{font-size:1.45rem;margin:.2rem 0}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 h3{font-size:1rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #d6d6d6;padding:.2rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}

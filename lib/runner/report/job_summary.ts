@@ -13,8 +13,7 @@ export function mdText(text: string): string {
 }
 
 export function renderJobSummary(groups: readonly GroupRecord[], limit = 50): string {
-  const sum = (k: "passed" | "failed" | "ignored") =>
-    groups.reduce((s, g) => s + g.counts[k], 0);
+  const sum = (k: "passed" | "failed" | "ignored") => groups.reduce((s, g) => s + g.counts[k], 0);
   const lines = [
     `## Zapa integration tests: ${sum("passed")} passed, ${sum("failed")} failed, ${
       sum("ignored")
@@ -23,7 +22,9 @@ export function renderJobSummary(groups: readonly GroupRecord[], limit = 50): st
     "| group | result | passed | failed | ignored | time | last run |",
     "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ...groups.map((g) =>
-      `| ${mdText(g.name)} | ${g.status === "failed" ? "❌ failed" : g.status === "passed" ? "✅ passed" : g.status} | ${g.counts.passed} | ${g.counts.failed} | ${g.counts.ignored} | ${
+      `| ${mdText(g.name)} | ${
+        g.status === "failed" ? "❌ failed" : g.status === "passed" ? "✅ passed" : g.status
+      } | ${g.counts.passed} | ${g.counts.failed} | ${g.counts.ignored} | ${
         g.seconds.toFixed(1)
       } s | ${g.finished_at.slice(0, 19).replace("T", " ")} |`
     ),
@@ -35,11 +36,18 @@ export function renderJobSummary(groups: readonly GroupRecord[], limit = 50): st
     lines.push("", `### Failing tests (${failing.length})`, "");
     for (const { g, t } of failing.slice(0, limit)) {
       const first = (t.failure?.message ?? "").split("\n").find((l) => l.trim()) ?? "";
-      lines.push(`- **${mdText(t.name)}** (${mdText(g.name)}, \`${t.file.replaceAll("`", "'")}\`): ${mdText(first).slice(0, 300)}`);
+      lines.push(
+        `- **${mdText(t.name)}** (${mdText(g.name)}, \`${t.file.replaceAll("`", "'")}\`): ${
+          mdText(first).slice(0, 300)
+        }`,
+      );
     }
     if (failing.length > limit) lines.push(`- … and ${failing.length - limit} more`);
   }
-  lines.push("", "The full report is in the `reports-<group>` artifact: open `reports/index.html`.");
+  lines.push(
+    "",
+    "The full report is in the `reports-<group>` artifact: open `reports/index.html`.",
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -58,7 +66,9 @@ if (import.meta.main) {
   const file = Deno.args[0] ?? "reports/summary.md";
   try {
     const done = await appendJobSummary(file);
-    console.log(done ? `job summary: appended ${file}` : "job summary: GITHUB_STEP_SUMMARY not set");
+    console.log(
+      done ? `job summary: appended ${file}` : "job summary: GITHUB_STEP_SUMMARY not set",
+    );
   } catch (error) {
     console.error(`job summary: ${(error as Error).message}`);
     Deno.exit(1);

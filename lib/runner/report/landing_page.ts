@@ -46,15 +46,29 @@ function groupsSection(input: LandingInput): string {
       `<td class="n">${seconds(g.seconds)}</td><td>${escape(time(g.finished_at))}${
         older ? ' <span class="old">earlier run</span>' : ""
       }</td><td>${
-        sparkline(trend.passRate, { label: `${g.name} pass rate %`, format: (v) => `${v.toFixed(0)}%` })
+        sparkline(trend.passRate, {
+          label: `${g.name} pass rate %`,
+          format: (v) => `${v.toFixed(0)}%`,
+        })
       }</td><td>${
-        sparkline(trend.seconds, { label: `${g.name} duration s`, format: (v) => `${v.toFixed(1)} s` })
-      }</td><td>${g.junit.map((j) => `<a href="groups/${escape(groupFolder(g.name))}/${escape(j)}">${escape(j)}</a>`).join(" ")}${
-        g.filter ? ` filter <code>${escape(g.filter)}</code>` : ""
-      }${g.note ? ` ${escape(g.note)}` : ""}</td></tr>`;
+        sparkline(trend.seconds, {
+          label: `${g.name} duration s`,
+          format: (v) => `${v.toFixed(1)} s`,
+        })
+      }</td><td>${
+        g.junit.map((j) =>
+          `<a href="groups/${escape(groupFolder(g.name))}/${escape(j)}">${escape(j)}</a>`
+        ).join(" ")
+      }${g.filter ? ` filter <code>${escape(g.filter)}</code>` : ""}${
+        g.note ? ` ${escape(g.note)}` : ""
+      }</td></tr>`;
   }).join("\n");
   return `<h2 id="groups">Groups</h2>
-${runs.size > 1 ? `<p>These results come from ${runs.size} runs: each group shows its latest; "earlier run" marks groups not re-run since.</p>` : ""}
+${
+    runs.size > 1
+      ? `<p>These results come from ${runs.size} runs: each group shows its latest; "earlier run" marks groups not re-run since.</p>`
+      : ""
+  }
 <table><tr><th>group</th><th>result</th><th>passed</th><th>failed</th><th>ignored</th><th>time</th><th>last run</th><th>pass rate trend</th><th>duration trend</th><th>JUnit, notes</th></tr>
 ${rows}</table>`;
 }
@@ -79,24 +93,32 @@ function changesSection(input: LandingInput): string {
   const items: string[] = [];
   for (const g of input.groups) {
     for (const [name, marks] of input.marks.get(g.name) ?? []) {
-      items.push(`<li>${marks.map((m) => `<span class="mark">${escape(m)}</span>`).join("")} <a href="groups/${
-        escape(groupFolder(g.name))
-      }/index.html#${testAnchor(name)}">${escape(name)}</a> <span class="file">${escape(g.name)}</span></li>`);
+      items.push(
+        `<li>${
+          marks.map((m) => `<span class="mark">${escape(m)}</span>`).join("")
+        } <a href="groups/${escape(groupFolder(g.name))}/index.html#${testAnchor(name)}">${
+          escape(name)
+        }</a> <span class="file">${escape(g.name)}</span></li>`,
+      );
     }
   }
   let flaky = "";
   if (input.flaky) {
     const s = input.flaky.summary;
     const bad = (s.records ?? []).filter((r) => r.failures > 0);
-    flaky = `<h3>Latest <code>deno task flaky</code> (${escape(s.started_at)}, ${s.runs?.length ?? 0} runs of ${
+    flaky = `<h3>Latest <code>deno task flaky</code> (${escape(s.started_at)}, ${
+      s.runs?.length ?? 0
+    } runs of ${
       escape((s.groups ?? []).join(", "))
-    })</h3><p>${s.tests} tests, ${s.flaky} flaky, ${s.broken} broken · <a href="${escape(input.flaky.file)}">${
+    })</h3><p>${s.tests} tests, ${s.flaky} flaky, ${s.broken} broken · <a href="${
       escape(input.flaky.file)
-    }</a></p>${
+    }">${escape(input.flaky.file)}</a></p>${
       bad.length
         ? `<table><tr><th>test</th><th>file</th><th>failed</th></tr>${
           bad.map((r) =>
-            `<tr><td>${escape(r.name)}</td><td>${escape(r.file)}</td><td class="n">${r.failures} of ${r.runs}</td></tr>`
+            `<tr><td>${escape(r.name)}</td><td>${
+              escape(r.file)
+            }</td><td class="n">${r.failures} of ${r.runs}</td></tr>`
           ).join("")
         }</table>`
         : ""
@@ -113,8 +135,12 @@ function historySection(input: LandingInput): string {
       (s, g) => ({ p: s.p + g.passed, f: s.f + g.failed, i: s.i + g.ignored }),
       { p: 0, f: 0, i: 0 },
     );
-    return `<tr><td>${escape(time(h.started_at))}</td><td>${escape(Object.keys(h.groups).join(", "))}</td>` +
-      `<td class="n">${t.p}</td><td class="n ${t.f ? "failed" : ""}">${t.f}</td><td class="n">${t.i}</td>` +
+    return `<tr><td>${escape(time(h.started_at))}</td><td>${
+      escape(Object.keys(h.groups).join(", "))
+    }</td>` +
+      `<td class="n">${t.p}</td><td class="n ${
+        t.f ? "failed" : ""
+      }">${t.f}</td><td class="n">${t.i}</td>` +
       `<td class="n">${seconds(h.seconds)}</td><td>${
         Object.entries(h.groups).map(([n, g]) => `${escape(n)} ${seconds(g.seconds)}`).join(", ")
       }</td></tr>`;
@@ -129,13 +155,19 @@ function figuresWithTrend(figures: Record<string, number>, prefix: string, input
       sparkline(figureTrend(input.history, `${prefix}${k}`), { label: k })
     }</td></tr>`
   );
-  return rows.length ? `<table><tr><th>figure</th><th>latest</th><th>trend</th></tr>${rows.join("")}</table>` : "";
+  return rows.length
+    ? `<table><tr><th>figure</th><th>latest</th><th>trend</th></tr>${rows.join("")}</table>`
+    : "";
 }
 
 function perfSection(input: LandingInput, perfFigures: Record<string, number>): string {
   const perf = input.extras.perf;
-  if (!perf) return `<h2 id="perf">Performance</h2><p>No figures yet (reports/perf.json is written by the perf group).</p>`;
-  return `<h2 id="perf">Performance</h2><p class="muted">reports/perf.json, written ${escape(time(perf.mtime))}. Trend lines span the kept runs.</p>
+  if (!perf) {
+    return `<h2 id="perf">Performance</h2><p>No figures yet (reports/perf.json is written by the perf group).</p>`;
+  }
+  return `<h2 id="perf">Performance</h2><p class="muted">reports/perf.json, written ${
+    escape(time(perf.mtime))
+  }. Trend lines span the kept runs.</p>
 ${figuresWithTrend(perfFigures, "perf: ", input)}
 <details><summary>All figures</summary>${figureTable(flatten(perf.value))}</details>`;
 }
@@ -144,9 +176,11 @@ function loadSection(input: LandingInput): string {
   if (input.extras.load.length === 0) return `<h2 id="load">Load</h2><p>No load reports yet.</p>`;
   return `<h2 id="load">Load</h2>${
     input.extras.load.map((l) =>
-      `<h3>${escape(l.name)}</h3><p>${l.html ? `<a href="${escape(l.html)}">report with charts</a>` : ""}${
-        l.text ? ` · <a href="${escape(l.text)}">text summary</a>` : ""
-      } <span class="muted">${escape(time(l.mtime))}</span></p>${figuresWithTrend(l.figures, `load: ${l.name} `, input)}`
+      `<h3>${escape(l.name)}</h3><p>${
+        l.html ? `<a href="${escape(l.html)}">report with charts</a>` : ""
+      }${l.text ? ` · <a href="${escape(l.text)}">text summary</a>` : ""} <span class="muted">${
+        escape(time(l.mtime))
+      }</span></p>${figuresWithTrend(l.figures, `load: ${l.name} `, input)}`
     ).join("\n")
   }`;
 }
@@ -161,29 +195,49 @@ function conformanceSection(input: LandingInput): string {
   if (map) {
     const verdicts = new Map<string, number>();
     for (const r of map.rules) verdicts.set(r.verdict, (verdicts.get(r.verdict) ?? 0) + 1);
-    parts.push(`<h3>Conformance map${map.target ? ` (${escape(map.target)})` : ""}</h3><p>${
-      [...verdicts].map(([v, n]) => `<span class="${escape(v)}">${n} ${escape(v)}</span>`).join(" · ")
-    } <span class="muted">${escape(time(map.generatedAt))}</span></p>
+    parts.push(
+      `<h3>Conformance map${map.target ? ` (${escape(map.target)})` : ""}</h3><p>${
+        [...verdicts].map(([v, n]) => `<span class="${escape(v)}">${n} ${escape(v)}</span>`).join(
+          " · ",
+        )
+      } <span class="muted">${escape(time(map.generatedAt))}</span></p>
 <table><tr><th>rule</th><th>title</th><th>group</th><th>verdict</th><th>tests</th></tr>${
-      map.rules.map((r) =>
-        `<tr><td>${escape(r.id)}</td><td>${escape(r.title ?? "")}</td><td>${escape(r.group ?? "")}</td>` +
-        `<td class="${escape(r.verdict)}">${escape(r.verdict)}${
-          r.blockedBy ? ` by ${escape(r.blockedBy.rule)}${r.blockedBy.firstFailure ? ` (first failure: ${escape(r.blockedBy.firstFailure)})` : ""}` : ""
-        }</td><td>${(r.tests ?? []).map((t) => `<span class="${escape(t.status ?? "")}">${escape(t.name)}</span>`).join("<br>")}</td></tr>`
-      ).join("")
-    }</table>`);
+        map.rules.map((r) =>
+          `<tr><td>${escape(r.id)}</td><td>${escape(r.title ?? "")}</td><td>${
+            escape(r.group ?? "")
+          }</td>` +
+          `<td class="${escape(r.verdict)}">${escape(r.verdict)}${
+            r.blockedBy
+              ? ` by ${escape(r.blockedBy.rule)}${
+                r.blockedBy.firstFailure
+                  ? ` (first failure: ${escape(r.blockedBy.firstFailure)})`
+                  : ""
+              }`
+              : ""
+          }</td><td>${
+            (r.tests ?? []).map((t) =>
+              `<span class="${escape(t.status ?? "")}">${escape(t.name)}</span>`
+            ).join("<br>")
+          }</td></tr>`
+        ).join("")
+      }</table>`,
+    );
   }
   if (traceability) {
     const covered = traceability.rules.filter((r) => r.tests.length > 0).length;
-    parts.push(`<h3>Rule traceability</h3><p>${traceability.rules.length} rules, ${covered} covered by tests${
-      traceability.uncovered?.length ? `, uncovered: ${escape(traceability.uncovered.join(", "))}` : ""
-    } · <a href="traceability.json">traceability.json</a></p><details><summary>Rules</summary><table><tr><th>rule</th><th>group</th><th>claim</th><th>tests</th></tr>${
-      traceability.rules.map((r) =>
-        `<tr><td>${escape(r.id)}</td><td>${escape(r.group ?? "")}</td><td>${escape(r.claim ?? "")}</td><td class="n">${
-          r.tests.length || escape(r.reason ?? "0")
-        }</td></tr>`
-      ).join("")
-    }</table></details>`);
+    parts.push(
+      `<h3>Rule traceability</h3><p>${traceability.rules.length} rules, ${covered} covered by tests${
+        traceability.uncovered?.length
+          ? `, uncovered: ${escape(traceability.uncovered.join(", "))}`
+          : ""
+      } · <a href="traceability.json">traceability.json</a></p><details><summary>Rules</summary><table><tr><th>rule</th><th>group</th><th>claim</th><th>tests</th></tr>${
+        traceability.rules.map((r) =>
+          `<tr><td>${escape(r.id)}</td><td>${escape(r.group ?? "")}</td><td>${
+            escape(r.claim ?? "")
+          }</td><td class="n">${r.tests.length || escape(r.reason ?? "0")}</td></tr>`
+        ).join("")
+      }</table></details>`,
+    );
   }
   if (parts.length === 1) parts.push("<p>No conformance figures yet.</p>");
   return parts.join("\n");
@@ -193,9 +247,9 @@ function drillsSection(input: LandingInput): string {
   if (input.extras.drills.length === 0) return "";
   return `<h2 id="drills">Failure drills</h2>${
     input.extras.drills.map((d) =>
-      `<details><summary>${escape(d.name)} <a href="failure/${escape(d.name)}.json">json</a></summary>${
-        figureTable(flatten(d.value), 60)
-      }</details>`
+      `<details><summary>${escape(d.name)} <a href="failure/${
+        escape(d.name)
+      }.json">json</a></summary>${figureTable(flatten(d.value), 60)}</details>`
     ).join("")
   }`;
 }
@@ -206,9 +260,9 @@ function logsSection(input: LandingInput): string {
     input.extras.logs.map((l) =>
       `<li>${escape(l.run)}: ${
         l.files.map((f) =>
-          `<a href="logs/${escape(l.run)}/${escape(f.name)}">${escape(f.name)}</a> <span class="muted">(${
-            (f.bytes / 1024).toFixed(0)
-          } kB)</span>`
+          `<a href="logs/${escape(l.run)}/${escape(f.name)}">${
+            escape(f.name)
+          }</a> <span class="muted">(${(f.bytes / 1024).toFixed(0)} kB)</span>`
         ).join(", ")
       }</li>`
     ).join("")
@@ -219,10 +273,13 @@ export function renderLanding(input: LandingInput, perfFigures: Record<string, n
   const t = totals(input.groups);
   const nav = ["groups", "failing", "changes", "history", "perf", "load", "conformance", "logs"]
     .map((id) => `<a href="#${id}">${id}</a>`).join(" · ");
-  const body = `<h1>Zapa integration tests: <span class="passed">${t.passed} passed</span>, <span class="${
-    t.failed ? "failed" : "passed"
-  }">${t.failed} failed</span>, ${t.ignored} ignored</h1>
-<p class="muted">Built ${escape(time(input.generatedAt))} from the latest results of ${input.groups.length} groups. ${nav}</p>
+  const body =
+    `<h1>Zapa integration tests: <span class="passed">${t.passed} passed</span>, <span class="${
+      t.failed ? "failed" : "passed"
+    }">${t.failed} failed</span>, ${t.ignored} ignored</h1>
+<p class="muted">Built ${
+      escape(time(input.generatedAt))
+    } from the latest results of ${input.groups.length} groups. ${nav}</p>
 ${groupsSection(input)}
 ${failingSection(input)}
 ${changesSection(input)}

@@ -121,7 +121,9 @@ export async function publishGroup(reportsDir: string, run: GroupRun): Promise<G
   );
   // CI tools read reports/junit-<group>.xml: one copy per JUnit file of the group.
   for (const file of junitFiles) {
-    const ci = file === "junit.xml" ? `junit-${record.name}.xml` : file.replace(/^junit-/, `junit-${record.name}-`);
+    const ci = file === "junit.xml"
+      ? `junit-${record.name}.xml`
+      : file.replace(/^junit-/, `junit-${record.name}-`);
     await writeAtomic(`${reportsDir}/${ci}`, await Deno.readTextFile(`${run.staging}/${file}`));
   }
   await swapIn(run.staging, groupDir(reportsDir, run.name));

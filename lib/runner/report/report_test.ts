@@ -34,7 +34,7 @@ Deno.test("report: a Deno JUnit file becomes tests with steps nested, failures s
   assert.match(failed.failure?.stack ?? "", /at file:\/\/\/repo\/x_test\.ts:3:57/);
   assert.equal(tests[2]!.reason, "the external target lacks a database");
   assert.deepEqual(tests[3]!.steps.map((s) => [s.name, s.status]), [["inner ok", "passed"]]);
-  assert.equal(ignoredReasons("IGNORED \"a: b\": why\nok\n").get("a: b"), "why");
+  assert.equal(ignoredReasons('IGNORED "a: b": why\nok\n').get("a: b"), "why");
 });
 
 const FULL: Record<string, Outcome[]> = {
@@ -53,10 +53,16 @@ Deno.test("report: a later run of one group updates that group and keeps the ful
     }
     await recordRun(dir, { ...full, seconds: 30, target: "native" }, records);
     let groups = await rebuildReport(dir);
-    assert.match(await Deno.readTextFile(`${dir}/index.html`), /4 passed<\/span>, <span class="failed">1 failed<\/span>, 1 ignored/);
+    assert.match(
+      await Deno.readTextFile(`${dir}/index.html`),
+      /4 passed<\/span>, <span class="failed">1 failed<\/span>, 1 ignored/,
+    );
 
     // `./run test:security`: security now has a failure and a new test.
-    const partial = { run_id: "2026-01-02T00-00-00-000Z-2", started_at: "2026-01-02T00:00:00.000Z" };
+    const partial = {
+      run_id: "2026-01-02T00-00-00-000Z-2",
+      started_at: "2026-01-02T00:00:00.000Z",
+    };
     const security = await publishOutcomes(dir, "security", [
       ["security: x", "failed", "expected 401, saw 200"],
       ["security: y", "passed"],
@@ -75,14 +81,19 @@ Deno.test("report: a later run of one group updates that group and keeps the ful
     assert.match(html, /4 passed<\/span>, <span class="failed">2 failed<\/span>, 1 ignored/);
     assert.match(html, /These results come from 2 runs/);
     assert.equal(html.match(/earlier run<\/span>/g)?.length, 2, "unit and e2e are marked as older");
-    assert.match(html, /newly broken<\/span> <a href="groups\/security\/index.html#t-[0-9a-f]+">security: x/);
+    assert.match(
+      html,
+      /newly broken<\/span> <a href="groups\/security\/index.html#t-[0-9a-f]+">security: x/,
+    );
     const summary = await Deno.readTextFile(`${dir}/summary.md`);
     assert.match(summary, /4 passed, 2 failed, 1 ignored/);
     // CI files: every group's JUnit is still there, security's is the new one.
     for (const group of ["unit", "e2e", "security"]) await Deno.stat(`${dir}/junit-${group}.xml`);
     assert.match(await Deno.readTextFile(`${dir}/junit-security.xml`), /security: w/);
     const history = await readHistory(dir);
-    assert.deepEqual(history.map((h) => Object.keys(h.groups)), [["unit", "security", "e2e"], ["security"]]);
+    assert.deepEqual(history.map((h) => Object.keys(h.groups)), [["unit", "security", "e2e"], [
+      "security",
+    ]]);
     const groupPage = await Deno.readTextFile(`${dir}/groups/security/index.html`);
     assert.match(groupPage, /expected 401, saw 200/);
     assert.deepEqual(
@@ -98,7 +109,10 @@ Deno.test("report: a later run of one group updates that group and keeps the ful
 Deno.test("report: two groups published at once keep each other's files and the landing page whole", async () => {
   const dir = await tempReports();
   try {
-    const run = (n: number) => ({ run_id: `2026-01-01T00-00-0${n}-000Z-${n}`, started_at: "2026-01-01T00:00:00.000Z" });
+    const run = (n: number) => ({
+      run_id: `2026-01-01T00-00-0${n}-000Z-${n}`,
+      started_at: "2026-01-01T00:00:00.000Z",
+    });
     await Promise.all([
       publishOutcomes(dir, "security", FULL.security!, run(1)).then(() => rebuildReport(dir)),
       publishOutcomes(dir, "e2e", FULL.e2e!, run(2)).then(() => rebuildReport(dir)),
@@ -108,7 +122,9 @@ Deno.test("report: two groups published at once keep each other's files and the 
     assert.deepEqual(groups.map((g) => g.name), ["e2e", "security"]);
     const html = await Deno.readTextFile(`${dir}/index.html`);
     assert.ok(html.trimEnd().endsWith("</html>"));
-    const leftovers = [...await Array.fromAsync(Deno.readDir(dir))].filter((e) => e.name.endsWith(".tmp"));
+    const leftovers = [...await Array.fromAsync(Deno.readDir(dir))].filter((e) =>
+      e.name.endsWith(".tmp")
+    );
     assert.deepEqual(leftovers, []);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -126,7 +142,10 @@ Deno.test("report: hostile test names, messages and attachments are shown as tex
     assert.equal(record.tests[0]!.attachments.length, 0);
     const logs = `${dir}/logs/shared-1`;
     await Deno.mkdir(logs, { recursive: true });
-    await Deno.writeTextFile(`${logs}/private.log`, `line 1\n</pre><script>alert("log")</script>\n`);
+    await Deno.writeTextFile(
+      `${logs}/private.log`,
+      `line 1\n</pre><script>alert("log")</script>\n`,
+    );
     const withLogs = await publishOutcomes(dir, "security", [[evil, "failed", "<b>x</b>"]], {
       run_id: "r2",
       logsDir: logs,
@@ -138,7 +157,11 @@ Deno.test("report: hostile test names, messages and attachments are shown as tex
       assert.ok(!html.includes("<script>alert"), `${file}: no script from test data`);
       assert.ok(!html.includes("<img src=x"), `${file}: no element from test data`);
       assert.ok(!html.includes("<b>x</b>"), file);
-      assert.equal(html.match(/<script>/g)?.length, 1, `${file}: only the page's own filter script`);
+      assert.equal(
+        html.match(/<script>/g)?.length,
+        1,
+        `${file}: only the page's own filter script`,
+      );
     }
     const page = await Deno.readTextFile(`${dir}/groups/security/index.html`);
     assert.match(page, /&lt;\/pre&gt;&lt;script&gt;alert\(&quot;log&quot;\)/);
@@ -158,7 +181,10 @@ Deno.test("report: the CI job summary has totals, groups and failing test names,
     const md = renderJobSummary([record]);
     assert.match(md, /^## Zapa integration tests: 1 passed, 1 failed, 0 ignored/);
     assert.match(md, /\| e2e \| ❌ failed \| 1 \| 1 \| 0 \| 2\.0 s \|/);
-    assert.match(md, /- \*\*e2e: a \\\| b \\<x\\>\*\* \(e2e, `tests\/e2e\/a_test\.ts`\): expected \\\*200\\\*, saw 500$/m);
+    assert.match(
+      md,
+      /- \*\*e2e: a \\\| b \\<x\\>\*\* \(e2e, `tests\/e2e\/a_test\.ts`\): expected \\\*200\\\*, saw 500$/m,
+    );
     const target = `${dir}/step_summary.md`;
     await Deno.writeTextFile(target, "earlier step\n");
     await Deno.writeTextFile(`${dir}/summary.md`, md);
@@ -174,14 +200,39 @@ Deno.test("report: history keeps the last runs and marks tests that flip as flak
   const dir = await tempReports();
   try {
     const record = (id: string, status: "passed" | "failed"): GroupRecord => ({
-      name: "e2e", status, run_id: id, target: "native", started_at: id, finished_at: id, seconds: 1,
-      counts: { passed: status === "passed" ? 1 : 0, failed: status === "failed" ? 1 : 0, ignored: 0 },
-      junit: [], tests: [{ name: "e2e: t", suite: "e2e", file: "f", status, seconds: 1, steps: [], attachments: [] }],
+      name: "e2e",
+      status,
+      run_id: id,
+      target: "native",
+      started_at: id,
+      finished_at: id,
+      seconds: 1,
+      counts: {
+        passed: status === "passed" ? 1 : 0,
+        failed: status === "failed" ? 1 : 0,
+        ignored: 0,
+      },
+      junit: [],
+      tests: [{
+        name: "e2e: t",
+        suite: "e2e",
+        file: "f",
+        status,
+        seconds: 1,
+        steps: [],
+        attachments: [],
+      }],
     });
     const statuses = ["passed", "failed", "passed", "failed"] as const;
     for (let i = 0; i < 25; i++) {
       const id = `r${String(i).padStart(2, "0")}`;
-      await appendHistory(dir, historyEntry({ run_id: id, started_at: id, seconds: i, target: "native" }, [record(id, statuses[i % 4]!)], { "perf: x": i }), 20);
+      await appendHistory(
+        dir,
+        historyEntry({ run_id: id, started_at: id, seconds: i, target: "native" }, [
+          record(id, statuses[i % 4]!),
+        ], { "perf: x": i }),
+        20,
+      );
     }
     const history = await readHistory(dir);
     assert.equal(history.length, 20);

@@ -6,7 +6,13 @@
 
 import { type JunitCase, parseJunitCases } from "../deno_summary.ts";
 import type { AttachmentMeta } from "../../attachments.ts";
-import { type Failure, type StepResult, suiteOf, type TestResult, type TestStatus } from "./model.ts";
+import {
+  type Failure,
+  type StepResult,
+  suiteOf,
+  type TestResult,
+  type TestStatus,
+} from "./model.ts";
 
 /** `IGNORED "name": reason` lines that suiteTest prints for a test the target cannot run. */
 export function ignoredReasons(output: string): Map<string, string> {

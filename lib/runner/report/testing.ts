@@ -20,10 +20,13 @@ export function junitOf(file: string, outcomes: readonly Outcome[]): string {
       ? `<failure message="${x(`Uncaught ${message ?? "boom"}`)}">${
         x(`${message ?? "boom"}\n    at file:///${file}:1:1`)
       }</failure>`
-      : "") + "</testcase>"
+      : "") +
+    "</testcase>"
   ).join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="deno test">\n` +
-    `<testsuite name="${x(file)}" tests="${outcomes.length}">\n${cases}\n</testsuite>\n</testsuites>\n`;
+    `<testsuite name="${
+      x(file)
+    }" tests="${outcomes.length}">\n${cases}\n</testsuite>\n</testsuites>\n`;
 }
 
 /** Publishes a group run whose JUnit holds `outcomes`, as the test command does. */
