@@ -36,6 +36,7 @@ import type { GroupResult } from "./group_runner.ts";
 import {
   groupDir,
   type GroupRecord,
+  pruneStaging,
   publishGroup,
   rebuildReport,
   recordRun,
@@ -170,6 +171,7 @@ export async function main(args: string[]): Promise<number> {
   // A stale map must not be shown as this run's; other groups' files stay (see the report).
   await Deno.remove(`${reportsDir}/conformance-map.json`).catch(() => {});
   await pruneRunLogs(reportsDir, await referencedLogs(reportsDir));
+  await pruneStaging(reportsDir);
   const run = { run_id: reportRunId(startedAt), started_at: startedAt, target: settings.target };
   let reportMs = 0;
 

@@ -15,7 +15,7 @@ import {
   stagingDir,
 } from "../../lib/runner/report/mod.ts";
 import { HOPS } from "../../lib/runner/testdata/trace_fixture.ts";
-import { assertClean, launchBrowser, openPage, shoot } from "./_browser.ts";
+import { assertClean, launchBrowser, openPage, SCREENSHOTS, shoot } from "./_browser.ts";
 
 const FAILING = "demo: the agent's reply reaches the user <img src=x onerror=alert(1)>";
 const BARE = "demo: a test that fails without evidence of its own";
@@ -105,6 +105,9 @@ Deno.test("frontend: the report shows a failing test's name, expected vs seen, l
     const frame = page.frameLocator("iframe[title='trace of wamid.FIXTURE1']");
     const hops = await frame.locator("li.hop > span").allInnerTexts();
     assert.deepEqual(hops, HOPS);
+    await page.locator("iframe[title='trace of wamid.FIXTURE1']").screenshot({
+      path: new URL("report-trace.png", SCREENSHOTS).pathname,
+    });
     await page.evaluate(() => scrollTo(0, 0)); // full-page shots show the sticky filter bar on top
     await shoot(page, "report-failing-test");
     // A failing test without evidence of its own gets the services' log tails from the runner.

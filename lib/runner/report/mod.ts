@@ -6,5 +6,5 @@
 
 export type { GroupRecord, HistoryEntry, TestResult } from "./model.ts";
 export { type GroupRun, publishGroup, rebuildReport, recordRun } from "./publish.ts";
-export { groupDir, runId, stagingDir } from "./store.ts";
+export { groupDir, pruneStaging, runId, stagingDir } from "./store.ts";
 export { renderJobSummary } from "./job_summary.ts";

@@ -53,6 +53,25 @@ export async function swapIn(staging: string, published: string): Promise<void> 
   if (moved) await Deno.remove(aside, { recursive: true }).catch(() => {});
 }
 
+/**
+ * Removes staging folders left by runs that were killed (their names start with "."), once they
+ * are older than `maxAgeMs`: a folder that young may belong to a run still going.
+ */
+export async function pruneStaging(reportsDir: string, maxAgeMs = 12 * 3600_000): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(`${reportsDir}/groups`)) {
+      if (!entry.name.startsWith(".")) continue;
+      const path = `${reportsDir}/groups/${entry.name}`;
+      const stat = await Deno.stat(path).catch(() => null);
+      if (stat && Date.now() - (stat.mtime?.getTime() ?? 0) > maxAgeMs) {
+        await Deno.remove(path, { recursive: true }).catch(() => {});
+      }
+    }
+  } catch {
+    // no groups yet
+  }
+}
+
 /** The latest record of every group that has one (folders being written are skipped). */
 export async function readGroups(reportsDir: string): Promise<GroupRecord[]> {
   const records: GroupRecord[] = [];
