@@ -6,7 +6,7 @@
  */
 
 import { attach, readAttachments } from "../../attachments.ts";
-import { countTests, type GroupRecord } from "./model.ts";
+import { countTests, type GroupRecord, type TestResult } from "./model.ts";
 import { buildTests, runFailure } from "./results.ts";
 import {
   appendHistory,
@@ -63,6 +63,43 @@ async function logTails(logsDir: string): Promise<{ service: string; tail: strin
   return tails.sort((a, b) => a.service.localeCompare(b.service));
 }
 
+/**
+ * A `--filter` run is partial: the group's tests it did not run keep their last results (and
+ * their attachments are carried over), so a filtered run never shrinks the last full one.
+ * Returns a note for the landing page, or undefined when there was nothing to keep.
+ */
+async function keepUnfiltered(
+  reportsDir: string,
+  run: GroupRun,
+  tests: TestResult[],
+): Promise<string | undefined> {
+  const published = groupDir(reportsDir, run.name);
+  let previous: GroupRecord;
+  try {
+    previous = JSON.parse(await Deno.readTextFile(`${published}/results.json`));
+  } catch {
+    return undefined;
+  }
+  const ran = new Set(tests.map((t) => t.name));
+  const kept = previous.tests.filter((t) => !ran.has(t.name));
+  for (const test of kept) {
+    for (const folder of new Set(test.attachments.map((a) => a.file.split("/")[0]!))) {
+      const target = `${run.staging}/attachments/${folder}`;
+      await Deno.mkdir(target, { recursive: true });
+      for await (const entry of Deno.readDir(`${published}/attachments/${folder}`)) {
+        await Deno.copyFile(
+          `${published}/attachments/${folder}/${entry.name}`,
+          `${target}/${entry.name}`,
+        ).catch(() => {});
+      }
+    }
+  }
+  tests.push(...kept);
+  return kept.length
+    ? `--filter ran ${ran.size} tests; ${kept.length} others keep their results of ${previous.finished_at}`
+    : undefined;
+}
+
 /** Builds, writes and swaps in one group's results; returns its record. */
 export async function publishGroup(reportsDir: string, run: GroupRun): Promise<GroupRecord> {
   await Deno.mkdir(run.staging, { recursive: true });
@@ -95,11 +132,16 @@ export async function publishGroup(reportsDir: string, run: GroupRun): Promise<G
       test.attachments = (await readAttachments(attachmentsDir)).get(test.name)?.files ?? [];
     }
   }
+  let note = run.note;
+  if (run.filter) {
+    const kept = await keepUnfiltered(reportsDir, run, tests);
+    if (kept) note = [note, kept].filter(Boolean).join("; ");
+  }
   const counts = countTests(tests);
   const record: GroupRecord = {
     name: run.name,
     status: run.status === "skipped" ? "skipped" : counts.failed > 0 ? "failed" : "passed",
-    ...(run.note ? { note: run.note } : {}),
+    ...(note ? { note } : {}),
     run_id: run.run_id,
     target: run.target,
     started_at: run.started_at,

@@ -250,3 +250,30 @@ Deno.test("report: history keeps the last runs and marks tests that flip as flak
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report: a --filter run replaces the tests it ran and keeps the group's others, with their attachments", async () => {
+  const dir = await tempReports();
+  try {
+    const logs = `${dir}/logs/shared-1`;
+    await Deno.mkdir(logs, { recursive: true });
+    await Deno.writeTextFile(`${logs}/private.log`, "the full run's log\n");
+    await publishOutcomes(dir, "e2e", [
+      ["e2e: a", "failed", "expected 1, saw 2"],
+      ["e2e: b", "passed"],
+    ], { run_id: "r1", logsDir: logs });
+    const filtered = await publishOutcomes(dir, "e2e", [["e2e: b", "failed", "now broken"]], {
+      run_id: "r2",
+      filter: "e2e: b",
+    });
+    assert.deepEqual(filtered.tests.map((t) => [t.name, t.status]), [
+      ["e2e: b", "failed"],
+      ["e2e: a", "failed"],
+    ]);
+    assert.deepEqual(filtered.counts, { passed: 0, failed: 2, ignored: 0 });
+    assert.match(filtered.note ?? "", /--filter ran 1 tests; 1 others keep their results/);
+    const page = await Deno.readTextFile(`${dir}/groups/e2e/index.html`);
+    assert.match(page, /the full run&#39;s log/, "the kept test's log tail moved along");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
