@@ -35,15 +35,15 @@ const SCRIPT_HASH = await sha256(SCRIPT);
 const STYLE =
   `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:1200px;padding:0 1rem;color:#1d1d1f}
 h1{font-size:1.45rem;margin:.2rem 0}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
-h3{font-size:1rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #d6d6d6;padding:.2rem .5rem;text-align:left;vertical-align:top}
+h3{font-size:1rem}table{border-collapse:collapse;margin:.5rem 0 1rem;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #d6d6d6;padding:.2rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .passed,.pass{color:#176f2c}.failed,.fail{color:#b00020}.ignored,.skipped,.untested,.not-applicable{color:#6b6b6b}.blocked{color:#a35a00}
 .badge{display:inline-block;min-width:4.5em;font-weight:600}.mark{background:#fff1c2;border-radius:3px;padding:0 .3em;font-size:.85em;margin-left:.4em}
 .old{color:#8a5a00;font-size:.85em}.file{color:#666;font-size:.85em;margin-left:.5em}.dur{color:#666;font-size:.85em;float:right}
-details.t{border-top:1px solid #eee;padding:.25rem 0}details.t>summary{cursor:pointer}
+details.t{border-top:1px solid #eee;padding:.25rem 0}details.t>summary{cursor:pointer;overflow-wrap:anywhere}
 details.t[data-status=failed]>summary{background:#fdecef}
 pre{background:#f6f6f8;border:1px solid #e3e3e7;padding:.5rem;overflow:auto;max-height:28rem;white-space:pre-wrap;word-break:break-word}
-pre.msg{background:#fff5f6;border-color:#f2c5cc}iframe{width:100%;height:24rem;border:1px solid #ccc;background:#fff}
+pre.msg{background:#fff5f6;border-color:#f2c5cc}iframe{box-sizing:border-box;width:100%;height:24rem;border:1px solid #ccc;background:#fff}
 .bar{position:sticky;top:0;background:#fff;padding:.4rem 0;border-bottom:1px solid #ddd}.bar label{margin-right:.8rem}
 input[type=search]{width:20rem;max-width:100%}svg.spark{vertical-align:middle}.muted{color:#666}
 .totals{font-size:1.05rem}.totals b{font-size:1.2rem}`;
