@@ -35,11 +35,15 @@ export function totals(groups: readonly GroupRecord[]): GroupCounts {
 
 function groupsSection(input: LandingInput): string {
   const runs = new Set(input.groups.filter((g) => g.status !== "skipped").map((g) => g.run_id));
-  const newest = input.groups.reduce((m, g) => g.finished_at > m ? g.finished_at : m, "");
+  // "earlier run" marks groups that the latest run did not run.
+  const latest = input.groups.reduce<GroupRecord | undefined>(
+    (m, g) => !m || g.finished_at > m.finished_at ? g : m,
+    undefined,
+  );
   const rows = input.groups.map((g) => {
     const trend = groupTrend(input.history, g.name);
     const link = `groups/${groupFolder(g.name)}/index.html`;
-    const older = runs.size > 1 && g.finished_at < newest;
+    const older = runs.size > 1 && g.run_id !== latest?.run_id;
     return `<tr><td><a href="${escape(link)}">${escape(g.name)}</a></td>` +
       `<td class="${g.status}">${g.status}</td><td class="n">${g.counts.passed}</td>` +
       `<td class="n">${g.counts.failed}</td><td class="n">${g.counts.ignored}</td>` +
