@@ -413,7 +413,6 @@ export async function main(args: string[]): Promise<number> {
       `report built in ${(reportMs / 1000).toFixed(2)} s; took ${seconds.toFixed(1)} s`,
   );
   line(mapLine);
-  line(mapLine);
   line(`${passed} passed, ${failed} failed`);
   return interrupted ? 130 : failed > 0 ? 1 : 0;
 }
