@@ -103,8 +103,8 @@ Deno.test("frontend: the report shows a failing test's name, expected vs seen, l
     );
     // The trace renders in a sandboxed frame; its hops appear in the order they happened.
     const frame = page.frameLocator("iframe[title='trace of wamid.FIXTURE1']");
-    const hops = await frame.locator("li.hop > span").allInnerTexts();
-    assert.deepEqual(hops, HOPS);
+    const hops = await frame.locator("li[data-hop] span.hop").allInnerTexts();
+    assert.deepEqual(hops, HOPS.map((hop, i) => `${i + 1}. ${hop}`));
     await page.locator("iframe[title='trace of wamid.FIXTURE1']").screenshot({
       path: new URL("report-trace.png", SCREENSHOTS).pathname,
     });
