@@ -35,6 +35,8 @@ export interface LaunchOptions {
   root?: string;
   waitReady?: boolean;
   startTimeoutMs?: number;
+  /** Deadline of a start through service control; default startTimeoutMs. */
+  controlStartTimeoutMs?: number;
   onEvent?: (line: string) => void;
   /** Called when POST /shutdown arrives (deno task down). */
   onShutdownRequest?: () => void;
@@ -54,6 +56,7 @@ export async function launchStack(options: LaunchOptions): Promise<RunningStack>
     specs: options.specs,
     allowMissing: settings.allow_missing,
     startTimeoutMs: options.startTimeoutMs ?? settings.start_timeout_ms,
+    controlStartTimeoutMs: options.controlStartTimeoutMs,
     waitReady: options.waitReady,
     onEvent: options.onEvent,
     baseEnv: settings.base_env,

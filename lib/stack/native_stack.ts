@@ -47,6 +47,8 @@ export interface NativeStackOptions {
   /** Replacement launch specs (tests use a fake service). */
   specs?: Partial<Record<DenoServiceName, DenoServiceSpec>>;
   startTimeoutMs?: number;
+  /** Deadline of a start through service control (start, restart); default startTimeoutMs. */
+  controlStartTimeoutMs?: number;
   /** Also wait for `/ready` of both Zapa entrypoints before the boot counts as done. */
   waitReady?: boolean;
   /** Warnings and unexpected exits, one line each. */
@@ -127,6 +129,11 @@ export class NativeStack implements ServiceController {
 
   #deadline(): number {
     return performance.now() + (this.#options.startTimeoutMs ?? START_DEADLINE_MS);
+  }
+
+  #controlDeadline(): number {
+    const ms = this.#options.controlStartTimeoutMs ?? this.#options.startTimeoutMs;
+    return performance.now() + (ms ?? START_DEADLINE_MS);
   }
 
   #env(extra: Record<string, string> = {}): Record<string, string> {
@@ -369,7 +376,7 @@ export class NativeStack implements ServiceController {
   start(name: string): Promise<void> {
     return Promise.all(
       this.#targets(name).map((slot) =>
-        this.#serial(slot, () => this.#startSlot(slot, this.#deadline()))
+        this.#serial(slot, () => this.#startSlot(slot, this.#controlDeadline()))
       ),
     ).then(() => {});
   }
@@ -377,7 +384,7 @@ export class NativeStack implements ServiceController {
   restart(name: string): Promise<void> {
     return this.#each(name, async (slot) => {
       await this.#stopSlot(slot, slot.stopSignal, slot.stopGraceMs ?? 5_000);
-      await this.#startSlot(slot, this.#deadline());
+      await this.#startSlot(slot, this.#controlDeadline());
     });
   }
 

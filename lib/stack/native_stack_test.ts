@@ -151,7 +151,9 @@ Deno.test("stack: a start that does not become healthy is a 504 with the log tai
     logsDir: `${dir}/logs`,
     services: ["llm"],
     specs: fakeSpecs(unhealthy),
-    startTimeoutMs: 1_500,
+    // The boot keeps the default deadline (a starved box once took > 1.5 s to start the fake
+    // service); the restart under test gets 1.5 s.
+    controlStartTimeoutMs: 1_500,
   });
   try {
     const client = new ServiceControl(small.info.control.url, small.info.control.token);

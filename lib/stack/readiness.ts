@@ -86,6 +86,7 @@ export interface WaitOptions {
 
 /** Polls the probe until it passes; throws ServiceStartError on exit or deadline. */
 export async function waitHealthy(options: WaitOptions): Promise<void> {
+  const allowed = seconds(options.deadline - performance.now());
   let interval = 10;
   while (true) {
     const status = options.process.status;
@@ -101,7 +102,7 @@ export async function waitHealthy(options: WaitOptions): Promise<void> {
     if (performance.now() >= options.deadline) {
       throw new ServiceStartError(
         options.service,
-        `did not become healthy within ${START_DEADLINE_MS / 1000} s`,
+        `did not become healthy within ${allowed} s`,
         await tailFile(options.logFile, FAILURE_LOG_LINES),
       );
     }
@@ -118,6 +119,7 @@ export async function waitReady(
   targets: readonly { service: string; url: string; logFile: string }[],
   deadline: number,
 ): Promise<void> {
+  const allowed = seconds(deadline - performance.now());
   await Promise.all(targets.map(async ({ service, url, logFile }) => {
     let last = "";
     while (true) {
@@ -131,11 +133,16 @@ export async function waitReady(
       if (performance.now() >= deadline) {
         throw new ServiceStartError(
           service,
-          `did not become ready within ${START_DEADLINE_MS / 1000} s; last /ready answer: ${last}`,
+          `did not become ready within ${allowed} s; last /ready answer: ${last}`,
           await tailFile(logFile, FAILURE_LOG_LINES),
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }));
+}
+
+/** A wait's length for a message: "30", "1.5". */
+function seconds(ms: number): string {
+  return String(Math.max(0, Math.round(ms / 100) / 10));
 }
