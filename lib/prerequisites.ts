@@ -3,7 +3,7 @@
  * process (the first time a fixture needs one), so when a target cannot do one of them, every
  * test that depends on it fails fast with `blocked by R-… (first failure: …)` instead of its own
  * long timeout. The conformance map classifies those as blocked; the failure itself is recorded
- * once per run in `<reports>/prerequisites/<name>.json`, with its detail.
+ * once per run in `<reports>/prerequisites/<run id>/<name>.json`, with its detail.
  */
 
 /** The prerequisites the fixtures probe, in dependency order. */
@@ -52,8 +52,10 @@ function env(name: string): string | null {
   }
 }
 
+/** This run's folder: each run its own, so concurrent runs never touch each other's records. */
 function recordDir(): string {
-  return `${(env("ZAPA_REPORTS_DIR") ?? "reports").replace(/\/+$/, "")}/prerequisites`;
+  const reports = (env("ZAPA_REPORTS_DIR") ?? "reports").replace(/\/+$/, "");
+  return `${reports}/prerequisites/${env("ZAPA_RUN_ID") ?? "no-run"}`;
 }
 
 /** A failure already recorded by another test process of this run (same ZAPA_RUN_ID). */

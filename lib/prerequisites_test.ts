@@ -28,7 +28,7 @@ Deno.test("prerequisites: a failing probe runs once, blocks every caller with it
       assert.equal(e.message, "blocked by R-LOGIN-1 (first failure: no login code: timed out)");
     }
     const rec = JSON.parse(
-      await Deno.readTextFile(`${dir}/prerequisites/sign-in.json`),
+      await Deno.readTextFile(`${dir}/prerequisites/run-1/sign-in.json`),
     ) as PrerequisiteRecord;
     assert.deepEqual([rec.ok, rec.rule, rec.firstFailure, rec.run], [
       false,
@@ -43,7 +43,10 @@ Deno.test("prerequisites: a failing probe runs once, blocks every caller with it
       }),
       /^BlockedError: blocked by R-LOGIN-1 \(first failure: no login code: timed out\)$/,
     );
-    await assert.rejects(Deno.stat(`${dir}/prerequisites/llm-setup.json`), Deno.errors.NotFound);
+    await assert.rejects(
+      Deno.stat(`${dir}/prerequisites/run-1/llm-setup.json`),
+      Deno.errors.NotFound,
+    );
     // A plain error is charged to the default rule.
     await assert.rejects(
       requirePrerequisite("delivery", "R-DELIVERY-1", () => Promise.reject(new Error("boom"))),

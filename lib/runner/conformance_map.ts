@@ -243,11 +243,10 @@ export async function readPrerequisites(
 ): Promise<PrerequisiteRecord[]> {
   const out: PrerequisiteRecord[] = [];
   try {
-    for await (const e of Deno.readDir(`${reportsDir}/prerequisites`)) {
+    const dir = `${reportsDir}/prerequisites/${runId}`;
+    for await (const e of Deno.readDir(dir)) {
       if (!e.name.endsWith(".json")) continue;
-      const rec = JSON.parse(
-        await Deno.readTextFile(`${reportsDir}/prerequisites/${e.name}`),
-      ) as PrerequisiteRecord;
+      const rec = JSON.parse(await Deno.readTextFile(`${dir}/${e.name}`)) as PrerequisiteRecord;
       if (rec.run === runId) out.push(rec);
     }
   } catch (error) {

@@ -1,6 +1,6 @@
 /** The conformance map: verdicts per rule from JUnit outcomes, tiers and prerequisite records. */
 import assert from "node:assert/strict";
-import { buildMap, renderTable, targetReportArg } from "./conformance_map.ts";
+import { buildMap, readPrerequisites, renderTable, targetReportArg } from "./conformance_map.ts";
 import { trace } from "../rules/trace.ts";
 
 const RULES_MD = `# Rules
@@ -118,4 +118,24 @@ Deno.test("conformance map: --target-report runs then prints, --target-report=la
   assert.deepEqual(targetReportArg(["--target-report=last"]), { mode: "last", rest: [] });
   assert.deepEqual(targetReportArg(["--filter", "x"]), { mode: null, rest: ["--filter", "x"] });
   assert.throws(() => targetReportArg(["--target-report=html"]), /expected --target-report/);
+});
+
+// rules: R-HARNESS-5
+Deno.test("conformance map: a run reads only its own prerequisite records; another run's folder is left alone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "zapa-prereq-runs-" });
+  try {
+    for (const run of ["run-a", "run-b"]) {
+      await Deno.mkdir(`${dir}/prerequisites/${run}`, { recursive: true });
+      await Deno.writeTextFile(
+        `${dir}/prerequisites/${run}/sign-in.json`,
+        JSON.stringify({ name: "sign-in", run, ok: false, rule: "R-LOGIN-1", firstFailure: run }),
+      );
+    }
+    const records = await readPrerequisites(dir, "run-a");
+    assert.deepEqual(records.map((r) => r.firstFailure), ["run-a"]);
+    assert.ok((await Deno.stat(`${dir}/prerequisites/run-b/sign-in.json`)).isFile);
+    assert.deepEqual(await readPrerequisites(dir, "run-c"), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

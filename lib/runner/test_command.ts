@@ -137,6 +137,24 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Removes the prerequisite records of runs that ended long ago (each run writes its own folder
+ * and a run still going elsewhere must keep its own); folders under a day old stay.
+ */
+async function pruneOldRuns(dir: string): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${dir}/${entry.name}`;
+      const stat = await Deno.stat(path).catch(() => null);
+      if (stat && Date.now() - (stat.mtime?.getTime() ?? 0) > 24 * 3600_000) {
+        await Deno.remove(path, { recursive: true }).catch(() => {});
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
 function line(text = ""): void {
   console.log(text);
 }
@@ -162,7 +180,7 @@ export async function main(args: string[]): Promise<number> {
   // they inherit it from our environment.
   const runId = `${Deno.pid}-${Date.now()}`;
   Deno.env.set("ZAPA_RUN_ID", runId);
-  await Deno.remove(`${reportsDir}/prerequisites`, { recursive: true }).catch(() => {});
+  await pruneOldRuns(`${reportsDir}/prerequisites`);
   const config = JSON.parse(await Deno.readTextFile("deno.json"));
   const suitePermissions: PermissionSet = config.test?.permissions ?? {};
   const unitPermissions: PermissionSet = config.permissions?.unit ?? {};
