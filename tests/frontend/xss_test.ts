@@ -27,9 +27,14 @@ Deno.test.afterAll(async () => {
 
 /** No element the payloads could have created exists inside `root`. */
 async function assertNoInjectedElements(page: Page, root: string): Promise<void> {
-  // The console's own "View" links (`#users/<id>`) are the only anchors allowed.
-  for (const tag of ["script", "img", "svg", "iframe", "a:not([href^='#users/'])"]) {
+  // The console's own links are the only anchors allowed: "View" (`#users/<id>`) and each
+  // message's "trace" (`#trace/<id>`, R-ADMIN-8), whose text is always just "trace".
+  const ours = "a:not([href^='#users/']):not(.trace-link[href^='#trace/'])";
+  for (const tag of ["script", "img", "svg", "iframe", ours]) {
     assert.equal(await page.locator(`${root} ${tag}`).count(), 0, `no ${tag} inside ${root}`);
+  }
+  for (const text of await page.locator(`${root} a.trace-link`).allInnerTexts()) {
+    assert.equal(text, "trace", "a trace link shows no message text");
   }
 }
 
