@@ -6,7 +6,15 @@
 import postgres from "postgres";
 import { eventually } from "../../lib/eventually.ts";
 import { noteMessage } from "../../lib/evidence_notes.ts";
-import { admin, privateApi } from "../../lib/fixtures.ts";
+import {
+  admin,
+  configureLlm,
+  createUser,
+  llm,
+  privateApi,
+  sendWhatsApp,
+  uniqueKey,
+} from "../../lib/fixtures.ts";
 import type { MessageItem, PublicClient } from "../../lib/clients/zapa.ts";
 import { logTail, target } from "../../lib/target.ts";
 import { jid, messageReceived } from "../../mock_bridge/envelopes.ts";
@@ -120,4 +128,22 @@ export function storedReply(user: { api: PublicClient }, waId: string): Promise<
     message: `the stored reply to ${waId}`,
     onTimeout: () => logTail(["private", "llm"]),
   });
+}
+
+/**
+ * A new user whose only provider hangs (`mock-hang`) sends one message; resolves once the agent's
+ * first call is being held by the mock LLM, so the turn is under way and cannot finish soon.
+ */
+export async function startHangingTurn(text: string) {
+  const user = await createUser();
+  const { primary } = await configureLlm(user, {
+    apiKey: `${uniqueKey("hang")}_mock-hang`,
+    fallback: null,
+  });
+  const sent = await sendWhatsApp(user.phone, text);
+  const calls = await llm.waitForRequests({ key_fingerprint: primary.fingerprint, count: 1 });
+  if (calls[0]!.status !== null) {
+    throw new Error(`the mock LLM answered the hanging call: ${JSON.stringify(calls[0])}`);
+  }
+  return { user, primary, sent };
 }

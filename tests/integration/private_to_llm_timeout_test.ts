@@ -4,17 +4,9 @@
  * each cut off after the stack's LLM_TIMEOUT_MS (5 s in the harness's test profile).
  */
 import assert from "node:assert/strict";
-import {
-  configureLlm,
-  createUser,
-  llm,
-  llmCalls,
-  sendWhatsApp,
-  uniqueKey,
-  waitForReply,
-} from "../../lib/fixtures.ts";
+import { llmCalls, waitForReply } from "../../lib/fixtures.ts";
 import { suiteTest } from "../../lib/target.ts";
-import { storedReply, UNAVAILABLE } from "./helpers.ts";
+import { startHangingTurn, storedReply, UNAVAILABLE } from "./helpers.ts";
 
 /** The stack's LLM_TIMEOUT_MS, as `lib/stack/services.ts` sets it for the test profile. */
 const LLM_TIMEOUT_MS = 5_000;
@@ -24,14 +16,7 @@ suiteTest(
   "integration: a hanging provider times out and the user gets the unavailable reply",
   async () => {
     // 1 call + 3 retries, each aborted after LLM_TIMEOUT_MS, plus the retry waits.
-    const user = await createUser();
-    const { primary } = await configureLlm(user, {
-      apiKey: `${uniqueKey("hang")}_mock-hang`,
-      fallback: null,
-    });
-    const sent = await sendWhatsApp(user.phone, "are you there?");
-    const calls = await llm.waitForRequests({ key_fingerprint: primary.fingerprint, count: 1 });
-    assert.equal(calls[0]!.status, null, "the mock never answered the first call");
+    const { user, primary, sent } = await startHangingTurn("are you there?");
     const reply = await waitForReply(user.phone, sent.since, 4 * LLM_TIMEOUT_MS + 20_000);
     assert.equal(reply.text, UNAVAILABLE);
     const all = await llmCalls(primary.fingerprint);

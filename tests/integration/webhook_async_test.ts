@@ -6,29 +6,16 @@
  * budget on shared cores: `deno task bench webhook_ack` measures it.
  */
 import assert from "node:assert/strict";
-import {
-  bridgeControl,
-  configureLlm,
-  createUser,
-  llm,
-  sendWhatsApp,
-  uniqueKey,
-} from "../../lib/fixtures.ts";
+import { bridgeControl } from "../../lib/fixtures.ts";
 import { suiteTest } from "../../lib/target.ts";
+import { startHangingTurn } from "./helpers.ts";
 
 // rules: R-INTAKE-10
 suiteTest(
   "integration: the webhook is answered while the agent's provider still hangs (work after the acknowledgement is asynchronous)",
   async () => {
-    const user = await createUser();
-    const { primary } = await configureLlm(user, {
-      apiKey: `${uniqueKey("hang")}_mock-hang`,
-      fallback: null,
-    });
-    const sent = await sendWhatsApp(user.phone, "will you answer at once?");
     // The agent has called the provider, which is holding the call: the work is under way.
-    const calls = await llm.waitForRequests({ key_fingerprint: primary.fingerprint, count: 1 });
-    assert.equal(calls[0]!.status, null, "the mock LLM is still holding the first call");
+    const { sent } = await startHangingTurn("will you answer at once?");
     const page = await bridgeControl.webhooks({
       message_id: sent.messageId,
       event_type: "message.received",
