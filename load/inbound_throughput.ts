@@ -32,7 +32,7 @@ const PROFILE = __ENV.PROFILE ?? "ci";
 
 const PROFILES = {
   smoke: { rate: 10, duration: "3s", preAllocatedVUs: 5, maxVUs: 20, pool: 5 },
-  ci: { rate: 20, duration: "30s", preAllocatedVUs: 10, maxVUs: 60, pool: 50 },
+  ci: { rate: 20, duration: "15s", preAllocatedVUs: 10, maxVUs: 60, pool: 50 },
   full: { rate: 200, duration: "5m", preAllocatedVUs: 100, maxVUs: 1000, pool: 1000 },
 };
 

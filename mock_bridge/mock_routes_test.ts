@@ -202,6 +202,7 @@ Deno.test("mock bridge controls: /__mock/sent lists sends oldest first, filters 
     const item = all.json.items[0];
     assert.deepEqual(Object.keys(item).sort(), [
       "at",
+      "at_ms",
       "body",
       "http_status",
       "message_id",
@@ -216,6 +217,8 @@ Deno.test("mock bridge controls: /__mock/sent lists sends oldest first, filters 
     ]);
     assert.equal(item.to_jid, "15550001111@s.whatsapp.net");
     assert.equal(item.session_id, "main");
+    // at_ms is the same instant as at, to a fraction of a millisecond.
+    assert.equal(Math.floor(item.at_ms), Date.parse(item.at));
     const toA = await call("GET", "/__mock/sent?to=%2B15550001111");
     assert.deepEqual(toA.json.items.map((i: { seq: number }) => i.seq), [1, 3]);
     const after = await call("GET", "/__mock/sent?to=15550001111&since=1");

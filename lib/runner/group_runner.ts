@@ -19,43 +19,65 @@ export interface GroupResult {
   output?: string;
 }
 
-/** The child currently running, so a signal handler can stop it. */
-let current: Deno.ChildProcess | null = null;
+/** The children running now (groups run side by side), so a signal handler can stop them. */
+const running = new Set<Deno.ChildProcess>();
 
-export function stopCurrentChild(): void {
-  try {
-    current?.kill("SIGTERM");
-  } catch {
-    // already gone
+export function stopChildren(): void {
+  for (const child of running) {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
   }
 }
 
 /**
- * Runs `deno <args>`, mirroring its stdout (unless `quiet`: a test that runs a suite of its own
- * must not mix that suite's lines into its own output); returns its success and its output.
+ * Where a child's console output goes: "console" mirrors it to ours as it comes, "quiet" drops
+ * it (a test that runs a suite of its own must not mix that suite's lines into its own
+ * output), a function receives it (the test command buffers a group that runs beside others
+ * and prints it whole when the group ends).
  */
+export type Echo = "console" | "quiet" | ((text: string) => void);
+
+/** Writes `text` to an echo target (a line the runner itself prints). */
+export function say(echo: Echo, text: string): void {
+  if (echo === "console") console.log(text);
+  else if (typeof echo === "function") echo(`${text}\n`);
+}
+
+/** Runs `deno <args>`; returns its success and its stdout (stderr goes only to `echo`). */
 export async function runDeno(
   args: readonly string[],
   env: Record<string, string>,
-  quiet = false,
+  echo: Echo = "console",
 ): Promise<{ success: boolean; output: string }> {
   const child = new Deno.Command("setpriv", {
     args: ["--pdeathsig", "SIGKILL", Deno.execPath(), ...args],
     env,
     stdin: "null",
     stdout: "piped",
-    stderr: quiet ? "null" : "inherit",
+    stderr: echo === "console" ? "inherit" : echo === "quiet" ? "null" : "piped",
   }).spawn();
-  current = child;
+  running.add(child);
+  const sink = typeof echo === "function" ? echo : null;
+  const stderr = sink
+    ? child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (text) => sink(text) }),
+    )
+    : Promise.resolve();
   let output = "";
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
-    if (!quiet) await Deno.stdout.write(chunk);
+    if (echo === "console") await Deno.stdout.write(chunk);
+    const text = decoder.decode(chunk, { stream: true });
+    sink?.(text);
     // Kept whole (up to 32 MB): the summary line and every test's module are read from it.
-    output = (output + decoder.decode(chunk, { stream: true })).slice(-32 * 1024 * 1024);
+    output = (output + text).slice(-32 * 1024 * 1024);
   }
+  await stderr;
   const status = await child.status;
-  current = null;
+  running.delete(child);
   return { success: status.success, output };
 }
 
@@ -90,7 +112,7 @@ export async function runDenoGroup(
     passthrough: readonly string[];
     env: Record<string, string>;
     dir: string;
-    quiet?: boolean;
+    echo?: Echo;
   },
 ): Promise<GroupResult> {
   await Deno.mkdir(`${options.dir}/attachments`, { recursive: true });
@@ -103,7 +125,7 @@ export async function runDenoGroup(
   const { success, output } = await runDeno(
     denoTestArgs(group, { ...options, flags, junit }),
     { ...options.env, ZAPA_ATTACHMENTS_DIR: attachments },
-    options.quiet,
+    options.echo,
   );
   const counts = countsOf(output, success);
   try {
@@ -124,9 +146,10 @@ export async function runDenoGroup(
 }
 
 /**
- * The CI profile of each load script, one test per script judged by its exit code; then the
- * load group's own test files (`tests/load/`, e.g. the execution-segment proof) as one
- * `deno test -A` run against the same stack.
+ * The CI profile of each load script, one test per script judged by its exit code, the
+ * scripts side by side (each has its own run id and phones, and waits on the clock more than
+ * on the CPU); then the load group's own test files (`tests/load/`, e.g. the
+ * execution-segment proof) as one `deno test -A` run against the same stack.
  */
 export async function runLoadGroup(
   scripts: readonly string[],
@@ -136,21 +159,33 @@ export async function runLoadGroup(
     dir: string;
     tests?: readonly string[];
     passthrough?: readonly string[];
+    echo?: Echo;
   },
 ): Promise<GroupResult> {
+  const echo = options.echo ?? "console";
   await Deno.mkdir(`${options.dir}/attachments`, { recursive: true });
   const started = performance.now();
   let output = "";
-  const cases: { name: string; seconds: number; failure?: string }[] = [];
-  for (const script of scripts) {
+  const cases = await Promise.all(scripts.map(async (script) => {
     const name = `load: ${script} (ci profile)`;
-    console.log(`\n${name}`);
+    say(echo, `${name} … started`);
     const t0 = performance.now();
-    const { success } = await runDeno(["task", "load", script, "--profile", "ci"], options.env);
+    // Each script's lines are kept together: printed whole when it ends.
+    let lines = "";
+    const { success } = await runDeno(
+      ["task", "load", script, "--profile", "ci"],
+      options.env,
+      echo === "quiet" ? "quiet" : (text) => lines += text,
+    );
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`${name} ... ${success ? "ok" : "FAILED"} (${seconds.toFixed(1)}s)`);
-    cases.push(success ? { name, seconds } : { name, seconds, failure: "non-zero exit code" });
-  }
+    say(
+      echo,
+      `\n${name}\n${lines.trimEnd()}\n${name} ... ${success ? "ok" : "FAILED"} (${
+        seconds.toFixed(1)
+      }s)`,
+    );
+    return success ? { name, seconds } : { name, seconds, failure: "non-zero exit code" };
+  }));
   await Deno.writeTextFile(`${options.dir}/junit.xml`, junitXml("load", cases));
   const failed = cases.filter((c) => c.failure !== undefined).length;
   const counts = { passed: cases.length - failed, failed, ignored: 0, filtered: 0 };
@@ -165,6 +200,7 @@ export async function runLoadGroup(
         ...options.tests,
       ],
       { ...options.env, ZAPA_ATTACHMENTS_DIR: `${options.dir}/attachments` },
+      echo,
     );
     output = run.output;
     const c = countsOf(run.output, run.success);

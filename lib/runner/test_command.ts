@@ -19,7 +19,7 @@ import {
   runDenoGroup,
   runLoadGroup,
   skippedGroup,
-  stopCurrentChild,
+  stopChildren,
 } from "./group_runner.ts";
 import {
   controlAnswers,
@@ -32,7 +32,7 @@ import {
   watchParent,
 } from "../stack/mod.ts";
 import { renderTable, targetReportArg, writeRunMap } from "./conformance_map.ts";
-import type { GroupResult } from "./group_runner.ts";
+import type { Echo, GroupResult } from "./group_runner.ts";
 import {
   groupDir,
   type GroupRecord,
@@ -50,6 +50,7 @@ import {
   groupByName,
   GROUPS,
   type GroupSpec,
+  laneOf,
   permissionFlags,
   type PermissionSet,
 } from "./test_groups.ts";
@@ -59,11 +60,15 @@ interface Plan {
   files: string[];
 }
 
-export function parseArgs(args: readonly string[]): { groups: GroupSpec[]; passthrough: string[] } {
+export function parseArgs(
+  args: readonly string[],
+): { groups: GroupSpec[]; passthrough: string[]; serial: boolean } {
   const names: string[] = [];
   const passthrough: string[] = [];
+  let serial = false;
   for (const arg of args) {
     if (arg.startsWith("--group=")) names.push(...arg.slice(8).split(","));
+    else if (arg === "--serial") serial = true;
     else passthrough.push(arg);
   }
   const groups = names.length === 0 ? [...GROUPS] : names.map((name) => {
@@ -73,7 +78,7 @@ export function parseArgs(args: readonly string[]): { groups: GroupSpec[]; passt
     }
     return group;
   });
-  return { groups, passthrough };
+  return { groups, passthrough, serial };
 }
 
 async function plan(group: GroupSpec): Promise<Plan> {
@@ -175,7 +180,8 @@ export async function main(args: string[]): Promise<number> {
       return 1;
     }
   }
-  const { groups, passthrough } = parseArgs(targetReport.rest);
+  const parsed = parseArgs(targetReport.rest);
+  const { groups, passthrough } = parsed;
   // Test processes record a failed prerequisite once per run under this id (lib/prerequisites.ts);
   // they inherit it from our environment.
   const runId = `${Deno.pid}-${Date.now()}`;
@@ -195,8 +201,18 @@ export async function main(args: string[]): Promise<number> {
 
   const results: GroupResult[] = [];
   const records: GroupRecord[] = [];
+  /** Groups ending together publish one after another (they rebuild the same landing page). */
+  let publishing: Promise<void> = Promise.resolve();
+  function publish(
+    result: GroupResult,
+    options: { staging: string; started: string; logsDir?: string },
+  ): Promise<void> {
+    publishing = publishing.then(() => publishNow(result, options));
+    return publishing;
+  }
+
   /** Publishes a group's results and rebuilds the landing page (timed: the report's cost). */
-  async function publish(
+  async function publishNow(
     result: GroupResult,
     options: { staging: string; started: string; logsDir?: string },
   ): Promise<void> {
@@ -224,14 +240,14 @@ export async function main(args: string[]): Promise<number> {
     }
   }
 
-  let stack: RunningStack | null = null;
+  const stacks = new Set<RunningStack>();
   let interrupted = false;
   const onSignal = async () => {
     if (interrupted) return;
     interrupted = true;
     line("\ninterrupted: stopping the tests and the stack");
-    stopCurrentChild();
-    await stack?.shutdown();
+    stopChildren();
+    await Promise.all([...stacks].map((s) => s.shutdown()));
     const passed = records.reduce((sum, r) => sum + r.counts.passed, 0);
     const failed = records.reduce((sum, r) => sum + r.counts.failed, 0) + 1;
     line(`${passed} passed, ${failed} failed`);
@@ -242,6 +258,9 @@ export async function main(args: string[]): Promise<number> {
   watchParent(onSignal);
 
   const external = settings.target === "external";
+  // Side by side only on our own native stacks: an external deployment or a compose project
+  // is one stack that every group would share.
+  const serial = parsed.serial || settings.target !== "native";
   const extraNet = external ? externalHosts(settings.external_urls) : [];
   const flagsFor = (group: GroupSpec) =>
     group.permissions === "all" ? ["-A"] : permissionFlags(
@@ -254,17 +273,22 @@ export async function main(args: string[]): Promise<number> {
   if (live) plans.push(live);
   const loadTask = !!config.tasks?.load;
 
+  /** Stacks boot one at a time (free ports are picked at boot; two boots could pick alike). */
+  let bootTurn: Promise<unknown> = Promise.resolve();
+
   async function boot(
     label: string,
     specs?: ReturnType<typeof liveSpecs>,
     replicas?: { private: number; public: number },
-  ): Promise<{ env: Record<string, string>; logsDir?: string } | { failed: string }> {
+  ): Promise<
+    { env: Record<string, string>; logsDir?: string; stack?: RunningStack } | { failed: string }
+  > {
     if (external) return { env: { NO_COLOR: "1" } };
     const stackFile = `.zapa/stacks/test-${Deno.pid}-${label}.json`;
     const logsDir = `${reportsDir}/logs/${label}-${Deno.pid}`;
-    line(`\nbooting the ${label} stack (${settings.target}; logs: ${logsDir}) …`);
+    line(`booting the ${label} stack (${settings.target}; logs: ${logsDir}) …`);
     try {
-      stack = await launch({
+      const stack = await launch({
         ports: "free",
         stackFile,
         logsDir,
@@ -272,10 +296,11 @@ export async function main(args: string[]): Promise<number> {
         waitReady: true,
         specs,
         replicas,
-        onEvent: (text) => console.error(`[stack] ${text}`),
+        onEvent: (text) => console.error(`[stack ${label}] ${text}`),
       });
+      stacks.add(stack);
       line(`${label} stack up in ${((stack.info.boot_ms ?? 0) / 1000).toFixed(2)} s`);
-      return { env: { NO_COLOR: "1", ZAPA_STACK_FILE: stackFile }, logsDir };
+      return { env: { NO_COLOR: "1", ZAPA_STACK_FILE: stackFile }, logsDir, stack };
     } catch (error) {
       const message = (error as Error).message;
       console.error(`the ${label} stack failed to boot: ${message}`);
@@ -283,46 +308,62 @@ export async function main(args: string[]): Promise<number> {
     }
   }
 
-  async function runPlans(
-    list: Plan[],
+  /** Groups running now (the progress line) and the order their results are listed in. */
+  const runningGroups = new Map<string, number>();
+  const order = new Map<string, number>(plans.map((p, i) => [p.group.name, i]));
+
+  /**
+   * Runs one group. Beside other lanes its output is kept and printed whole when it ends, so
+   * the console reads group by group; alone it streams.
+   */
+  async function runGroup(
+    { group, files }: Plan,
     env: Record<string, string>,
     logsDir?: string,
   ): Promise<void> {
-    for (const { group, files } of list) {
-      if (interrupted) return;
-      const staging = stagingDir(reportsDir, group.name);
-      const groupStarted = new Date().toISOString();
-      const tests = files.filter((f) => f.endsWith("_test.ts"));
-      line(
-        `\n=== ${group.name} (${
-          group.kind === "load"
-            ? `${files.length - tests.length} scripts, ${tests.length} test files`
-            : `${files.length} files`
-        }) ===`,
-      );
+    const staging = stagingDir(reportsDir, group.name);
+    const groupStarted = new Date().toISOString();
+    const tests = files.filter((f) => f.endsWith("_test.ts"));
+    const heading = `=== ${group.name} (${
+      group.kind === "load"
+        ? `${files.length - tests.length} scripts, ${tests.length} test files`
+        : `${files.length} files`
+    }) ===`;
+    let kept = "";
+    const echo: Echo = serial ? "console" : (text) => kept += text;
+    if (serial) line(`\n${heading}`);
+    else line(`started ${group.name} (${files.length} files)`);
+    runningGroups.set(group.name, performance.now());
+    let result: GroupResult;
+    try {
       if (group.kind === "load") {
         const wanted = files.filter((f) =>
           !tests.includes(f) && matchesFilter(`load: ${f} (ci profile)`, filter)
         );
         if (wanted.length === 0 && tests.length === 0) {
           await skip(skippedGroup("load", "no load script matches the filter"));
-          continue;
+          return;
         }
-        const result = await runLoadGroup(wanted, { env, dir: staging, tests, passthrough });
-        results.push(result);
-        await publish(result, { staging, started: groupStarted, logsDir });
-        continue;
+        result = await runLoadGroup(wanted, { env, dir: staging, tests, passthrough, echo });
+      } else {
+        result = await runDenoGroup(group, {
+          files,
+          flags: flagsFor(group),
+          passthrough,
+          env,
+          dir: staging,
+          echo,
+        });
       }
-      const result = await runDenoGroup(group, {
-        files,
-        flags: flagsFor(group),
-        passthrough,
-        env,
-        dir: staging,
-      });
-      results.push(result);
-      await publish(result, { staging, started: groupStarted, logsDir });
+    } finally {
+      runningGroups.delete(group.name);
     }
+    if (!serial) {
+      line(`\n${heading}\n${kept.trimEnd()}`);
+      line(`=== ${group.name}: ${result.status} in ${result.seconds.toFixed(1)} s ===`);
+    }
+    results.push(result);
+    await publish(result, { staging, started: groupStarted, logsDir });
   }
 
   /** A skipped group replaces nothing: its last real results stay on the landing page. */
@@ -346,17 +387,25 @@ export async function main(args: string[]): Promise<number> {
     } else runnable.push(p);
   }
 
-  await runPlans(runnable.filter((p) => p.group.stack === "none"), {
-    NO_COLOR: "1",
-  });
-  for (const mode of ["shared", "fresh", "live"] as const) {
-    const list = runnable.filter((p) => p.group.stack === mode);
-    if (list.length === 0 || interrupted) continue;
-    const booted = mode === "live"
-      ? await boot("live", liveSpecs(liveProviders()))
-      : mode === "fresh"
-      ? await boot("failure", failureSpecs(), { ...FAILURE_REPLICAS })
-      : await boot("shared");
+  /** One lane: boot its stack (after the lanes before it booted), run its groups, stop it. */
+  async function runLane(lane: string, list: Plan[]): Promise<void> {
+    const mode = list[0]!.group.stack;
+    if (mode === "none") {
+      for (const p of list) if (!interrupted) await runGroup(p, { NO_COLOR: "1" });
+      return;
+    }
+    const label = mode === "fresh" ? "failure" : lane;
+    const turn = bootTurn.then(() =>
+      interrupted
+        ? { failed: "interrupted" }
+        : mode === "live"
+        ? boot(label, liveSpecs(liveProviders()))
+        : mode === "fresh"
+        ? boot(label, failureSpecs(), { ...FAILURE_REPLICAS })
+        : boot(label)
+    );
+    bootTurn = turn;
+    const booted = await turn;
     if ("failed" in booted) {
       // Each group of that stack fails with the boot error: its last results are not current.
       for (const p of list) {
@@ -374,15 +423,46 @@ export async function main(args: string[]): Promise<number> {
           started: new Date().toISOString(),
         });
       }
-      continue;
+      return;
     }
     try {
-      await runPlans(list, booted.env, booted.logsDir);
+      for (const p of list) if (!interrupted) await runGroup(p, booted.env, booted.logsDir);
     } finally {
-      await (stack as RunningStack | null)?.shutdown();
-      stack = null;
+      if (booted.stack) {
+        await booted.stack.shutdown();
+        stacks.delete(booted.stack);
+      }
     }
   }
+
+  // Lanes in the order of their first group; the live lane last when run one after another.
+  const lanes = new Map<string, Plan[]>();
+  for (const p of runnable) lanes.set(laneOf(p.group), [...lanes.get(laneOf(p.group)) ?? [], p]);
+  if (serial) {
+    for (const [lane, list] of lanes) if (!interrupted) await runLane(lane, list);
+  } else {
+    line(
+      `\nrunning ${lanes.size} lanes side by side (${
+        [...lanes.values()].map((list) => list.map((p) => p.group.name).join(" → ")).join(" | ")
+      }); each group's output is printed when it ends (--serial: one at a time, streamed)`,
+    );
+    const progress = setInterval(() => {
+      if (runningGroups.size === 0) return;
+      const now = performance.now();
+      line(
+        `… running: ${
+          [...runningGroups].map(([name, t0]) => `${name} ${Math.round((now - t0) / 1000)} s`)
+            .join(", ")
+        }`,
+      );
+    }, 30_000);
+    try {
+      await Promise.all([...lanes].map(([lane, list]) => runLane(lane, list)));
+    } finally {
+      clearInterval(progress);
+    }
+  }
+  results.sort((a, b) => (order.get(a.name) ?? 99) - (order.get(b.name) ?? 99));
 
   const seconds = (performance.now() - started) / 1000;
   // Before the report, so the report can render it.

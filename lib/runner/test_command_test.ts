@@ -8,5 +8,8 @@ Deno.test("test command: --group selects groups, everything else passes through 
   const some = parseArgs(["--group=security", "--group=unit,e2e", "--fail-fast"]);
   assert.deepEqual(some.groups.map((g) => g.name), ["security", "unit", "e2e"]);
   assert.deepEqual(some.passthrough, ["--fail-fast"]);
+  assert.equal(some.serial, false);
+  assert.equal(parseArgs(["--serial", "--filter", "x"]).serial, true);
+  assert.deepEqual(parseArgs(["--serial", "--filter", "x"]).passthrough, ["--filter", "x"]);
   assert.throws(() => parseArgs(["--group=nope"]), /unknown group nope/);
 });

@@ -27,6 +27,11 @@ export interface GroupSpec {
    * one; live: its own stack calling real LLM providers (lib/runner/live.ts).
    */
   stack: "none" | "shared" | "fresh" | "live";
+  /**
+   * Groups of one lane run one after another, on one stack; lanes run side by side, each on a
+   * stack of its own (`--serial`: one lane after another). Default: the `stack` value.
+   */
+  lane?: string;
   parallel: boolean;
   /** "unit" and "suite" are permission sets in deno.json; "all" is -A (the browser only). */
   permissions: "unit" | "suite" | "all";
@@ -62,6 +67,8 @@ export const GROUPS: readonly GroupSpec[] = [
     name: "frontend",
     dirs: ["tests/frontend"],
     stack: "shared",
+    // Chromium and the API groups would otherwise wait for each other.
+    lane: "browser",
     parallel: true,
     permissions: "all",
     kind: "deno",
@@ -93,6 +100,11 @@ export const GROUPS: readonly GroupSpec[] = [
     kind: "deno",
   },
 ];
+
+/** The lane a group runs in (see GroupSpec.lane). */
+export function laneOf(group: GroupSpec): string {
+  return group.lane ?? group.stack;
+}
 
 export function groupByName(name: string): GroupSpec | undefined {
   return GROUPS.find((group) => group.name === name);

@@ -5,7 +5,8 @@
  * `lib/zapa.ts`, and the scripts run unchanged. A unit test fails when this file is stale.
  */
 import { stringify } from "yaml";
-import { findLoadScripts } from "../../lib/runner/mod.ts";
+// Straight from its module: lib/runner/mod.ts would pull in the stack (and its env reads).
+import { findLoadScripts } from "../../lib/runner/group_runner.ts";
 import { configMapKey, scriptFiles } from "./script_files.ts";
 
 export const CONFIGMAP_NAME = "zapa-load-scripts";

@@ -58,7 +58,7 @@ async function runFixture(): Promise<number> {
     passthrough: [],
     env: { NO_COLOR: "1" },
     dir: staging,
-    quiet: true,
+    echo: "quiet",
   });
   assert.equal(result.status, "failed", "the fixture suite fails on purpose");
   const t0 = performance.now();

@@ -19,10 +19,12 @@ export interface Shot {
   /** Token in the text; the mock LLM echoes it, so the reply names its message. */
   token: string;
   phone: string;
+  /** The WhatsApp id of the inbound message (what Zapa's trace endpoint is asked for). */
+  messageId: string;
   /** performance.now() when the POST was due and when it actually started. */
   due: number;
   start: number;
-  /** Date.now() when the POST started (comparable with the bridge journal's `at`). */
+  /** Wall clock in ms (sub-ms) when the POST started (comparable with the journal's `at_ms`). */
   wall: number;
   /** Acknowledgement latency (POST start → response body read), ms; NaN on a network error. */
   ack: number;
@@ -125,16 +127,18 @@ export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
     }
     const user = plan.users[i % plan.users.length]!;
     const token = `${plan.runId}-${i}`;
-    const body = zapwMessage(user.phone, `BENCH${plan.runId}${i}`.toUpperCase(), `bench ${token}`);
+    const messageId = `BENCH${plan.runId}${i}`.toUpperCase();
+    const body = zapwMessage(user.phone, messageId, `bench ${token}`);
     const start = performance.now();
     lastStart = start;
     lag.push(start - due);
     const shot: Shot = {
       token,
       phone: user.phone,
+      messageId,
       due,
       start,
-      wall: Date.now(),
+      wall: performance.timeOrigin + start,
       ack: NaN,
       status: 0,
       body: "",
@@ -219,12 +223,14 @@ export async function collectReplies(
     const res = await fetch(
       `${target.urls.bridge_control}/__mock/sent?since=${cursor}&wait_ms=1000`,
     );
-    const page = await res.json() as { items: { seq: number; text: string | null; at: string }[] };
+    const page = await res.json() as {
+      items: { seq: number; text: string | null; at: string; at_ms?: number }[];
+    };
     for (const item of page.items) {
       cursor = Math.max(cursor, item.seq);
       const match = /bench ([\w-]+)/.exec(item.text ?? "");
       if (match && wanted.has(match[1]!) && !found.has(match[1]!)) {
-        found.set(match[1]!, { at: Date.parse(item.at), text: item.text ?? "" });
+        found.set(match[1]!, { at: item.at_ms ?? Date.parse(item.at), text: item.text ?? "" });
       } else if (match && found.has(match[1]!) && options.counts) {
         options.counts.duplicates++; // a second reply to the same message, seen while collecting
       }

@@ -1,12 +1,15 @@
 /**
- * `deno task bench [name…] [--runs=N] [--<param>=<n>]`: the pipeline benchmarks. For each
- * benchmark it boots its own native stack on free ports (with the benchmark's extra
+ * `deno task bench [name…] [--runs=N] [--<param>=<n>] [--profile]`: the pipeline benchmarks.
+ * For each benchmark it boots its own native stack on free ports (with the benchmark's extra
  * environment, e.g. AGENT_CONCURRENCY=1000) and runs it N times in a worker thread. Where the
  * benchmark has ratios, each run of Zapa is followed by the same run against the ceiling loop
- * (ceiling_receiver.ts, started beside the stack) and a PostgreSQL commit-rate probe, and the
- * budgets are ratios between them. Writes `reports/bench/<name>.json` (absolute figures,
- * ceilings, ratios, CPU shares, load average, budgets, pass/fail) and prints a table. Exit code
- * 1 when a budget is missed.
+ * (ceiling_receiver.ts, started beside the stack) and a PostgreSQL commit-rate probe: a run is
+ * a pair of short windows measured under the same conditions. Ratios are judged by the median
+ * of the pairs, losses by the worst run, and each ratio's median is compared with the last
+ * run's (stability.ts). Writes `reports/bench/<name>.json` (absolute figures, ceilings, ratios,
+ * CPU shares, load average, budgets, history) and prints a table. Exit code 1 when a budget is
+ * missed. `--profile` runs the private entrypoint under `--cpu-prof` and prints where its CPU
+ * went (cpu_profile.ts); such a run's ratios are not compared.
  */
 import { parseArgs } from "node:util";
 import {
@@ -16,14 +19,11 @@ import {
   launchStack,
   type StackInfo,
 } from "../../../lib/stack/mod.ts";
-import { machineInfo, printTable, writeReport } from "./report.ts";
-import {
-  checkBudgets,
-  ratioMetrics,
-  type RunResult,
-  type Scenario,
-  SCENARIOS,
-} from "./scenarios.ts";
+import { machineInfo, printTable, readReport, writeReport } from "./report.ts";
+import { agreement, median, verdicts } from "./stability.ts";
+import { type ProfileSummary, summarizeDir } from "./cpu_profile.ts";
+import type { Summary } from "../../../lib/perf.ts";
+import { ratioMetrics, type RunResult, type Scenario, SCENARIOS } from "./scenarios.ts";
 import type { RunKind, WorkerRequest } from "./worker.ts";
 
 /** The bridge keeps every reply of a long run in its sent journal (default 10 000). */
@@ -99,10 +99,16 @@ function runWorker(
   });
 }
 
+/** `--profile`: the private entrypoint runs under V8's sampling profiler (`--cpu-prof`). */
+function profiled(spec: DenoServiceSpec, dir: string): DenoServiceSpec {
+  return { ...spec, flags: [...spec.flags, "--cpu-prof", `--cpu-prof-dir=${dir}`] };
+}
+
 async function runScenario(
   scenario: Scenario,
   overrides: Record<string, string>,
   privateReplicas = 1,
+  profileDir?: string,
 ) {
   const params = paramsFor(scenario, overrides);
   const name = privateReplicas > 1 ? `${scenario.name}_${privateReplicas}_private` : scenario.name;
@@ -117,7 +123,9 @@ async function runScenario(
     // Both entrypoints answer /ready (schema migrated, stores up) before setup creates users.
     waitReady: true,
     specs: {
-      private: withEnv(DENO_SERVICE_SPECS.private, scenario.privateEnv ?? {}),
+      private: ((spec) => profileDir ? profiled(spec, profileDir) : spec)(
+        withEnv(DENO_SERVICE_SPECS.private, scenario.privateEnv ?? {}),
+      ),
       bridge: withEnv(DENO_SERVICE_SPECS.bridge, BRIDGE_ENV),
     },
   });
@@ -142,6 +150,13 @@ async function runScenario(
         const result = event.result as RunResult;
         runs.set(index, { ...runs.get(index), [kind]: result });
         console.log(`   run ${index} ${kind}: ${JSON.stringify(result.metrics)}`);
+        const hops = result.figures.hops as
+          | { traced: number; hops: Record<string, Summary> }
+          | undefined;
+        if (hops) {
+          const each = Object.entries(hops.hops).map(([hop, s]) => `${hop} ${s.median}/${s.p95}`);
+          console.log(`   per hop, median/p95 ms of ${hops.traced} traced: ${each.join("; ")}`);
+        }
       }
     });
   } finally {
@@ -150,27 +165,39 @@ async function runScenario(
     await ceiling?.process.status;
     await running.shutdown();
   }
+  const profile = profileDir ? await summarizeDir(profileDir) : undefined;
+  if (profile) printProfile(name, profileDir!, profile);
   const checked = [...runs.entries()].flatMap(([index, kinds]) => {
     if (!kinds.zapa) return [];
     const ratios = ratioMetrics(scenario.ratios ?? [], { ...kinds, zapa: kinds.zapa });
     const metrics = { ...kinds.zapa.metrics, ...ratios };
-    const budgets = checkBudgets(scenario.budgets, metrics);
-    return [{
-      index,
-      ...kinds.zapa,
-      metrics,
-      ratios,
-      ceiling: kinds.ceiling,
-      pg: kinds.pg,
-      budgets,
-      passed: budgets.every((b) => b.passed),
-    }];
+    return [{ index, ...kinds.zapa, metrics, ratios, ceiling: kinds.ceiling, pg: kinds.pg }];
   });
+  // Ratios by the median of the runs, losses by the worst run (stability.ts).
+  const budgets = verdicts(
+    scenario.budgets.filter((b) => (b.privateInstances ?? privateReplicas) === privateReplicas),
+    checked,
+  );
+  // The medians compared from one run to the next: every ratio, and every budget judged by
+  // its median (concurrency's overhead ÷ LLM latency is a ratio too).
+  const compared = new Set([
+    ...(scenario.ratios ?? []).map((r) => r.metric),
+    ...budgets.filter((b) => b.aggregate === "median").map((b) => b.metric),
+  ]);
+  const medians: Record<string, number> = {};
+  for (const metric of compared) {
+    const value = median(checked.map((c) => c.metrics[metric] ?? NaN));
+    if (Number.isFinite(value)) medians[metric] = Math.round(value * 1000) / 1000;
+  }
+  const measuredAt = new Date().toISOString();
+  const history = (await readReport(name))?.history ?? [];
+  const lastMedians = history.at(-1)?.medians;
+  const loadAvg = checked[0]?.load_avg_before?.[0];
   return {
     name,
     title: scenario.title,
     private_instances: privateReplicas,
-    measured_at: new Date().toISOString(),
+    measured_at: measuredAt,
     machine: await machineInfo(),
     stack: {
       target: "native (deno task bench, free ports)",
@@ -179,12 +206,37 @@ async function runScenario(
       bridge_env: BRIDGE_ENV,
     },
     params,
+    // Under the profiler the private entrypoint is slower: its ratios are not comparable.
+    profiled: profile !== undefined,
+    profile,
     setup_ms: setupMs,
     ratios: scenario.ratios ?? [],
-    budgets: scenario.budgets,
+    budgets,
+    medians,
+    // This run's ratio medians against the last comparable run's (within 15 %: they agree).
+    // A profiled run is slower by design: it is neither compared nor kept in the history.
+    agreement: profile ? [] : agreement(medians, lastMedians),
+    history: profile ? history : [
+      ...history.slice(-19),
+      { measured_at: measuredAt, load_avg_1m: loadAvg ?? null, medians },
+    ],
     runs: checked,
-    passed: checked.length > 0 && checked.every((r) => r.passed),
+    passed: checked.length > 0 && budgets.every((b) => b.passed),
   };
+}
+
+function printProfile(name: string, dir: string, profiles: ProfileSummary[]): void {
+  profiles.forEach((p, i) => {
+    console.log(
+      `\n   CPU profile of private #${
+        i + 1
+      } (${dir}): ${p.busy_ms} ms busy of ${p.sampled_ms} ms ` +
+        `sampled (${p.idle_pct} % idle); self time, % of busy:`,
+    );
+    console.log(`   areas: ${p.areas.slice(0, 10).map((a) => `${a.name} ${a.pct}`).join(", ")}`);
+    for (const f of p.functions.slice(0, 15)) console.log(`     ${f.pct} %  ${f.name}`);
+  });
+  if (profiles.length === 0) console.log(`   ${name}: no CPU profile was written in ${dir}`);
 }
 
 if (import.meta.main) {
@@ -200,11 +252,16 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   }
+  const profile = values.profile === true;
+  delete overrides.profile;
   const reports = [];
   for (const name of wanted) {
     const scenario = SCENARIOS.find((s) => s.name === name)!;
     for (const count of scenario.privateReplicas ?? [1]) {
-      const report = await runScenario(scenario, overrides, count);
+      const dir = profile
+        ? `${Deno.cwd()}/reports/bench/profile-${name}-${count}-${Date.now()}`
+        : undefined;
+      const report = await runScenario(scenario, overrides, count, dir);
       await writeReport(report);
       reports.push(report);
     }

@@ -3,23 +3,35 @@
  * runner prints (one line per budget per run, with the machine's load and the busiest
  * processes of the window).
  */
-import type { BudgetCheck, Ratio, RunResult } from "./scenarios.ts";
+import type { Ratio, RunResult } from "./scenarios.ts";
+import type { Agreement, Verdict } from "./stability.ts";
 
 export interface BenchReport {
   name: string;
   params: Record<string, number>;
   ratios?: Ratio[];
+  budgets: Verdict[];
+  medians: Record<string, number>;
+  agreement: Agreement[];
+  history: { measured_at: string; load_avg_1m: number | null; medians: Record<string, number> }[];
   runs: {
     index: number;
     metrics: Record<string, number>;
     ceiling?: RunResult;
     pg?: RunResult;
-    budgets: BudgetCheck[];
-    passed: boolean;
     cpu?: unknown;
     load_avg_before?: number[];
   }[];
   passed: boolean;
+}
+
+/** The last report written for this benchmark, if any (its history goes on). */
+export async function readReport(name: string): Promise<BenchReport | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`reports/bench/${name}.json`)) as BenchReport;
+  } catch {
+    return null;
+  }
 }
 
 async function cat(path: string): Promise<string> {
@@ -55,8 +67,17 @@ function cell(value: unknown, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
 
+/** Three significant figures at most: 0.583, 7.2, 18.3, 347. */
 function round(value: number | undefined): string {
-  return value === undefined ? "—" : String(Math.round(value * 10) / 10);
+  if (value === undefined || !Number.isFinite(value)) return "—";
+  const digits = Math.abs(value) >= 100
+    ? 0
+    : Math.abs(value) >= 10
+    ? 1
+    : Math.abs(value) >= 1
+    ? 2
+    : 3;
+  return String(Number(value.toFixed(digits)));
 }
 
 function busiest(cpu: unknown): string {
@@ -65,37 +86,32 @@ function busiest(cpu: unknown): string {
 }
 
 export function printTable(reports: readonly BenchReport[]): void {
-  const head = [
-    "benchmark",
-    "run",
-    "metric",
-    "value",
-    "budget",
-    "result",
-    "load 1m",
-    "CPU (% of a core)",
-  ];
-  const widths = [13, 4, 22, 24, 18, 7, 8, 0];
+  const head = ["benchmark", "metric", "each run", "judged", "budget", "result", "spread"];
+  const widths = [20, 24, 30, 9, 18, 7, 0];
   console.log("\n" + head.map((h, i) => cell(h, widths[i]!)).join(" "));
   for (const report of reports) {
-    for (const run of report.runs) {
-      run.budgets.forEach((b, k) => {
-        const ratio = report.ratios?.find((r) => r.metric === b.metric);
-        const against = ratio ? run[ratio.against]?.metrics[ratio.by] : undefined;
-        const row = [
-          k === 0 ? report.name : "",
-          k === 0 ? run.index : "",
-          b.metric,
-          ratio
-            ? `${b.value ?? "—"} (${round(run.metrics[ratio.of])} / ${round(against)})`
-            : b.value ?? "—",
-          `${b.op} ${b.limit} ${b.unit}`.trim(),
-          b.passed ? "pass" : "FAIL",
-          k === 0 ? (run.load_avg_before?.[0] ?? "") : "",
-          k === 0 ? busiest(run.cpu) : "",
-        ];
-        console.log(row.map((c, i) => cell(c, widths[i]!)).join(" "));
-      });
+    report.budgets.forEach((b, k) => {
+      const row = [
+        k === 0 ? report.name : "",
+        b.metric,
+        b.runs.map((v) => v === null ? "—" : round(v)).join(" / "),
+        b.value === null ? "—" : round(b.value),
+        `${b.op} ${b.limit} ${b.unit}`.trim(),
+        b.passed ? "pass" : "FAIL",
+        b.aggregate === "median" ? `${Math.round(b.spread * 100)} %` : "",
+      ];
+      console.log(row.map((c, i) => cell(c, widths[i]!)).join(" "));
+    });
+    const first = report.runs[0];
+    console.log(
+      `${cell("", widths[0]!)} load ${first?.load_avg_before?.[0] ?? "?"} before run 0; ` +
+        `CPU in run 0: ${busiest(first?.cpu)}`,
+    );
+    for (const a of report.agreement) {
+      console.log(
+        `${cell("", widths[0]!)} ${a.metric} median ${a.now} vs ${a.last} last time: ` +
+          `${Math.round(a.change * 100)} % apart (${a.agrees ? "agree" : "DISAGREE"}, ≤ 15 %)`,
+      );
     }
   }
   const failed = reports.filter((r) => !r.passed).map((r) => r.name);

@@ -1,8 +1,8 @@
 /**
  * Benchmark 2: inbound → reply accepted by the bridge at a constant rate. The inbound time is
  * the wall clock when the webhook POST started; the reply time is the bridge's sent-journal
- * `at` (same machine, same clock, millisecond resolution). Replies are paired with their
- * message by the token the mock LLM echoes.
+ * `at_ms` (same machine, same clock, sub-millisecond). Replies are paired with their message
+ * by the token the mock LLM echoes. A sample of each Zapa run is traced per hop (hops.ts).
  */
 import {
   type BenchUser,
@@ -11,6 +11,7 @@ import {
   statusCounts,
   warmUpThenSend,
 } from "./load.ts";
+import { hopBreakdown } from "./hops.ts";
 import { type Bench, measured, round1, stats } from "./measure.ts";
 
 export const roundTrip: Bench<BenchUser[]> = {
@@ -33,6 +34,8 @@ export const roundTrip: Bench<BenchUser[]> = {
       });
       const trip = stats(trips);
       const ack = stats(sent.shots.filter((s) => s.status === 200).map((s) => s.ack));
+      // Per hop, from Zapa's own trace of a sample (the ceiling loop keeps no records).
+      const hops = url === undefined ? await hopBreakdown(sent.shots, replies) : undefined;
       return {
         metrics: {
           round_trip_p50_ms: trip.median,
@@ -45,7 +48,7 @@ export const roundTrip: Bench<BenchUser[]> = {
           replied: replies.size,
           missing_replies: sent.shots.length - replies.size,
         },
-        figures: { round_trip: trip, ack, statuses: statusCounts(sent.shots) },
+        figures: { round_trip: trip, ack, statuses: statusCounts(sent.shots), hops },
       };
     }),
 };
