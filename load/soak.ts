@@ -22,7 +22,7 @@ const PROFILE = __ENV.PROFILE ?? "ci";
 
 const PROFILES = {
   smoke: { vus: 2, duration: "3s", thinkMs: [100, 300] as [number, number] },
-  ci: { vus: 5, duration: "10s", thinkMs: [1000, 2000] as [number, number] },
+  ci: { vus: 5, duration: "20s", thinkMs: [1000, 2000] as [number, number] },
   full: { vus: 300, duration: "1h", thinkMs: [5000, 20_000] as [number, number] },
 };
 
