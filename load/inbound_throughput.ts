@@ -58,12 +58,10 @@ export const options: Options = {
   },
   thresholds: {
     webhook_accepted: ["rate>0.99"],
-    // The bridge's view of the acknowledgement, on a box that also runs the load generator. In
-    // `./run test` the ci profile shares two cores with three other lanes (unit tests, Chromium,
-    // the failure drills): p95 was 38, 67 and 422 ms in three fresh-clone runs, the last while a
-    // stall of ~0.6 s hit the window. Its bound there is "acknowledged within a second"; the
-    // webhook's own speed is judged by `deno task bench` (ack p95 as a ratio to the loop's).
-    webhook_ack: [PROFILE === "ci" ? "p(95)<1000" : "p(95)<250"],
+    // The bridge's view of the acknowledgement, on a box that also runs the load generator
+    // (`./run test` runs the load group alone for this reason: beside the other lanes p95 reached
+    // 422 ms and 1.19 s).
+    webhook_ack: ["p(95)<250"],
     reply_round_trip: ["p(95)<10000"],
     http_req_failed: ["rate<0.01"],
     checks: ["rate>0.99"],

@@ -53,6 +53,7 @@ import {
   laneOf,
   permissionFlags,
   type PermissionSet,
+  TIMED_LANE,
 } from "./test_groups.ts";
 
 interface Plan {
@@ -438,9 +439,11 @@ export async function main(args: string[]): Promise<number> {
   // Lanes in the order of their first group; the live lane last when run one after another.
   const lanes = new Map<string, Plan[]>();
   for (const p of runnable) lanes.set(laneOf(p.group), [...lanes.get(laneOf(p.group)) ?? [], p]);
+  const timed = lanes.get(TIMED_LANE);
+  lanes.delete(TIMED_LANE);
   if (serial) {
     for (const [lane, list] of lanes) if (!interrupted) await runLane(lane, list);
-  } else {
+  } else if (lanes.size > 0) {
     line(
       `\nrunning ${lanes.size} lanes side by side (${
         [...lanes.values()].map((list) => list.map((p) => p.group.name).join(" → ")).join(" | ")
@@ -461,6 +464,10 @@ export async function main(args: string[]): Promise<number> {
     } finally {
       clearInterval(progress);
     }
+  }
+  if (timed && !interrupted) {
+    line(`\nrunning the timed groups alone (${timed.map((p) => p.group.name).join(" → ")})`);
+    await runLane(TIMED_LANE, timed);
   }
   results.sort((a, b) => (order.get(a.name) ?? 99) - (order.get(b.name) ?? 99));
 
