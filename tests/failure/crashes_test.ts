@@ -22,7 +22,7 @@ import {
   waitForReadiness,
   WEBHOOK_ATTEMPTS,
 } from "./_drill.ts";
-import { report } from "./_traffic.ts";
+import { instanceMetric, report } from "./_traffic.ts";
 import type { ControlledService } from "../../lib/stack/mod.ts";
 
 const serial = { needs: ["control"] as const, sanitizeOps: false, sanitizeResources: false };
@@ -99,13 +99,18 @@ async function killOnlyPrivate(
     accepted.length >= 30,
     `at least the messages sent before the kill were accepted: ${accepted.length}`,
   );
-  const { repeatedInCrashWindow } = await assertExactlyOneReplyEach(accepted, {
+  const victimUrl = target.instances?.private?.find((i) => i.name === victim)?.url ??
+    target.urls.private;
+  const { repeatedInCrashWindow, repeatedInDoubt } = await assertExactlyOneReplyEach(accepted, {
     since,
     timeoutMs: 90_000,
     maybe: unacknowledged,
     // Sends the bridge accepted in the last 250 ms before the process died may be repeated
     // once: Zapa could not record them, and zapw offers no idempotency key to ask.
     crashWindow: { from: killFrom - 250, to: restartAt },
+    // The restarted process counts from 0: its count is the drill's.
+    resentInDoubt: () =>
+      instanceMetric(victimUrl, "zapa_outbound_in_doubt_total", 'outcome="resent"'),
   });
   assert.ok(
     repeatedInCrashWindow.length <= 10,
@@ -120,6 +125,7 @@ async function killOnlyPrivate(
     dropped_by_bridge: unacknowledged.length,
     dropped_but_answered: await answeredAmong(unacknowledged, since),
     repeated_in_crash_window: repeatedInCrashWindow.length,
+    repeated_as_resent_in_doubt: repeatedInDoubt.length,
   });
   console.log(
     `${label}: ${accepted.length} of ${injected.length} accepted and answered once each; ` +
