@@ -98,7 +98,10 @@ Deno.test("pipeline: a receipt that arrives before the id is recorded is parked 
   });
   assert.equal(id, true);
   await eventually(() => sentTo(from).length === 1, { message: "auth code sent" });
-  assert.equal(await env.deps.redis.exists(OUT.job("auth:early-test")), 0);
+  // The job is completed after the bridge answers the send, so its removal is waited for too.
+  await eventually(async () => await env.deps.redis.exists(OUT.job("auth:early-test")) === 0, {
+    message: "the auth code's job removed once its send is recorded",
+  });
   assert.equal(await env.deps.redis.exists("zapa:parked:EARLY1"), 1);
 });
 
