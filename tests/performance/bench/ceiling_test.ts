@@ -7,7 +7,17 @@ import assert from "node:assert/strict";
 import { bridgeControl, target, uniquePhone } from "../../../lib/fixtures.ts";
 import { suiteTest } from "../../../lib/target.ts";
 import { echoFor, serveCeiling } from "./ceiling_receiver.ts";
+import { newRunId, sendClosedLoop } from "./load.ts";
 import { ratioMetrics, type RunResult, SCENARIOS } from "./scenarios.ts";
+
+/** The ceiling loop on a free port, sending through the stack's bridge. */
+const ceilingOnTheStack = () =>
+  serveCeiling({
+    port: 0,
+    bridgeUrl: target.urls.bridge,
+    apiKey: target.bridge_api_key,
+    sessionId: target.session_id,
+  });
 
 const run = (metrics: Record<string, number>): RunResult => ({ metrics, figures: {} });
 
@@ -57,12 +67,7 @@ suiteTest("perf: ratios divide a Zapa figure by the ceiling or PostgreSQL run be
 suiteTest(
   "perf: the ceiling loop acknowledges a webhook and its echo reaches the bridge",
   async () => {
-    const server = serveCeiling({
-      port: 0,
-      bridgeUrl: target.urls.bridge,
-      apiKey: target.bridge_api_key,
-      sessionId: target.session_id,
-    });
+    const server = ceilingOnTheStack();
     try {
       const phone = uniquePhone();
       const since = await bridgeControl.lastSeq();
@@ -79,6 +84,42 @@ suiteTest(
       assert.deepEqual(await res.json(), { status: "accepted" });
       const [sent] = await bridgeControl.waitForSent({ to: phone, since, timeoutMs: 10_000 });
       assert.equal(sent?.text, "bench ceiling-1");
+    } finally {
+      await server.shutdown();
+    }
+  },
+);
+
+suiteTest(
+  "perf: the closed-model sender keeps one message per user in flight and pairs every reply",
+  async () => {
+    const server = ceilingOnTheStack();
+    try {
+      const users = Array.from({ length: 4 }, () => ({ phone: uniquePhone(), apiKey: "-" }));
+      const run = await sendClosedLoop({
+        users,
+        seconds: 1.5,
+        runId: newRunId(),
+        url: `http://127.0.0.1:${server.addr.port}/`,
+      });
+      assert.ok(run.shots.length > users.length, `several messages per user: ${run.shots.length}`);
+      assert.deepEqual(run.shots.filter((s) => s.status !== 200), [], "every POST acknowledged");
+      const unanswered = run.shots.filter((s) => !run.replies.has(s.token)).map((s) => s.token);
+      assert.deepEqual(unanswered, [], "every message paired with its reply");
+      assert.equal(run.duplicates, 0);
+      // Closed model: a user's next message starts only after the reply to its previous one.
+      for (const user of users) {
+        const mine = run.shots.filter((s) => s.phone === user.phone);
+        for (let i = 1; i < mine.length; i++) {
+          const previousReply = run.replies.get(mine[i - 1]!.token)!.at;
+          assert.ok(
+            mine[i]!.wall >= previousReply - 1,
+            `${user.phone}: message ${i} started at ${mine[i]!.wall}, reply ${
+              i - 1
+            } at ${previousReply}`,
+          );
+        }
+      }
     } finally {
       await server.shutdown();
     }

@@ -125,26 +125,11 @@ export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
       capped++;
       await Promise.race(inFlight);
     }
-    const user = plan.users[i % plan.users.length]!;
-    const token = `${plan.runId}-${i}`;
-    const messageId = `BENCH${plan.runId}${i}`.toUpperCase();
-    const body = zapwMessage(user.phone, messageId, `bench ${token}`);
-    const start = performance.now();
-    lastStart = start;
-    lag.push(start - due);
-    const shot: Shot = {
-      token,
-      phone: user.phone,
-      messageId,
-      due,
-      start,
-      wall: performance.timeOrigin + start,
-      ack: NaN,
-      status: 0,
-      body: "",
-    };
+    const shot = startShot(plan.runId, i, plan.users[i % plan.users.length]!.phone, due);
+    lastStart = shot.start;
+    lag.push(shot.start - due);
     shots.push(shot);
-    const p = post(url, body, shot).finally(() => inFlight.delete(p));
+    const p = post(url, shot).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);
@@ -152,12 +137,29 @@ export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
   return { shots, spanS, achievedRate: (plan.count - 1) / spanS, lag, capped };
 }
 
-async function post(url: string, body: string, shot: Shot): Promise<void> {
+/** Message `i` of a run, from `phone`, starting now: its token, WhatsApp id and clocks. */
+function startShot(runId: string, i: number, phone: string, due?: number): Shot {
+  const start = performance.now();
+  return {
+    token: `${runId}-${i}`,
+    phone,
+    messageId: `BENCH${runId}${i}`.toUpperCase(),
+    due: due ?? start,
+    start,
+    wall: performance.timeOrigin + start,
+    ack: NaN,
+    status: 0,
+    body: "",
+  };
+}
+
+/** POSTs the shot's webhook and records its acknowledgement on it. */
+async function post(url: string, shot: Shot): Promise<void> {
   try {
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", "x-webhook-event": "message.received" },
-      body,
+      body: zapwMessage(shot.phone, shot.messageId, `bench ${shot.token}`),
     });
     const text = await res.text();
     shot.ack = performance.now() - shot.start;
@@ -172,6 +174,24 @@ async function post(url: string, body: string, shot: Shot): Promise<void> {
 export interface Reply {
   at: number;
   text: string;
+}
+
+/** One page of the bridge's sent journal after `since`: each entry's seq, bench token, reply. */
+async function sentAfter(
+  since: number,
+  waitMs: number,
+): Promise<{ seq: number; token?: string; reply: Reply }[]> {
+  const res = await fetch(
+    `${target.urls.bridge_control}/__mock/sent?since=${since}&wait_ms=${waitMs}`,
+  );
+  const page = await res.json() as {
+    items: { seq: number; text: string | null; at: string; at_ms?: number }[];
+  };
+  return page.items.map((item) => ({
+    seq: item.seq,
+    token: /bench ([\w-]+)/.exec(item.text ?? "")?.[1],
+    reply: { at: item.at_ms ?? Date.parse(item.at), text: item.text ?? "" },
+  }));
 }
 
 /** The bridge's sent-journal seq right now: replies of a run come after it. */
@@ -220,23 +240,106 @@ export async function collectReplies(
   const deadline = Date.now() + options.deadlineMs;
   let cursor = since;
   while (found.size < wanted.size && Date.now() < deadline) {
-    const res = await fetch(
-      `${target.urls.bridge_control}/__mock/sent?since=${cursor}&wait_ms=1000`,
-    );
-    const page = await res.json() as {
-      items: { seq: number; text: string | null; at: string; at_ms?: number }[];
-    };
-    for (const item of page.items) {
-      cursor = Math.max(cursor, item.seq);
-      const match = /bench ([\w-]+)/.exec(item.text ?? "");
-      if (match && wanted.has(match[1]!) && !found.has(match[1]!)) {
-        found.set(match[1]!, { at: item.at_ms ?? Date.parse(item.at), text: item.text ?? "" });
-      } else if (match && found.has(match[1]!) && options.counts) {
+    for (const { seq, token, reply } of await sentAfter(cursor, 1000)) {
+      cursor = Math.max(cursor, seq);
+      if (token === undefined) continue;
+      if (wanted.has(token) && !found.has(token)) {
+        found.set(token, reply);
+      } else if (found.has(token) && options.counts) {
         options.counts.duplicates++; // a second reply to the same message, seen while collecting
       }
     }
   }
   return found;
+}
+
+export interface ClosedLoopPlan {
+  /** Each user keeps exactly one message in flight: the run's concurrency. */
+  users: readonly BenchUser[];
+  /** How long users keep sending, s. */
+  seconds: number;
+  /** Distinguishes this run's tokens and message ids. */
+  runId: string;
+  /** How long one reply may take before its user gives up (counted as missing), ms. */
+  replyTimeoutMs?: number;
+  /** Where to POST (default: Zapa's webhook; the ceiling loop's URL for a ceiling run). */
+  url?: string;
+}
+
+export interface ClosedLoopResult {
+  shots: Shot[];
+  replies: Map<string, Reply>;
+  /** Wall clock (ms) when the users started and when they stopped starting new messages. */
+  wall0: number;
+  wallEnd: number;
+  /** Replies seen again for a message that already had one. */
+  duplicates: number;
+}
+
+/**
+ * Closed-model sender: every user sends a message, waits for its reply in the bridge's sent
+ * journal, then sends the next, until `seconds` have passed. The offered load follows what the
+ * target can do, so no backlog builds up and the sender costs the box in proportion to the
+ * replies: the replies/s of Zapa and of the ceiling loop, each at saturation with the same
+ * users, are comparable (an open-model rate below the loop's capacity measured the offered rate,
+ * not the loop).
+ */
+export async function sendClosedLoop(plan: ClosedLoopPlan): Promise<ClosedLoopResult> {
+  const url = plan.url ?? webhookUrl();
+  const replyTimeoutMs = plan.replyTimeoutMs ?? 30_000;
+  const shots: Shot[] = [];
+  const replies = new Map<string, Reply>();
+  const waiting = new Map<string, (reply: Reply) => void>();
+  let duplicates = 0;
+  let following = true;
+  let cursor = await journalMark();
+  // One journal reader for all users: a long poll that hands each reply to its waiting user.
+  const follower = (async () => {
+    while (following) {
+      for (const { seq, token, reply } of await sentAfter(cursor, 200)) {
+        cursor = Math.max(cursor, seq);
+        if (token === undefined) continue;
+        if (replies.has(token)) {
+          duplicates++;
+          continue;
+        }
+        replies.set(token, reply);
+        waiting.get(token)?.(reply);
+        waiting.delete(token);
+      }
+    }
+  })();
+  const wall0 = Date.now();
+  const end = wall0 + plan.seconds * 1000;
+  let sequence = 0;
+  const user = async (u: BenchUser) => {
+    while (Date.now() < end) {
+      const shot = startShot(plan.runId, sequence++, u.phone);
+      const token = shot.token;
+      const replied = new Promise<Reply | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          waiting.delete(token);
+          resolve(undefined);
+        }, replyTimeoutMs);
+        waiting.set(token, (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        });
+      });
+      shots.push(shot);
+      await post(url, shot);
+      if (shot.status !== 200) {
+        waiting.get(token)?.({ at: NaN, text: "" }); // no reply is coming: release the wait
+        continue;
+      }
+      if (await replied === undefined) return; // this user's reply is missing: it stops
+    }
+  };
+  await Promise.all(plan.users.map(user));
+  const wallEnd = Math.min(Date.now(), end);
+  following = false;
+  await follower;
+  return { shots, replies, wall0, wallEnd, duplicates };
 }
 
 /** Count of statuses, e.g. `{ "200": 3999, "0": 1 }`. */
