@@ -29,7 +29,7 @@ export function loadConfigOrExit(): Config {
 /** Logs as `service`, loads the settings, and builds the stores' clients. */
 export async function startService(
   service: Service,
-  options: { sqlMax: number; redis?: RedisOptions },
+  options: { sqlMax: number; redis?: RedisOptions; adminRedis?: RedisOptions },
 ): Promise<Deps> {
   configureLog({ service });
   const config = loadConfigOrExit();
@@ -37,6 +37,7 @@ export async function startService(
     config,
     sql: createSql(config.databaseUrl, { max: options.sqlMax, applicationName: service }),
     redis: createRedis(config.redisUrl, options.redis),
+    ...(options.adminRedis ? { adminRedis: createRedis(config.redisUrl, options.adminRedis) } : {}),
     keyring: await createKeyring(config.encryptionKey, config.encryptionKeysOld),
     metrics: new MetricsRegistry(),
   };
@@ -95,6 +96,7 @@ export function serveUntilSignal(
     await hooks.beforeClose?.().catch(() => {});
     await deps.sql.end({ timeout: 2 }).catch(() => {});
     deps.redis.disconnect();
+    deps.adminRedis?.disconnect();
     clearTimeout(hardStop);
     Deno.exit(0);
   };

@@ -36,16 +36,17 @@ export function createPrivateApp(deps: Deps, pipeline: PipelineHandle): App {
     },
   });
   app.route("/", pipeline.webhook);
+  const admin: Deps = deps.adminRedis ? { ...deps, redis: deps.adminRedis } : deps;
   app.route(
     "/api/v1",
-    adminRoutes(deps, {
-      queueRoutes: queueRoutes(deps),
-      sessionRoutes: sessionRoutes(deps),
-      bridgeHealth: () => bridgeHealth(deps),
-      queueHealth: () => queueHealth(deps),
+    adminRoutes(admin, {
+      queueRoutes: queueRoutes(admin),
+      sessionRoutes: sessionRoutes(admin),
+      bridgeHealth: () => bridgeHealth(admin),
+      queueHealth: () => queueHealth(admin),
     }),
   );
-  app.route("/", adminConsolePages(deps));
+  app.route("/", adminConsolePages(admin));
   registerPipelineMetrics(deps, pipeline);
   return app;
 }

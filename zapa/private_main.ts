@@ -7,7 +7,11 @@
 import { serveUntilSignal, startService } from "./entrypoint.ts";
 import { assemblePrivate } from "./private_service.ts";
 
-const deps = await startService("zapa-private", { sqlMax: 8 });
+// The admin API waits for Redis as long as the public API does; the webhook keeps 200 ms.
+const deps = await startService("zapa-private", {
+  sqlMax: 8,
+  adminRedis: { commandTimeoutMs: 1_000 },
+});
 
 // The workers run in their own thread; this one acknowledges webhooks and serves the API.
 const service = assemblePrivate(deps);

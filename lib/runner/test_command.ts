@@ -441,14 +441,15 @@ export async function main(args: string[]): Promise<number> {
   for (const p of runnable) lanes.set(laneOf(p.group), [...lanes.get(laneOf(p.group)) ?? [], p]);
   const timed = lanes.get(TIMED_LANE);
   lanes.delete(TIMED_LANE);
+  // The groups without a stack (unit: 118 files, most with a PostgreSQL and a Redis of their
+  // own, two at a time) run first, alone: beside the stacks' lanes they starved those stacks'
+  // processes for over a second, and Zapa answered 503 where Redis did not reply in time (an
+  // admin requeue, an admin user, a code request: three fresh-clone runs of 2026-12-03).
+  const first = serial ? [] : [...lanes].filter(([, list]) => list[0]!.group.stack === "none");
+  for (const [lane] of first) lanes.delete(lane);
   if (serial) {
     for (const [lane, list] of lanes) if (!interrupted) await runLane(lane, list);
-  } else if (lanes.size > 0) {
-    line(
-      `\nrunning ${lanes.size} lanes side by side (${
-        [...lanes.values()].map((list) => list.map((p) => p.group.name).join(" → ")).join(" | ")
-      }); each group's output is printed when it ends (--serial: one at a time, streamed)`,
-    );
+  } else if (lanes.size + first.length > 0) {
     const progress = setInterval(() => {
       if (runningGroups.size === 0) return;
       const now = performance.now();
@@ -460,7 +461,20 @@ export async function main(args: string[]): Promise<number> {
       );
     }, 30_000);
     try {
-      await Promise.all([...lanes].map(([lane, list]) => runLane(lane, list)));
+      for (const [lane, list] of first) {
+        if (interrupted) break;
+        line(`\nrunning ${list.map((p) => p.group.name).join(" → ")} first, alone (no stack)`);
+        await runLane(lane, list);
+      }
+      if (lanes.size > 0 && !interrupted) {
+        line(
+          `\nrunning ${lanes.size} lanes side by side (${
+            [...lanes.values()].map((list) => list.map((p) => p.group.name).join(" → "))
+              .join(" | ")
+          }); each group's output is printed when it ends (--serial: one at a time, streamed)`,
+        );
+        await Promise.all([...lanes].map(([lane, list]) => runLane(lane, list)));
+      }
     } finally {
       clearInterval(progress);
     }
