@@ -47,9 +47,9 @@ Deno.test("private app: the admin API waits out a Redis that is busy for 600 ms 
       headers: { authorization: `Bearer ${token}` },
     });
     const body = await res.text();
+    await held; // Redis is free again before anything is judged or closed
     assert.equal(res.status, 200, `the requeue waited for Redis: ${body}`);
     assert.deepEqual(JSON.parse(body), { requeued: 0 });
-    await held;
   } finally {
     for (const client of [intakeRedis, adminRedis, holder]) client.disconnect();
     await deps.sql.end({ timeout: 1 });
