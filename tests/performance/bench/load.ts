@@ -312,11 +312,10 @@ export async function sendClosedLoop(plan: ClosedLoopPlan): Promise<ClosedLoopRe
   const wall0 = Date.now();
   const end = wall0 + plan.seconds * 1000;
   let sequence = 0;
-  const user = async (u: BenchUser) => {
-    while (Date.now() < end) {
-      const shot = startShot(plan.runId, sequence++, u.phone);
-      const token = shot.token;
-      const replied = new Promise<Reply | undefined>((resolve) => {
+  /** The reply to `token`: already journaled, or the next one the follower sees in time. */
+  const replyTo = (token: string) =>
+    replies.get(token) ??
+      new Promise<Reply | undefined>((resolve) => {
         const timer = setTimeout(() => {
           waiting.delete(token);
           resolve(undefined);
@@ -326,13 +325,13 @@ export async function sendClosedLoop(plan: ClosedLoopPlan): Promise<ClosedLoopRe
           resolve(reply);
         });
       });
+  const user = async (u: BenchUser) => {
+    while (Date.now() < end) {
+      const shot = startShot(plan.runId, sequence++, u.phone);
       shots.push(shot);
       await post(url, shot);
-      if (shot.status !== 200) {
-        waiting.get(token)?.({ at: NaN, text: "" }); // no reply is coming: release the wait
-        continue;
-      }
-      if (await replied === undefined) return; // this user's reply is missing: it stops
+      if (shot.status !== 200) continue; // refused: no reply is coming
+      if (await replyTo(shot.token) === undefined) return; // its reply is missing: it stops
     }
   };
   await Promise.all(plan.users.map(user));
