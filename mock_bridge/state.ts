@@ -3,6 +3,7 @@
  * simulations, webhook attempts), zapw's last-10 `/events`, faults, and the webhook emitter.
  * Routes are thin wrappers over this class, so tests can drive it directly.
  */
+import { preciseNow } from "./clock.ts";
 import type { BridgeConfig } from "./config.ts";
 import { Journal } from "./journal.ts";
 import { log } from "./log.ts";
@@ -111,9 +112,8 @@ export class BridgeState {
     if (!session) return { ok: false, status: 404, error: `Session ${sessionId} not found` };
     const m = checked.value;
     const failure = this.#sendFailure(session, digitsOf(m.to));
-    // Sub-millisecond wall clock: a benchmark's round trip through a fast loop is a few ms,
-    // where whole milliseconds would be a 30 % error (the journal also gives it as `at_ms`).
-    const at = performance.timeOrigin + performance.now();
+    // Sub-millisecond wall clock (the journal also gives it as `at_ms`); see clock.ts.
+    const at = preciseNow();
     const messageId = failure ? null : this.newMessageId();
     this.sent.append({
       seq: this.sent.nextSeq(),

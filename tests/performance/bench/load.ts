@@ -8,6 +8,7 @@
  */
 import { bridgeControl, configureLlm, createUser, target } from "../../../lib/fixtures.ts";
 import { jid, messageReceived } from "../../../mock_bridge/envelopes.ts";
+import { preciseNow } from "../../../mock_bridge/clock.ts";
 
 export interface BenchUser {
   phone: string;
@@ -146,7 +147,8 @@ function startShot(runId: string, i: number, phone: string, due?: number): Shot 
     messageId: `BENCH${runId}${i}`.toUpperCase(),
     due: due ?? start,
     start,
-    wall: performance.timeOrigin + start,
+    // The bridge journal's clock (a round trip is its `at_ms` minus this).
+    wall: preciseNow(),
     ack: NaN,
     status: 0,
     body: "",
