@@ -132,3 +132,27 @@ export function junitXml(
     escapeXml(suite)
   }" tests="${cases.length}" disabled="0" errors="0" failures="${failures}" time="${time}">\n${body}\n  </testsuite>\n</testsuites>\n`;
 }
+
+/**
+ * One JUnit report from several (the shards of a group, each its own `deno test`): their
+ * `<testsuite>` elements under one `<testsuites>` whose counts and time are the sums.
+ */
+export function mergeJunit(name: string, reports: readonly string[]): string {
+  const suites = reports.flatMap((xml) =>
+    [
+      ...xml.matchAll(/<testsuite\s[^>]*?(?:\/>|>[\s\S]*?<\/testsuite>)/g),
+    ].map((m) => m[0])
+  );
+  const totals = { tests: 0, failures: 0, errors: 0, time: 0 };
+  for (const xml of reports) {
+    const tag = /<testsuites\b[^>]*>/.exec(xml)?.[0] ?? "";
+    for (const key of Object.keys(totals) as (keyof typeof totals)[]) {
+      totals[key] += Number(attribute(tag, key) || 0);
+    }
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${
+    escapeXml(name)
+  }" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" time="${
+    totals.time.toFixed(3)
+  }">\n${suites.map((s) => `    ${s}`).join("\n")}\n</testsuites>\n`;
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   countsOf,
   junitXml,
+  mergeJunit,
   parseJunitCases,
   parseJunitSuites,
   parseSummary,
@@ -106,4 +107,27 @@ Deno.test("deno summary: the load runner's JUnit cases read back as written", ()
       message: "threshold p(95)<500 crossed",
     },
   ]);
+});
+
+Deno.test("deno summary: shards' JUnit reports merge into one with every case and summed counts", async () => {
+  const real = await Deno.readTextFile(
+    new URL("./testdata/junit_deno_outcomes.xml", import.meta.url),
+  );
+  const load = junitXml("load", [{ name: "b", seconds: 2, failure: "crossed" }]);
+  const merged = mergeJunit("failure", [real, load]);
+  assert.deepEqual(
+    parseJunitCases(merged).map((c) => [c.name, c.status]),
+    [...parseJunitCases(real), ...parseJunitCases(load)].map((c) => [c.name, c.status]),
+  );
+  assert.deepEqual(
+    parseJunitSuites(merged).map((s) => s.name),
+    [...parseJunitSuites(real), ...parseJunitSuites(load)].map((s) => s.name),
+  );
+  const header = /<testsuites\b[^>]*>/.exec(merged)?.[0] ?? "";
+  const sum = (xml: string, key: string) =>
+    Number(new RegExp(`<testsuites\\b[^>]*\\b${key}="([^"]*)"`).exec(xml)?.[1] ?? NaN);
+  for (const key of ["tests", "failures", "errors"]) {
+    assert.equal(sum(merged, key), sum(real, key) + sum(load, key), `${key} in ${header}`);
+  }
+  assert.equal(mergeJunit("none", []).match(/<testsuite\s/g), null);
 });

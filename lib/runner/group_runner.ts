@@ -3,7 +3,7 @@
  * command takes its children along), streams its output to ours, and reads its results.
  */
 
-import { countsOf, junitXml, type TestCounts } from "./deno_summary.ts";
+import { countsOf, junitXml, mergeJunit, type TestCounts } from "./deno_summary.ts";
 import { collectOrigins, regroupJunit } from "./junit_origin.ts";
 import { denoTestArgs, type GroupSpec } from "./test_groups.ts";
 
@@ -113,10 +113,12 @@ export async function runDenoGroup(
     env: Record<string, string>;
     dir: string;
     echo?: Echo;
+    /** The JUnit file's name in `dir` (a shard writes its own). Default: junit.xml. */
+    junitName?: string;
   },
 ): Promise<GroupResult> {
   await Deno.mkdir(`${options.dir}/attachments`, { recursive: true });
-  const junit = `${options.dir}/junit.xml`;
+  const junit = `${options.dir}/${options.junitName ?? "junit.xml"}`;
   const attachments = `${options.dir}/attachments`;
   const flags = options.flags.map((f) =>
     f.startsWith("--allow-write=") ? `${f},${attachments}` : f
@@ -124,7 +126,11 @@ export async function runDenoGroup(
   const started = performance.now();
   const { success, output } = await runDeno(
     denoTestArgs(group, { ...options, flags, junit }),
-    { ...options.env, ZAPA_ATTACHMENTS_DIR: attachments },
+    {
+      ...options.env,
+      ZAPA_ATTACHMENTS_DIR: attachments,
+      ...(group.jobs ? { DENO_JOBS: String(group.jobs) } : {}),
+    },
     options.echo,
   );
   const counts = countsOf(output, success);
@@ -143,6 +149,66 @@ export async function runDenoGroup(
     seconds: (performance.now() - started) / 1000,
     output,
   };
+}
+
+/**
+ * One group's result from its shards' (GroupSpec.shards): counts summed, the wall time of the
+ * slowest, each shard's output under a heading, and the shards' JUnit files in `dir` merged
+ * into its `junit.xml` (so CI tools and the report read one file, as for any group).
+ */
+export async function mergeShards(
+  name: string,
+  shards: readonly { label: string; result: GroupResult; junitName?: string }[],
+  dir: string,
+): Promise<GroupResult> {
+  const reports: string[] = [];
+  for (const { junitName } of shards) {
+    if (!junitName) continue;
+    const path = `${dir}/${junitName}`;
+    try {
+      reports.push(await Deno.readTextFile(path));
+      await Deno.remove(path);
+    } catch {
+      // That shard died before writing a report: its failure is in its counts and output.
+    }
+  }
+  await Deno.writeTextFile(`${dir}/junit.xml`, mergeJunit("deno test", reports));
+  const counts = emptyCounts();
+  for (const { result } of shards) {
+    for (const key of Object.keys(counts) as (keyof TestCounts)[]) {
+      counts[key] += result.counts[key];
+    }
+  }
+  const notes = shards.flatMap(({ label, result }) =>
+    result.note ? [`${label}: ${result.note}`] : []
+  );
+  return {
+    name,
+    status: counts.failed > 0 ? "failed" : "passed",
+    ...(notes.length ? { note: notes.join("; ") } : {}),
+    counts,
+    seconds: Math.max(0, ...shards.map(({ result }) => result.seconds)),
+    output: shards.map(({ label, result }) => `--- ${label} ---\n${result.output ?? ""}`).join(
+      "\n",
+    ),
+  };
+}
+
+/**
+ * Type-checks `files` with one `deno check`, so that the groups can run `--no-check`: each
+ * `deno test` would otherwise check its own module graph, and the groups share most of it
+ * (lib/, zapa/, the doubles). Returns whether it passed and what it printed.
+ */
+export async function typeCheck(
+  files: readonly string[],
+): Promise<{ ok: boolean; seconds: number; output: string }> {
+  const started = performance.now();
+  // Its stdout and stderr both go to the echo function, in the order they came.
+  let printed = "";
+  const { success } = await runDeno(["check", ...files], { NO_COLOR: "1" }, (text) => {
+    printed += text;
+  });
+  return { ok: success, seconds: (performance.now() - started) / 1000, output: printed.trim() };
 }
 
 /**

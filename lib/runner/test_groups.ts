@@ -33,6 +33,19 @@ export interface GroupSpec {
    */
   lane?: string;
   parallel: boolean;
+  /**
+   * How many files `--parallel` runs at once (DENO_JOBS); default: one per core. Above that for
+   * groups whose files wait on clocks and child processes more than on the CPU.
+   */
+  jobs?: number;
+  /**
+   * A fresh-stack group's files split by name (the file's base name): each shard runs on a
+   * stack of its own, as its own `deno test`, the shards side by side and published as one
+   * group. A file no shard names joins the shard with the fewest files. Shards boot in this
+   * order (one boot at a time), so the longest goes first. Not used when lanes run one after
+   * another (`--serial`, an external or compose target: one stack for every group).
+   */
+  shards?: readonly (readonly string[])[];
   /** "unit" and "suite" are permission sets in deno.json; "all" is -A (the browser only). */
   permissions: "unit" | "suite" | "all";
   kind: "deno" | "load";
@@ -51,6 +64,9 @@ export const GROUPS: readonly GroupSpec[] = [
     dirs: ["zapa", "mock_bridge", "mock_llm", "lib", "load"],
     stack: "none",
     parallel: true,
+    // Alone, two at a time used 59 % of the box (110 CPU-s in 93 s, 2026-12-03): its files
+    // wait on the servers they start and on their own timers.
+    jobs: 3,
     permissions: "unit",
     kind: "deno",
   },
@@ -104,11 +120,45 @@ export const GROUPS: readonly GroupSpec[] = [
     name: "failure",
     dirs: ["tests/failure"],
     stack: "fresh",
+    // Alone on one stack the drills took 222 s and used 34 % of the box (152 CPU-s, 2026-12-03):
+    // the outages wait on the clock (30 s each), the kill and replica drills drive 100 msg/s.
+    // Two stacks, each pairing a CPU-heavy file with a clock-bound one (seconds alone, same
+    // run). Four were tried: beside the other lanes the box saturated, two of the four stacks
+    // failed to boot and each drill took over a minute.
+    shards: [
+      ["replicas_test.ts", "store_outages_test.ts"], // 81 s + 73 s
+      ["crashes_test.ts", "outages_test.ts", "send_once_test.ts"], // 78 s + 48 s + 2 s
+    ],
     parallel: false,
     permissions: "suite",
     kind: "deno",
   },
 ];
+
+/**
+ * Splits a sharded group's files (GroupSpec.shards), keeping each shard's order; empty shards
+ * are dropped, and a file no shard names joins the shard with the fewest files.
+ */
+export function shardFiles(
+  files: readonly string[],
+  shards: readonly (readonly string[])[],
+): string[][] {
+  const split: string[][] = shards.map(() => []);
+  const baseName = (file: string) => file.slice(file.lastIndexOf("/") + 1);
+  for (const file of files) {
+    const named = shards.findIndex((names) => names.includes(baseName(file)));
+    if (named >= 0) {
+      split[named]!.push(file);
+      continue;
+    }
+    const fewest = split.reduce(
+      (best, shard, i) => shard.length < split[best]!.length ? i : best,
+      0,
+    );
+    split[fewest]!.push(file);
+  }
+  return split.filter((shard) => shard.length > 0);
+}
 
 /** The lane a group runs in (see GroupSpec.lane). */
 export function laneOf(group: GroupSpec): string {
@@ -121,6 +171,11 @@ export function groupByName(name: string): GroupSpec | undefined {
 
 const TEST_FILE = /(^|[_.])test\.(ts|tsx|mts|js|mjs|jsx)$/;
 const SKIP_DIRS = new Set(["node_modules", ".tools", ".zapa", "reports", "testdata", ".git"]);
+
+/** Whether a path names a test file (`x_test.ts`, `x.test.ts`, `test.ts`, …). */
+export function isTestFile(path: string): boolean {
+  return TEST_FILE.test(path.slice(path.lastIndexOf("/") + 1));
+}
 
 /** Test files below `dir` (sorted; [] when the folder does not exist). */
 export async function findTestFiles(dir: string): Promise<string[]> {

@@ -5,7 +5,9 @@ import {
   findTestFiles,
   groupByName,
   GROUPS,
+  isTestFile,
   permissionFlags,
+  shardFiles,
 } from "./test_groups.ts";
 import { filterArg, findLoadScripts, matchesFilter } from "./group_runner.ts";
 
@@ -120,4 +122,46 @@ Deno.test("test groups: --filter is found and matched like deno test does", () =
   assert.ok(matchesFilter("load: load/x.ts (ci profile)", "load"));
   assert.ok(!matchesFilter("load: load/x.ts (ci profile)", "security"));
   assert.ok(matchesFilter("load: x", "/^load: /"));
+});
+
+Deno.test("test groups: a sharded group's files split by name, an unnamed file joins the smallest shard", () => {
+  const files = [
+    "tests/failure/a_test.ts",
+    "tests/failure/b_test.ts",
+    "tests/failure/c_test.ts",
+    "tests/failure/new_test.ts",
+  ];
+  assert.deepEqual(
+    shardFiles(files, [["b_test.ts"], ["a_test.ts", "c_test.ts"]]),
+    [
+      ["tests/failure/b_test.ts", "tests/failure/new_test.ts"],
+      ["tests/failure/a_test.ts", "tests/failure/c_test.ts"],
+    ],
+  );
+  // A --filter run or a checkout with fewer files: no empty shard, no file lost.
+  assert.deepEqual(shardFiles(["x/b_test.ts"], [["a_test.ts"], ["b_test.ts"]]), [["x/b_test.ts"]]);
+  assert.deepEqual(shardFiles(["x/n_test.ts"], [["a_test.ts"], ["b_test.ts"]]), [["x/n_test.ts"]]);
+  assert.deepEqual(shardFiles([], [["a_test.ts"]]), []);
+});
+
+Deno.test("test groups: every failure file is named by one shard, and the shards cover the folder", async () => {
+  const failure = groupByName("failure")!;
+  const named = failure.shards!.flat();
+  assert.equal(new Set(named).size, named.length, "a file named by two shards");
+  const files = await findTestFiles("tests/failure");
+  assert.deepEqual(
+    files.map((f) => f.slice(f.lastIndexOf("/") + 1)).sort(),
+    [...named].sort(),
+    "a failure test file no shard names (it would join the smallest shard unmeasured)",
+  );
+  assert.deepEqual(shardFiles(files, failure.shards!).flat().sort(), files);
+});
+
+Deno.test("test groups: test file names", () => {
+  for (const yes of ["a/x_test.ts", "x.test.ts", "test.ts", "a/b_test.tsx"]) {
+    assert.ok(isTestFile(yes), yes);
+  }
+  for (const no of ["a/x.ts", "load/soak.ts", "a/_test_server.ts", "a/test_groups.ts"]) {
+    assert.ok(!isTestFile(no), no);
+  }
 });
