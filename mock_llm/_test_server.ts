@@ -2,7 +2,7 @@
  * Test helper: the mock LLM on a real loopback socket (port 0), for tests that drive it with
  * the official SDKs. Start it in `Deno.test.beforeAll`, stop it in `afterAll`.
  */
-import { createApp, createState, type MockState } from "./app.ts";
+import { createHandler, createState, type MockState } from "./app.ts";
 
 export interface TestServer {
   base: string;
@@ -14,7 +14,7 @@ export function startTestServer(): TestServer {
   const state = createState({ journalLimit: 1_000 });
   const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    createApp(state).fetch,
+    createHandler(state),
   );
   return {
     base: `http://127.0.0.1:${server.addr.port}`,

@@ -3,7 +3,7 @@
  * journal and the control API. SDK-level behaviour lives in the per-provider tests.
  */
 import assert from "node:assert/strict";
-import { createApp, createState } from "./app.ts";
+import { createApp, createHandler, createState } from "./app.ts";
 import { keyFingerprint } from "./keys.ts";
 
 /** Loosely typed JSON, for poking into response bodies. */
@@ -328,4 +328,43 @@ Deno.test("mock llm app: /health needs no key", async () => {
   const res = await app.request("/health");
   assert.equal(res.status, 200);
   assert.equal((await res.json()).status, "healthy");
+});
+
+Deno.test("mock llm app: the server's handler answers every path as the app does, fixed provider paths included", async () => {
+  const key = "same-answers";
+  const cases: [string, string, unknown][] = [
+    ["POST", OPENAI, GOOD[OPENAI]],
+    ["POST", `${OPENAI}?trace=1`, GOOD[OPENAI]],
+    ["POST", ANTHROPIC, GOOD[ANTHROPIC]],
+    ["POST", GEMINI, GOOD[GEMINI]],
+    ["POST", OPENAI, "{not json"],
+    ["POST", ANTHROPIC, { model: "claude-3-haiku-20240307" }],
+    ["POST", `${OPENAI}/`, GOOD[OPENAI]],
+    ["POST", "/v1/chat/completion", GOOD[OPENAI]],
+    ["POST", "/__proto__", GOOD[OPENAI]],
+    ["GET", OPENAI, undefined],
+    ["GET", "/health", undefined],
+  ];
+  const viaApp = createApp(createState());
+  const viaHandler = createHandler(createState());
+  for (const [method, path, body] of cases) {
+    const init = () => ({
+      method,
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${key}`,
+        "x-api-key": key,
+        "x-goog-api-key": key,
+      },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const a = await viaApp.request(path, init());
+    const h = await viaHandler(new Request(`http://127.0.0.1:4000${path}`, init()));
+    // Ids and timestamps differ per call; everything else must not.
+    const strip = (text: string) =>
+      text.replace(/"(id|created)":("[^"]*"|\d+)/g, '"$1":_').replace(/-mock[0-9a-z]+/g, "-mock_");
+    assert.equal(h.status, a.status, `${method} ${path}`);
+    assert.equal(h.headers.get("content-type"), a.headers.get("content-type"), `${method} ${path}`);
+    assert.equal(strip(await h.text()), strip(await a.text()), `${method} ${path}`);
+  }
 });

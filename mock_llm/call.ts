@@ -53,7 +53,7 @@ export async function handleCall(
   const started = performance.now();
   const raw = await req.text();
   const key = provider.apiKey(req, options.query);
-  const info: KeyInfo | null = key ? await state.keys.resolve(key) : null;
+  const info: KeyInfo | null = key ? state.keys.cached(key) ?? await state.keys.resolve(key) : null;
 
   let request: NormalisedRequest | null = null;
   let invalid: BadRequest | null = null;

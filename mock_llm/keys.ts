@@ -29,6 +29,11 @@ export class KeyCache {
   #entries = new Map<string, KeyInfo>();
   constructor(readonly limit = 10_000) {}
 
+  /** The key's info if it was seen before (no await on the hot path), else undefined. */
+  cached(key: string): KeyInfo | undefined {
+    return this.#entries.get(key);
+  }
+
   /** Cached info for the key; hashes it on first sight. */
   async resolve(key: string): Promise<KeyInfo> {
     const hit = this.#entries.get(key);

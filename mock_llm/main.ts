@@ -6,7 +6,7 @@
  * Env: `PORT` (4000), `HOST` (0.0.0.0), `MOCK_JOURNAL_LIMIT` (10000 entries),
  * `MOCK_LOG_REQUESTS` (`1` logs one JSON line per call; off by default to keep the hot path lean).
  */
-import { createApp, createState } from "./app.ts";
+import { createHandler, createState } from "./app.ts";
 
 function log(record: Record<string, unknown>): void {
   console.log(JSON.stringify({ time: new Date().toISOString(), service: "mock-llm", ...record }));
@@ -29,11 +29,11 @@ const state = createState({
   journalLimit: intEnv("MOCK_JOURNAL_LIMIT", 10_000),
   log: logRequests ? log : undefined,
 });
-const app = createApp(state);
+const handler = createHandler(state);
 
 Deno.serve({
   hostname,
   port,
   onListen: (addr) =>
     log({ level: "info", msg: "listening", hostname: addr.hostname, port: addr.port }),
-}, app.fetch);
+}, handler);

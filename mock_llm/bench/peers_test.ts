@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { median, parseWrk } from "./peers.ts";
+import { CEILING_SHARE_BUDGET, median, parseWrk, PEER_RATIO_TARGET, verdict } from "./peers.ts";
 
 // wrk 4.1's report with --latency and our Lua script's closing line.
 const WRK = `Running 3s test @ http://127.0.0.1:4111/v1/chat/completions
@@ -31,4 +31,25 @@ Deno.test("mock LLM peers bench: wrk's rate, mean latency and non-200 count are 
 Deno.test("mock LLM peers bench: the median of odd and even counts", () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+Deno.test("mock LLM peers bench: the verdict judges the peer target only where the ceiling allows it", () => {
+  // This box on 2026-12-03: the ceiling itself is under 5× aimock.
+  const here = verdict({ ours: 20_000, aimock: 8_500, ceiling: 26_000 }, 0);
+  assert.equal(here.peer_target, "unreachable on this box");
+  assert.equal(here.passed, true);
+  assert.equal(here.ceiling_share, 0.77);
+  // A box where 5× is possible: missing it fails.
+  const fast = verdict({ ours: 30_000, aimock: 8_000, ceiling: 50_000 }, 0);
+  assert.deepEqual([fast.peer_target, fast.passed], ["missed", false]);
+  assert.deepEqual(
+    verdict({ ours: 45_000, aimock: 8_000, ceiling: 50_000 }, 0).peer_target,
+    "met",
+  );
+  // Far under the ceiling fails whatever aimock does; so does a non-200.
+  const slow = verdict({ ours: 10_000, aimock: 8_000, ceiling: 26_000 }, 0);
+  assert.equal(verdict({ ours: 12_000, aimock: 8_000, ceiling: 26_000 }, 0).passed, true);
+  assert.ok(slow.ceiling_share < CEILING_SHARE_BUDGET && !slow.passed);
+  assert.equal(verdict({ ours: 20_000, aimock: 8_500, ceiling: 26_000 }, 3).passed, false);
+  assert.ok(PEER_RATIO_TARGET >= 5);
 });
