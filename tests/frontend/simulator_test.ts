@@ -37,25 +37,28 @@ Deno.test("frontend: the simulator lists chats from the bridge with unread count
     await page.locator("#messages .day-separator", { hasText: "Today" }).waitFor();
     await entry.locator(".unread").waitFor({ state: "detached" });
 
-    // Image with caption, location and contact, through the attach menu.
+    // Image with caption, location and contact, through the attach menu. A bubble shows at once
+    // as pending; the bridge has journaled the message only once it has left that state.
+    const sentBubble = (text: string) =>
+      page.locator('.bubble.mine:not([data-status="pending"]) .text', { hasText: text }).waitFor();
     await page.click("#attach");
     await page.click("#attach-image");
     await page.fill("#attach-caption", "my cat");
     await page.click("#attach-send");
-    await page.locator(".bubble.mine .text", { hasText: "my cat" }).waitFor();
+    await sentBubble("my cat");
     await page.click("#attach");
     await page.click("#attach-location");
     await page.fill("#attach-latitude", "52.52");
     await page.fill("#attach-longitude", "13.405");
     await page.fill("#attach-name", "Brandenburg Gate");
     await page.click("#attach-send");
-    await page.locator(".bubble.mine .text", { hasText: "Brandenburg Gate" }).waitFor();
+    await sentBubble("Brandenburg Gate");
     await page.click("#attach");
     await page.click("#attach-contact");
     await page.fill("#attach-name", "Ada");
     await page.fill("#attach-number", "+15550009999");
     await page.click("#attach-send");
-    await page.locator(".bubble.mine .text", { hasText: "Ada" }).waitFor();
+    await sentBubble("Ada");
     const res = await fetch(`${target.urls.bridge_control}/__mock/inbound?from=${phone.slice(1)}`);
     const items = (await res.json()).items as { type: string; caption: string | null }[];
     assert.deepEqual(items.map((i) => i.type), ["text", "image", "location", "contact"]);
