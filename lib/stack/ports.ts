@@ -9,12 +9,23 @@ export class PortTakenError extends Error {
   override name = "PortTakenError";
 }
 
-/** A port the kernel considers free right now on 127.0.0.1. */
+/** Every port freePort handed out in this process: two stacks booting at once never share one. */
+const handedOut = new Set<number>();
+
+/**
+ * A port the kernel considers free right now on 127.0.0.1, and that this process has not
+ * handed out before (the kernel may offer a port again once its listener is closed, before
+ * the service it was chosen for has bound it).
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** True when nothing can bind `port` on 127.0.0.1 (someone listens there). */

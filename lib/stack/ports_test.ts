@@ -38,3 +38,14 @@ Deno.test("stack ports: overrides are used and bad values refused", async () => 
   );
   assert.ok(await portClosed(wanted));
 });
+
+Deno.test("stack ports: a process never gets the same free port twice (stacks boot side by side)", () => {
+  // 300 draws from the kernel's ephemeral range: without the memory, two alike are likely
+  // (the birthday bound over ~28 000 ports).
+  const ports = Array.from({ length: 300 }, () => freePort());
+  assert.equal(new Set(ports).size, ports.length);
+  // And two whole stacks chosen at once share no port.
+  const a = Object.values(choosePorts({ mode: "free" }));
+  const b = Object.values(choosePorts({ mode: "free" }));
+  assert.deepEqual(a.filter((p) => b.includes(p)), []);
+});
