@@ -131,10 +131,19 @@ export async function readExtras(reportsDir: string): Promise<Extras> {
   for (const run of await list(`${reportsDir}/logs`)) {
     if (!run.isDirectory) continue;
     const files = [];
-    for (const file of await list(`${reportsDir}/logs/${run.name}`)) {
-      if (!file.isFile) continue;
-      const stat = await Deno.stat(`${reportsDir}/logs/${run.name}/${file.name}`).catch(() => null);
-      files.push({ name: file.name, bytes: stat?.size ?? 0 });
+    // A sharded group's stacks log one level down (`<n>/<service>.log`).
+    const folders = [
+      "",
+      ...(await list(`${reportsDir}/logs/${run.name}`))
+        .filter((e) => e.isDirectory).map((e) => `${e.name}/`),
+    ];
+    for (const folder of folders) {
+      for (const file of await list(`${reportsDir}/logs/${run.name}/${folder}`)) {
+        if (!file.isFile) continue;
+        const name = `${folder}${file.name}`;
+        const stat = await Deno.stat(`${reportsDir}/logs/${run.name}/${name}`).catch(() => null);
+        files.push({ name, bytes: stat?.size ?? 0 });
+      }
     }
     extras.logs.push({ run: run.name, files });
   }

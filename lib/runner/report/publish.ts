@@ -44,16 +44,26 @@ export interface GroupRun {
 
 const TAIL_LINES = 40;
 
-async function logTails(logsDir: string): Promise<{ service: string; tail: string }[]> {
+/**
+ * The last lines of each service log in `logsDir`, and in its subfolders one level down (a
+ * sharded group's stacks log to `<n>/`; their services are named `<n>/<service>`).
+ */
+async function logTails(
+  logsDir: string,
+  prefix = "",
+): Promise<{ service: string; tail: string }[]> {
   const tails = [];
   try {
     for await (const entry of Deno.readDir(logsDir)) {
+      if (entry.isDirectory && !prefix) {
+        tails.push(...await logTails(`${logsDir}/${entry.name}`, `${entry.name}/`));
+      }
       if (!entry.isFile || !entry.name.endsWith(".log")) continue;
       const text = await Deno.readTextFile(`${logsDir}/${entry.name}`);
       const lines = text.trimEnd().split("\n");
       if (text.trim()) {
         tails.push({
-          service: entry.name.slice(0, -4),
+          service: `${prefix}${entry.name.slice(0, -4)}`,
           tail: lines.slice(-TAIL_LINES).join("\n"),
         });
       }

@@ -278,3 +278,29 @@ Deno.test("report: a --filter run replaces the tests it ran and keeps the group'
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report: a sharded group's logs, one folder per stack, give each failing test every shard's tails and are listed", async () => {
+  const dir = await tempReports();
+  try {
+    const logs = `${dir}/logs/failure-7`;
+    for (const n of [1, 2]) {
+      await Deno.mkdir(`${logs}/${n}`, { recursive: true });
+      await Deno.writeTextFile(`${logs}/${n}/private-1.log`, `shard ${n} says why\n`);
+    }
+    const record = await publishOutcomes(dir, "failure", [["failure: a drill", "failed", "x"]], {
+      run_id: "r1",
+      logsDir: logs,
+    });
+    assert.deepEqual(
+      record.tests[0]!.attachments.map((a) => a.name.split(" ")[0]),
+      ["1/private-1", "2/private-1"],
+    );
+    assert.equal(record.logs, "failure-7");
+    await rebuildReport(dir);
+    const landing = await Deno.readTextFile(`${dir}/index.html`);
+    assert.match(landing, /href="logs\/failure-7\/1\/private-1\.log"/);
+    assert.match(landing, /href="logs\/failure-7\/2\/private-1\.log"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
