@@ -425,6 +425,13 @@ export async function main(args: string[]): Promise<number> {
     } else runnable.push(p);
   }
 
+  /** Stops a booted stack (none on an external target) and forgets it. */
+  async function stopStack(stack: RunningStack | undefined): Promise<void> {
+    if (!stack) return;
+    await stack.shutdown();
+    stacks.delete(stack);
+  }
+
   /** Boots a stack after the boots asked for before it (see bootTurn). */
   function bootInTurn(...args: Parameters<typeof boot>): ReturnType<typeof boot> {
     const turn = bootTurn.then(() => interrupted ? { failed: "interrupted" } : boot(...args));
@@ -437,8 +444,11 @@ export async function main(args: string[]): Promise<number> {
    * `<group>-<pid>/<n>/`) and runs its files as its own `deno test`, the shards side by side;
    * their results are published as the one group.
    */
-  async function runShards({ group, files }: Plan): Promise<void> {
-    const shards = shardFiles(files, group.shards ?? [files]);
+  async function runShards(
+    { group, files }: Plan,
+    byName: NonNullable<GroupSpec["shards"]>,
+  ): Promise<void> {
+    const shards = shardFiles(files, byName);
     const staging = stagingDir(reportsDir, group.name);
     const logsDir = `${reportsDir}/logs/${group.name}-${Deno.pid}`;
     const groupStarted = new Date().toISOString();
@@ -483,10 +493,7 @@ export async function main(args: string[]): Promise<number> {
           });
           return { label, junitName, result: { ...result, output: kept } };
         } finally {
-          if (booted.stack) {
-            await booted.stack.shutdown();
-            stacks.delete(booted.stack);
-          }
+          await stopStack(booted.stack);
         }
       }));
     } finally {
@@ -507,8 +514,9 @@ export async function main(args: string[]): Promise<number> {
       for (const p of list) if (!interrupted) await runGroup(p, { NO_COLOR: "1" });
       return;
     }
-    if (mode === "fresh" && !serial && list.length === 1 && list[0]!.group.shards) {
-      if (!interrupted) await runShards(list[0]!);
+    const shards = list[0]!.group.shards;
+    if (mode === "fresh" && !serial && list.length === 1 && shards) {
+      if (!interrupted) await runShards(list[0]!, shards);
       return;
     }
     const label = mode === "fresh" ? "failure" : lane;
@@ -540,10 +548,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       for (const p of list) if (!interrupted) await runGroup(p, booted.env, booted.logsDir);
     } finally {
-      if (booted.stack) {
-        await booted.stack.shutdown();
-        stacks.delete(booted.stack);
-      }
+      await stopStack(booted.stack);
     }
   }
 
@@ -553,7 +558,7 @@ export async function main(args: string[]): Promise<number> {
   const timed = lanes.get(TIMED_LANE);
   lanes.delete(TIMED_LANE);
   // The groups without a stack (unit: 118 files, most with a PostgreSQL and a Redis of their
-  // own, two at a time) run first, alone: beside the stacks' lanes they starved those stacks'
+  // own, three at a time) run first, alone: beside the stacks' lanes they starved those stacks'
   // processes for over a second, and Zapa answered 503 where Redis did not reply in time (an
   // admin requeue, an admin user, a code request: three fresh-clone runs of 2026-12-03).
   const first = serial ? [] : [...lanes].filter(([, list]) => list[0]!.group.stack === "none");
