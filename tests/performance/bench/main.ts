@@ -179,7 +179,7 @@ async function runScenario(
     checked,
   );
   // The medians compared from one run to the next: every ratio, and every budget judged by
-  // its median (concurrency's overhead ÷ LLM latency is a ratio too).
+  // its median (concurrency's ratio to the instant-LLM burst is a ratio too).
   const compared = new Set([
     ...(scenario.ratios ?? []).map((r) => r.metric),
     ...budgets.filter((b) => b.aggregate === "median").map((b) => b.metric),

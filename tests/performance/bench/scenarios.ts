@@ -11,13 +11,17 @@
  * ≤ 30 (the loop's p95 is 2–4 ms, so a millisecond of its tail moves the ratio most);
  * replies/s at saturation 0.073–0.081 × the loop's with one private instance and 0.071–0.088
  * with two (four runs, 09:03–09:23 UTC) → ≥ 0.04 and ≥ 0.035: a collapse to half misses them.
- * The concurrency overhead is a ratio to the LLM latency, not to the box, and moves 2× between
- * stacks booted minutes apart (README): its budget catches a collapse, not a 20 % regression.
+ * The concurrency ratio (concurrency.ts: the slow-LLM burst's completion p95 less the latency ÷
+ * the same burst's with an instant LLM, same stack) was 0.60–0.76 in single runs, medians 0.677
+ * and 0.643 on two stacks (2026-12-03, 14:40 UTC) → ≤ 1.5: on a box fast enough to drain a
+ * thousand messages a second both bursts take about a second and the ratio nears 1, and 1.5
+ * leaves that room; AGENT_CONCURRENCY=100 (a pool the slow calls exhaust) gave 4.1–5.4.
  */
 const ACK_P95_RATIO = 12;
 const ROUND_TRIP_P95_RATIO = 30;
 const THROUGHPUT_RATIO = 0.04;
 const THROUGHPUT_RATIO_TWO_PRIVATE = 0.035;
+const CONCURRENCY_RATIO = 1.5;
 
 export interface Budget {
   /** A key of the run's `metrics`. */
@@ -157,19 +161,16 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "concurrency",
-    title: "1 000 users each waiting on a 1 s LLM reply (AGENT_CONCURRENCY=1000)",
+    title:
+      "1 000 users each waiting on a 1 s LLM reply, against the same burst with an instant LLM (AGENT_CONCURRENCY=1000)",
     params: { users: 1000, rate: 1000, latency_ms: 1000, runs: 5, warmup_runs: 3 },
     privateEnv: { AGENT_CONCURRENCY: "1000" },
     budgets: [
-      // Its own yardstick: the LLM's latency, which every reply waits for anyway.
       {
-        metric: "overhead_p95_of_latency",
+        metric: "concurrency_ratio",
         op: "<=",
-        // Warm runs on 2026-12-03: 0.67–0.95 at 06:50, 1.23–1.43 at 07:30, 0.64–0.95 and
-        // 1.38–2.13 on two stacks at 09:33 (the same box); the first runs on a fresh stack
-        // (JIT, a thousand new connections) come down run by run, so three go unrecorded.
-        limit: 3,
-        unit: "× LLM latency",
+        limit: CONCURRENCY_RATIO,
+        unit: "× instant-LLM burst",
         aggregate: "median",
       },
       { metric: "missing_replies", op: "<=", limit: 0, unit: "" },
