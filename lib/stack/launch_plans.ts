@@ -50,6 +50,8 @@ export interface PlanContext {
   instances?: Partial<Record<ReplicatedService, Instance[]>>;
   /** Entrypoints behind the reverse proxy (none: no proxy). */
   proxied?: readonly ProxiedEntrypoint[];
+  /** Extra PostgreSQL server settings (see `PostgresLayout.settings`). */
+  postgresSettings?: Record<string, string>;
 }
 
 /**
@@ -83,6 +85,7 @@ export function planLaunches(ctx: PlanContext): { plans: LaunchPlan[]; skipped: 
       data: `${dir}/pgdata`,
       port: ports.postgres,
       logFile: logFile("postgres"),
+      settings: ctx.postgresSettings,
     };
     plans.push({
       name: "postgres",

@@ -32,6 +32,8 @@ export interface LaunchOptions {
   settings?: HarnessSettings;
   services?: readonly ServiceName[];
   specs?: Partial<Record<DenoServiceName, DenoServiceSpec>>;
+  /** Extra PostgreSQL server settings (see `PostgresLayout.settings`). */
+  postgresSettings?: Record<string, string>;
   root?: string;
   waitReady?: boolean;
   startTimeoutMs?: number;
@@ -54,6 +56,7 @@ export async function launchStack(options: LaunchOptions): Promise<RunningStack>
     root: options.root,
     services: options.services,
     specs: options.specs,
+    postgresSettings: options.postgresSettings,
     allowMissing: settings.allow_missing,
     startTimeoutMs: options.startTimeoutMs ?? settings.start_timeout_ms,
     controlStartTimeoutMs: options.controlStartTimeoutMs,

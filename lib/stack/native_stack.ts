@@ -46,6 +46,8 @@ export interface NativeStackOptions {
   allowMissing?: boolean;
   /** Replacement launch specs (tests use a fake service). */
   specs?: Partial<Record<DenoServiceName, DenoServiceSpec>>;
+  /** Extra PostgreSQL server settings (a profiled bench loads pg_stat_statements). */
+  postgresSettings?: Record<string, string>;
   startTimeoutMs?: number;
   /** Deadline of a start through service control (start, restart); default startTimeoutMs. */
   controlStartTimeoutMs?: number;
@@ -203,6 +205,7 @@ export class NativeStack implements ServiceController {
       wiring: this.wiring,
       services: this.services,
       specs: this.#options.specs,
+      postgresSettings: this.#options.postgresSettings,
       root: this.#options.root ?? Deno.cwd(),
       allowMissing: this.#options.allowMissing ?? false,
       env: (extra) => this.#env(extra),

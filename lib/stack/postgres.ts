@@ -17,6 +17,8 @@ export interface PostgresLayout {
   data: string;
   port: number;
   logFile: string;
+  /** Extra server settings (`-c name=value`), e.g. pg_stat_statements for a profiled bench. */
+  settings?: Record<string, string>;
 }
 
 function isRoot(): boolean {
@@ -51,6 +53,7 @@ export function postgresArgs(layout: PostgresLayout): string[] {
     "full_page_writes=off",
     "-c",
     "max_connections=200",
+    ...Object.entries(layout.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
   ];
 }
 

@@ -22,6 +22,12 @@ import {
 import { machineInfo, printTable, readReport, writeReport } from "./report.ts";
 import { agreement, median, verdicts } from "./stability.ts";
 import { type ProfileSummary, summarizeDir } from "./cpu_profile.ts";
+import {
+  PG_PROFILE_SETTINGS,
+  resetStatements,
+  type StatementCost,
+  topStatements,
+} from "./pg_profile.ts";
 import type { Summary } from "../../../lib/perf.ts";
 import { ratioMetrics, type RunResult, type Scenario, SCENARIOS } from "./scenarios.ts";
 import type { RunKind, WorkerRequest } from "./worker.ts";
@@ -122,6 +128,8 @@ async function runScenario(
     replicas: { private: privateReplicas, public: 1 },
     // Both entrypoints answer /ready (schema migrated, stores up) before setup creates users.
     waitReady: true,
+    // Profiled, PostgreSQL records its statements too (pg_profile.ts).
+    postgresSettings: profileDir ? PG_PROFILE_SETTINGS : undefined,
     specs: {
       private: ((spec) => profileDir ? profiled(spec, profileDir) : spec)(
         withEnv(DENO_SERVICE_SPECS.private, scenario.privateEnv ?? {}),
@@ -137,12 +145,20 @@ async function runScenario(
   Deno.addSignalListener("SIGINT", stop);
   const runs = new Map<number, Partial<Record<RunKind, RunResult>>>();
   let setupMs = 0;
+  let statements: StatementCost[] | undefined;
   try {
     Deno.env.set("ZAPA_STACK_FILE", stackFile);
     if (ceiling) await ceiling.ready;
     await runWorker({ name: scenario.name, params, ceilingPort: ceiling?.port }, (event) => {
       if (event.type === "setup") {
         setupMs = event.ms as number;
+        // What setup did (users, keys) is not the pipeline's: forgotten as the runs begin (the
+        // worker does not wait for this; the first warm-up statements may go uncounted).
+        if (profileDir) {
+          resetStatements(running.info.database_url).catch((e) =>
+            console.log(`   pg_stat_statements not reset: ${e}`)
+          );
+        }
         console.log(`   setup ${setupMs} ms`);
       } else if (event.type === "run") {
         const index = event.index as number;
@@ -159,6 +175,7 @@ async function runScenario(
         }
       }
     });
+    if (profileDir) statements = await topStatements(running.info.database_url);
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
     ceiling?.process.kill("SIGKILL");
@@ -167,6 +184,7 @@ async function runScenario(
   }
   const profile = profileDir ? await summarizeDir(profileDir) : undefined;
   if (profile) printProfile(name, profileDir!, profile);
+  if (statements) printStatements(statements, `.zapa/logs/bench/${name}/postgres.log`);
   const checked = [...runs.entries()].flatMap(([index, kinds]) => {
     if (!kinds.zapa) return [];
     const ratios = ratioMetrics(scenario.ratios ?? [], { ...kinds, zapa: kinds.zapa });
@@ -209,6 +227,7 @@ async function runScenario(
     // Under the profiler the private entrypoint is slower: its ratios are not comparable.
     profiled: profile !== undefined,
     profile,
+    postgres_statements: statements,
     setup_ms: setupMs,
     ratios: scenario.ratios ?? [],
     budgets,
@@ -237,6 +256,20 @@ function printProfile(name: string, dir: string, profiles: ProfileSummary[]): vo
     for (const f of p.functions.slice(0, 15)) console.log(`     ${f.pct} %  ${f.name}`);
   });
   if (profiles.length === 0) console.log(`   ${name}: no CPU profile was written in ${dir}`);
+}
+
+function printStatements(statements: StatementCost[], log: string): void {
+  console.log(
+    `\n   PostgreSQL statements by execution time (pg_stat_statements, the runs; plans of ` +
+      `statements over 20 ms in ${log}):`,
+  );
+  for (const s of statements.slice(0, 8)) {
+    console.log(
+      `     ${s.pct} %  ${s.calls} calls, ${s.mean_ms} ms (max ${s.max_ms}), per call ` +
+        `${s.rows_per_call} rows, ${s.blocks_per_call} buffers, ${s.wal_per_call} WAL records: ` +
+        s.query.slice(0, 100),
+    );
+  }
 }
 
 if (import.meta.main) {
