@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { createSql, type Sql } from "../db/mod.ts";
 import { loadReplyInput } from "../agent/context.ts";
-import { storeReplyAndTakeNext } from "./agent_store.ts";
-import { testPhone, TestPostgres } from "../testing/mod.ts";
+import { claimNextPending, storeReplyAndTakeNext } from "./agent_store.ts";
+import { rowsRead, testPhone, TestPostgres } from "../testing/mod.ts";
 
 let pg: TestPostgres;
 let sql: Sql;
@@ -82,3 +82,43 @@ for (
     assert.equal(n, 2);
   });
 }
+
+// rules: R-CONTEXT-1
+Deno.test("agent store: a reply's context window reads about its own size, not the user's whole history", async () => {
+  const { userId } = await userWith([]);
+  // 3 000 answered messages over the last days, then one pending: the window is its 20 newest.
+  await sql`
+    INSERT INTO messages (user_id, direction, content, "timestamp", agent_status)
+    SELECT ${userId}, CASE WHEN i % 2 = 0 THEN 'inbound' ELSE 'outbound' END, 'm ' || i,
+      now() - interval '3 days' + i * interval '1 minute',
+      CASE WHEN i % 2 = 0 THEN 'done' END
+      FROM generate_series(1, 3000) i`;
+  const [pending] = await sql<{ id: number }[]>`
+    INSERT INTO messages (user_id, direction, content, agent_status)
+    VALUES (${userId}, 'inbound', 'the question', 'pending') RETURNING id`;
+  await sql`ANALYZE messages`;
+  const options = { userId, owner: "plan-test", leaseMs: 60_000, contextLimit: 20 };
+
+  const one = createSql(pg.url, { max: 1 });
+  let claimed: Awaited<ReturnType<typeof claimNextPending>> | undefined;
+  let claimRows: number, storeRows: number;
+  try {
+    claimRows = await rowsRead(one, "messages", async () => {
+      claimed = await claimNextPending(one, options);
+    });
+    // The reply is stored; the next claim finds nothing pending but still pays for its lookups.
+    storeRows = await rowsRead(
+      one,
+      "messages",
+      () => storeReplyAndTakeNext(one, { ...options, inboundId: pending!.id, reply }),
+    );
+  } finally {
+    await one.end({ timeout: 1 });
+  }
+  assert.equal(claimed?.message?.id, pending!.id);
+  assert.equal(claimed?.input?.history.length, 20);
+  // Through (user_id, created_at) the window fetched every row of the user to sort them (seen:
+  // 3 012 and 3 015 rows without messages_user_timestamp_idx); through that index, 21 and 4.
+  assert.ok(claimRows < 200, `claim read ${claimRows} message rows for a 20-message window`);
+  assert.ok(storeRows < 200, `store read ${storeRows} message rows`);
+});

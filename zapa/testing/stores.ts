@@ -5,7 +5,7 @@
  * again on the same port: PostgreSQL keeps its data, Redis comes back empty. Written for Zapa alone
  * (it borrows nothing from the harness), so a swapped-in Zapa takes its test kit with it.
  */
-import { createSql } from "../db/mod.ts";
+import { createSql, type Sql } from "../db/mod.ts";
 import { migrate } from "../db/migrate.ts";
 
 const pgBin = () => Deno.env.get("ZAPA_PG_BIN") || "/usr/lib/postgresql/15/bin";
@@ -264,4 +264,27 @@ export class TestRedis {
     await this.stop();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * Heap rows of `table` that `fn` read on `one` (a single-connection client, as statistics are
+ * counted per backend: flushed before and after): what its statements cost in rows, whatever
+ * plan they got. A plan that scans the table instead of probing an index shows as its size.
+ */
+export async function rowsRead(
+  one: Sql,
+  table: string,
+  fn: () => Promise<unknown>,
+): Promise<number> {
+  const read = async () => {
+    await one`SELECT pg_stat_force_next_flush()`;
+    await one`SELECT pg_stat_clear_snapshot()`;
+    const [row] = await one<{ n: string }[]>`
+      SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n
+        FROM pg_stat_user_tables WHERE relname = ${table}`;
+    return Number(row!.n);
+  };
+  const before = await read();
+  await fn();
+  return (await read()) - before;
 }
