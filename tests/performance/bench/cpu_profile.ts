@@ -100,12 +100,26 @@ export function summarizeProfile(profile: CpuProfile, n = 20): ProfileSummary {
   };
 }
 
-/** Every `.cpuprofile` in `dir` (one per process that exited), summarized. */
-export async function summarizeDir(dir: string, n = 20): Promise<ProfileSummary[]> {
+/**
+ * Every `.cpuprofile` in `dir` (one per process or thread that exited), summarized. A file cut
+ * short — its process was killed while writing it — is skipped and named in `onSkip`, so the
+ * other profiles and the rest of the report survive it (it threw away a whole profiled run).
+ */
+export async function summarizeDir(
+  dir: string,
+  n = 20,
+  onSkip: (file: string, why: string) => void = () => {},
+): Promise<ProfileSummary[]> {
   const out: ProfileSummary[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.name.endsWith(".cpuprofile")) continue;
-    const profile = JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}`)) as CpuProfile;
+    let profile: CpuProfile;
+    try {
+      profile = JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}`)) as CpuProfile;
+    } catch (error) {
+      onSkip(entry.name, error instanceof Error ? error.message : String(error));
+      continue;
+    }
     out.push(summarizeProfile(profile, n));
   }
   return out;

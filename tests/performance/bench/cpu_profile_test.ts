@@ -2,7 +2,7 @@
  * The profile summary: self time per area and function from a V8 `.cpuprofile`, idle apart.
  */
 import assert from "node:assert/strict";
-import { areaOf, type CpuProfile, summarizeProfile } from "./cpu_profile.ts";
+import { areaOf, type CpuProfile, summarizeDir, summarizeProfile } from "./cpu_profile.ts";
 
 const frame = (functionName: string, url = "", lineNumber = 0) => ({
   functionName,
@@ -55,4 +55,29 @@ Deno.test("bench profile: self time adds up per function and area, idle kept apa
     { name: "garbage collector", ms: 2, pct: 25 },
   ]);
   assert.deepEqual(s.functions[0], { name: "handle zapa/webhook.ts:10", ms: 6, pct: 75 });
+});
+
+Deno.test("bench profile: a profile cut short is skipped and named, the others still summarized", async () => {
+  // The suites may write under reports/ only.
+  await Deno.mkdir("reports", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: "reports", prefix: "cpuprofile-test-" });
+  try {
+    const whole: CpuProfile = {
+      nodes: [{ id: 1, callFrame: frame("work", "file:///w/zapa/a.ts") }],
+      startTime: 0,
+      endTime: 1000,
+      samples: [1],
+      timeDeltas: [1000],
+    };
+    await Deno.writeTextFile(`${dir}/whole.cpuprofile`, JSON.stringify(whole));
+    // A process killed while writing its profile leaves the file's beginning only.
+    await Deno.writeTextFile(`${dir}/cut.cpuprofile`, JSON.stringify(whole).slice(0, 40));
+    const skipped: string[] = [];
+    const summaries = await summarizeDir(dir, 20, (file) => skipped.push(file));
+    assert.equal(summaries.length, 1);
+    assert.equal(summaries[0]!.busy_ms, 1);
+    assert.deepEqual(skipped, ["cut.cpuprofile"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -182,7 +182,13 @@ async function runScenario(
     await ceiling?.process.status;
     await running.shutdown();
   }
-  const profile = profileDir ? await summarizeDir(profileDir) : undefined;
+  const profile = profileDir
+    ? await summarizeDir(
+      profileDir,
+      20,
+      (file, why) => console.log(`   ${file}: not a whole CPU profile, skipped (${why})`),
+    )
+    : undefined;
   if (profile) printProfile(name, profileDir!, profile);
   if (statements) printStatements(statements, `.zapa/logs/bench/${name}/postgres.log`);
   const checked = [...runs.entries()].flatMap(([index, kinds]) => {
