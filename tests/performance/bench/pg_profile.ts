@@ -56,53 +56,34 @@ export function resetStatements(url: string): Promise<void> {
   });
 }
 
+/** One statement's counters as pg_stat_statements keeps them (all numbers). */
+export interface StatementRow {
+  query: string;
+  calls: number;
+  total_ms: number;
+  max_ms: number;
+  rows: number;
+  blocks: number;
+  wal: number;
+}
+
 /** The `limit` statements with the most execution time since the reset. */
 export function topStatements(url: string, limit = 15): Promise<StatementCost[]> {
   return withSql(url, async (sql) => {
-    const rows = await sql<
-      {
-        query: string;
-        calls: string;
-        total: number;
-        max: number;
-        rows: string;
-        blocks: string;
-        wal: string;
-      }[]
-    >`
-      SELECT query, calls, total_exec_time AS total, max_exec_time AS max, rows,
-        shared_blks_hit + shared_blks_read AS blocks, wal_records AS wal
+    // float8: the bigint counters would come back as strings.
+    const rows = await sql<StatementRow[]>`
+      SELECT query, calls::float8 AS calls, total_exec_time AS total_ms,
+        max_exec_time AS max_ms, rows::float8 AS rows,
+        (shared_blks_hit + shared_blks_read)::float8 AS blocks, wal_records::float8 AS wal
         FROM pg_stat_statements
        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
          AND query NOT ILIKE '%pg_stat_statements%'`;
-    return rankStatements(
-      rows.map((r) => ({
-        query: r.query,
-        calls: Number(r.calls),
-        total_ms: r.total,
-        max_ms: r.max,
-        rows: Number(r.rows),
-        blocks: Number(r.blocks),
-        wal: Number(r.wal),
-      })),
-      limit,
-    );
+    return rankStatements(rows, limit);
   });
 }
 
 /** Sorts by total time and derives the per-call figures and shares (exported for tests). */
-export function rankStatements(
-  rows: readonly {
-    query: string;
-    calls: number;
-    total_ms: number;
-    max_ms: number;
-    rows: number;
-    blocks: number;
-    wal: number;
-  }[],
-  limit: number,
-): StatementCost[] {
+export function rankStatements(rows: readonly StatementRow[], limit: number): StatementCost[] {
   const all = rows.reduce((sum, r) => sum + r.total_ms, 0);
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return [...rows].sort((a, b) => b.total_ms - a.total_ms).slice(0, limit).map((r) => {
