@@ -4,6 +4,7 @@
  * port), the mock bridge in-process, zapw envelopes as Zapa receives them, and a local echo
  * agent.
  */
+import assert from "node:assert/strict";
 import { createSql, type Sql } from "../db/mod.ts";
 import { createRedis, type Redis } from "../redis.ts";
 import { type Config, loadConfig } from "../config.ts";
@@ -14,6 +15,7 @@ import type { Deps } from "../deps.ts";
 import { createApp } from "../http/app.ts";
 import { assemblePipeline, type Pipeline, PipelineWorkers } from "../pipeline/mod.ts";
 import { TestPostgres, TestRedis } from "./stores.ts";
+import { eventually } from "./eventually.ts";
 import { type RunningBridge, startBridge } from "../../mock_bridge/server.ts";
 import type { BridgeState } from "../../mock_bridge/state.ts";
 import type { Faults } from "../../mock_bridge/faults.ts";
@@ -228,4 +230,42 @@ export function echoPipelinePerFile(owner: string): EchoPipeline {
     await env.stop?.();
   });
   return env;
+}
+
+/** What the bridge double sent to `phone`. */
+export function sentTo(env: EchoPipeline, phone: string): SentRecord[] {
+  return env.bridge.sent.filter((s) => s.to === phone);
+}
+
+/** Waits until every phone got exactly one reply, and stays so for a moment. */
+export async function exactlyOneReplyEach(
+  env: EchoPipeline,
+  phones: string[],
+  timeoutMs = 20_000,
+): Promise<void> {
+  await eventually(() => phones.every((p) => sentTo(env, p).length >= 1), {
+    timeoutMs,
+    message: `a reply for each of ${phones.length} phones`,
+    onTimeout: () => `answered: ${phones.filter((p) => sentTo(env, p).length).length}`,
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  for (const p of phones) assert.equal(sentTo(env, p).length, 1, `replies to ${p}`);
+}
+
+/** One message from each of `n` new phones, posted one after another: the phones, the statuses. */
+export async function sendFromNewPhones(
+  env: EchoPipeline,
+  n: number,
+  label: string,
+): Promise<{ phones: string[]; statuses: number[] }> {
+  const phones = Array.from({ length: n }, () => testPhone());
+  const statuses: number[] = [];
+  for (const [i, from] of phones.entries()) {
+    const res = await env.post(
+      zapwMessage({ from, text: `${label} ${i}`, messageId: `${label}-${from}` }),
+    );
+    statuses.push(res.status);
+    await res.body?.cancel();
+  }
+  return { phones, statuses };
 }
