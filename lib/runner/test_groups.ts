@@ -123,14 +123,14 @@ export const GROUPS: readonly GroupSpec[] = [
     // Alone on one stack the drills took 222 s and used 34 % of the box (152 CPU-s, 2026-12-03):
     // the outages wait on the clock (30 s each), the kill and replica drills drive 100 msg/s
     // and restart processes. Two stacks, each pairing drills that drive load with drills that
-    // wait on the clock, about 137 s each (the seconds of a fresh clone beside the other lanes,
-    // 2026-12-03: the replica drills were one file, 107 s, and its shard ran 30 s past the
-    // other's). With three or four beside the other lanes the box starved Zapa's processes past
-    // their store timeouts: a 503 in the security group (three), two stacks that failed to boot
-    // (four).
+    // wait on the clock, about 129 s each (the seconds of a fresh clone beside the other lanes,
+    // 2026-12-03 16:42 UTC). With three or four beside the other lanes the box starved Zapa's
+    // processes past their store timeouts: a 503 in the security group (three), two stacks that
+    // failed to boot (four).
     shards: [
-      ["replicas_test.ts", "store_outages_test.ts", "send_once_test.ts"], // 66 s + 68 s + 4 s
-      ["replica_queue_test.ts", "outages_test.ts", "crashes_test.ts"], // 41 s + 47 s + 48 s
+      // 47 s + 68 s + 2 s + 12 s
+      ["replicas_test.ts", "store_outages_test.ts", "send_once_test.ts", "bridge_faults_test.ts"],
+      ["replica_queue_test.ts", "outages_test.ts", "crashes_test.ts"], // 40 s + 45 s + 44 s
     ],
     parallel: false,
     permissions: "suite",
