@@ -124,13 +124,15 @@ export const GROUPS: readonly GroupSpec[] = [
     // the outages wait on the clock (30 s each), the kill and replica drills drive 100 msg/s
     // and restart processes. Two stacks, each pairing drills that drive load with drills that
     // wait on the clock, about 129 s each (the seconds of a fresh clone beside the other lanes,
-    // 2026-12-03 16:42 UTC). With three or four beside the other lanes the box starved Zapa's
-    // processes past their store timeouts: a 503 in the security group (three), two stacks that
-    // failed to boot (four).
+    // 2026-12-03 16:42 UTC). Each shard runs its outages first, while the other lanes keep the
+    // box busy, and the drills that drive load last, when those lanes are done: the other way
+    // round, both shards ended waiting on the clock with the box 6–12 % busy for 25 s. With three
+    // or four shards beside the other lanes the box starved Zapa's processes past their store
+    // timeouts: a 503 in the security group (three), two stacks that failed to boot (four).
     shards: [
-      // 47 s + 68 s + 2 s + 12 s
-      ["replicas_test.ts", "store_outages_test.ts", "send_once_test.ts", "bridge_faults_test.ts"],
-      ["replica_queue_test.ts", "outages_test.ts", "crashes_test.ts"], // 40 s + 45 s + 44 s
+      // 68 s + 2 s + 12 s + 47 s
+      ["store_outages_test.ts", "send_once_test.ts", "bridge_faults_test.ts", "replicas_test.ts"],
+      ["outages_test.ts", "crashes_test.ts", "replica_queue_test.ts"], // 45 s + 44 s + 40 s
     ],
     parallel: false,
     permissions: "suite",
@@ -139,21 +141,20 @@ export const GROUPS: readonly GroupSpec[] = [
 ];
 
 /**
- * Splits a sharded group's files (GroupSpec.shards), keeping each shard's order; empty shards
- * are dropped, and a file no shard names joins the shard with the fewest files.
+ * Splits a sharded group's files (GroupSpec.shards): each shard runs the files it names in the
+ * order it names them (`deno test` keeps the order it is given), then any file no shard names,
+ * which joins the shard with the fewest files. Empty shards are dropped.
  */
 export function shardFiles(
   files: readonly string[],
   shards: readonly (readonly string[])[],
 ): string[][] {
-  const split: string[][] = shards.map(() => []);
   const baseName = (file: string) => file.slice(file.lastIndexOf("/") + 1);
-  for (const file of files) {
-    const named = shards.findIndex((names) => names.includes(baseName(file)));
-    if (named >= 0) {
-      split[named]!.push(file);
-      continue;
-    }
+  const split: string[][] = shards.map((names) =>
+    names.flatMap((name) => files.filter((file) => baseName(file) === name))
+  );
+  const named = new Set(shards.flat());
+  for (const file of files.filter((f) => !named.has(baseName(f)))) {
     const fewest = split.reduce(
       (best, shard, i) => shard.length < split[best]!.length ? i : best,
       0,

@@ -124,7 +124,7 @@ Deno.test("test groups: --filter is found and matched like deno test does", () =
   assert.ok(matchesFilter("load: x", "/^load: /"));
 });
 
-Deno.test("test groups: a sharded group's files split by name, an unnamed file joins the smallest shard", () => {
+Deno.test("test groups: a sharded group's files split by name in the shard's order, an unnamed file joins the smallest shard", () => {
   const files = [
     "tests/failure/a_test.ts",
     "tests/failure/b_test.ts",
@@ -132,10 +132,10 @@ Deno.test("test groups: a sharded group's files split by name, an unnamed file j
     "tests/failure/new_test.ts",
   ];
   assert.deepEqual(
-    shardFiles(files, [["b_test.ts"], ["a_test.ts", "c_test.ts"]]),
+    shardFiles(files, [["b_test.ts"], ["c_test.ts", "a_test.ts"]]),
     [
       ["tests/failure/b_test.ts", "tests/failure/new_test.ts"],
-      ["tests/failure/a_test.ts", "tests/failure/c_test.ts"],
+      ["tests/failure/c_test.ts", "tests/failure/a_test.ts"],
     ],
   );
   // A --filter run or a checkout with fewer files: no empty shard, no file lost.
