@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { bridgeControl, target, uniquePhone } from "../../../lib/fixtures.ts";
 import { suiteTest } from "../../../lib/target.ts";
 import { echoFor, serveCeiling } from "./ceiling_receiver.ts";
-import { newRunId, sendClosedLoop } from "./load.ts";
+import { newRunId, sendAtRate, sendClosedLoop } from "./load.ts";
 import { ratioMetrics, type RunResult, SCENARIOS } from "./scenarios.ts";
 
 /** The ceiling loop on a free port, sending through the stack's bridge. */
@@ -100,7 +100,10 @@ suiteTest(
         users,
         seconds: 1.5,
         runId: newRunId(),
-        url: `http://127.0.0.1:${server.addr.port}/`,
+        to: {
+          url: `http://127.0.0.1:${server.addr.port}/`,
+          bridgeControl: target.urls.bridge_control,
+        },
       });
       assert.ok(run.shots.length > users.length, `several messages per user: ${run.shots.length}`);
       assert.deepEqual(run.shots.filter((s) => s.status !== 200), [], "every POST acknowledged");
@@ -122,6 +125,46 @@ suiteTest(
       }
     } finally {
       await server.shutdown();
+    }
+  },
+);
+
+suiteTest(
+  "perf: a paired run's schedule alternates between its targets slice by slice, each POST where its shot says",
+  async () => {
+    // Two receivers that note the message ids they were sent.
+    const seen: string[][] = [[], []];
+    const servers = seen.map((ids) =>
+      Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+        const body = await req.json() as { data?: { messageId?: string } };
+        ids.push(body.data?.messageId ?? "?");
+        return Response.json({ status: "accepted" });
+      })
+    );
+    try {
+      const users = [{ phone: uniquePhone(), apiKey: "-" }];
+      const sent = await sendAtRate({
+        users,
+        rate: 100,
+        count: 80,
+        runId: newRunId(),
+        sliceMs: 200,
+        to: servers.map((server) => ({
+          url: `http://127.0.0.1:${server.addr.port}/`,
+          bridgeControl: target.urls.bridge_control,
+        })),
+      });
+      // 100 a second in 200 ms turns: 20 messages to one, then 20 to the other.
+      assert.deepEqual(
+        sent.shots.map((s) => s.target),
+        Array.from({ length: 80 }, (_, i) => Math.floor(i / 20) % 2),
+      );
+      for (const [i, ids] of seen.entries()) {
+        const expected = sent.shots.filter((s) => s.target === i).map((s) => s.messageId);
+        assert.deepEqual(ids.toSorted(), expected.toSorted(), `target ${i} got its own shots`);
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.shutdown()));
     }
   },
 );

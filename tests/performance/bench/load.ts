@@ -6,13 +6,31 @@
  *
  * Runs inside the benchmark worker: `lib/fixtures.ts` resolves the stack from ZAPA_STACK_FILE.
  */
-import { bridgeControl, configureLlm, createUser, target } from "../../../lib/fixtures.ts";
+import { configureLlm, createUser, target } from "../../../lib/fixtures.ts";
+import { BridgeClient } from "../../../lib/clients/bridge.ts";
 import { jid, messageReceived } from "../../../mock_bridge/envelopes.ts";
 import { preciseNow } from "../../../mock_bridge/clock.ts";
 
 export interface BenchUser {
   phone: string;
   apiKey: string;
+}
+
+/**
+ * Where a run's load goes, and where its replies are read: Zapa (its webhook; its stack's
+ * bridge) or the ceiling loop (its receiver; a bridge of its own, so that neither loop's sends,
+ * receipts or journal reads land on the other's processes).
+ */
+export interface LoadTarget {
+  /** The URL the sender POSTs the webhooks to. */
+  url: string;
+  /** Control URL of the bridge whose sent journal holds the replies. */
+  bridgeControl: string;
+}
+
+/** Zapa's private webhook, its replies in the stack's bridge. */
+export function zapaTarget(): LoadTarget {
+  return { url: webhookUrl(), bridgeControl: target.urls.bridge_control };
 }
 
 /** One webhook POST as the sender saw it. */
@@ -29,6 +47,8 @@ export interface Shot {
   wall: number;
   /** Acknowledgement latency (POST start → response body read), ms; NaN on a network error. */
   ack: number;
+  /** Index of the target it went to (SendPlan.to); 0 with one target. */
+  target: number;
   status: number;
   body: string;
 }
@@ -89,8 +109,13 @@ export interface SendPlan {
   runId: string;
   /** At most this many POSTs in flight (a safety cap; the sender reports when it was hit). */
   maxInFlight?: number;
-  /** Where to POST (default: Zapa's webhook; the ceiling loop's URL for a ceiling run). */
-  url?: string;
+  /**
+   * Where to POST (default: Zapa). With several targets the schedule alternates between them
+   * slice by slice (`sliceMs`, first target first), and each shot names its target's index.
+   */
+  to?: LoadTarget | readonly LoadTarget[];
+  /** Length of one target's turn when `to` has several, ms (default 1 000). */
+  sliceMs?: number;
 }
 
 export interface SendResult {
@@ -110,7 +135,8 @@ export interface SendResult {
  * generator is late), whether or not earlier POSTs have been answered.
  */
 export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
-  const url = plan.url ?? webhookUrl();
+  const targets = [plan.to ?? zapaTarget()].flat();
+  const sliceMs = plan.sliceMs ?? 1000;
   const shots: Shot[] = [];
   const lag: number[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -127,10 +153,11 @@ export async function sendAtRate(plan: SendPlan): Promise<SendResult> {
       await Promise.race(inFlight);
     }
     const shot = startShot(plan.runId, i, plan.users[i % plan.users.length]!.phone, due);
+    shot.target = Math.floor((due - t0) / sliceMs) % targets.length;
     lastStart = shot.start;
     lag.push(shot.start - due);
     shots.push(shot);
-    const p = post(url, shot).finally(() => inFlight.delete(p));
+    const p = post(targets[shot.target]!.url, shot).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);
@@ -150,6 +177,7 @@ function startShot(runId: string, i: number, phone: string, due?: number): Shot 
     // The bridge journal's clock (a round trip is its `at_ms` minus this).
     wall: preciseNow(),
     ack: NaN,
+    target: 0,
     status: 0,
     body: "",
   };
@@ -180,12 +208,11 @@ export interface Reply {
 
 /** One page of the bridge's sent journal after `since`: each entry's seq, bench token, reply. */
 async function sentAfter(
+  bridge: string,
   since: number,
   waitMs: number,
 ): Promise<{ seq: number; token?: string; reply: Reply }[]> {
-  const res = await fetch(
-    `${target.urls.bridge_control}/__mock/sent?since=${since}&wait_ms=${waitMs}`,
-  );
+  const res = await fetch(`${bridge}/__mock/sent?since=${since}&wait_ms=${waitMs}`);
   const page = await res.json() as {
     items: { seq: number; text: string | null; at: string; at_ms?: number }[];
   };
@@ -196,34 +223,44 @@ async function sentAfter(
   }));
 }
 
-/** The bridge's sent-journal seq right now: replies of a run come after it. */
-export function journalMark(): Promise<number> {
-  return bridgeControl.lastSeq();
+/** The sent-journal seq of a bridge (its control URL; Zapa's by default) now: later replies come after it. */
+export function journalMark(bridge = target.urls.bridge_control): Promise<number> {
+  return new BridgeClient(bridge).lastSeq();
 }
 
 /**
  * A warm-up of `warmupS` seconds at `rate` (connections, JIT and pools settle; not recorded),
- * then `seconds` at `rate`, measured. `since` marks the sent journal between the two.
+ * then `seconds` at `rate`, measured. With several targets both alternate between them slice by
+ * slice (SendPlan.to). `since` marks each target's sent journal between the two.
  */
 export async function warmUpThenSend(
   users: readonly BenchUser[],
-  options: { rate: number; seconds: number; warmupS: number; url?: string },
-): Promise<{ since: number; sent: SendResult }> {
-  const { rate, url } = options;
+  options: {
+    rate: number;
+    seconds: number;
+    warmupS: number;
+    to?: LoadTarget | readonly LoadTarget[];
+    sliceMs?: number;
+  },
+): Promise<{ since: number[]; sent: SendResult }> {
+  const { rate, sliceMs } = options;
+  const targets = [options.to ?? zapaTarget()].flat();
   await sendAtRate({
     users,
     rate,
     count: Math.round(rate * options.warmupS),
     runId: newRunId(),
-    url,
+    to: targets,
+    sliceMs,
   });
-  const since = await journalMark();
+  const since = await Promise.all(targets.map((t) => journalMark(t.bridgeControl)));
   const sent = await sendAtRate({
     users,
     rate,
     count: Math.round(rate * options.seconds),
     runId: newRunId(),
-    url,
+    to: targets,
+    sliceMs,
   });
   return { since, sent };
 }
@@ -235,14 +272,20 @@ export async function warmUpThenSend(
 export async function collectReplies(
   since: number,
   tokens: readonly string[],
-  options: { deadlineMs: number; counts?: { duplicates: number } },
+  options: {
+    deadlineMs: number;
+    counts?: { duplicates: number };
+    /** Control URL of the bridge that journals the replies (default Zapa's). */
+    bridge?: string;
+  },
 ): Promise<Map<string, Reply>> {
+  const bridge = options.bridge ?? target.urls.bridge_control;
   const wanted = new Set(tokens);
   const found = new Map<string, Reply>();
   const deadline = Date.now() + options.deadlineMs;
   let cursor = since;
   while (found.size < wanted.size && Date.now() < deadline) {
-    for (const { seq, token, reply } of await sentAfter(cursor, 1000)) {
+    for (const { seq, token, reply } of await sentAfter(bridge, cursor, 1000)) {
       cursor = Math.max(cursor, seq);
       if (token === undefined) continue;
       if (wanted.has(token) && !found.has(token)) {
@@ -264,8 +307,8 @@ export interface ClosedLoopPlan {
   runId: string;
   /** How long one reply may take before its user gives up (counted as missing), ms. */
   replyTimeoutMs?: number;
-  /** Where to POST (default: Zapa's webhook; the ceiling loop's URL for a ceiling run). */
-  url?: string;
+  /** Where to POST and read the replies (default: Zapa). */
+  to?: LoadTarget;
 }
 
 export interface ClosedLoopResult {
@@ -287,18 +330,18 @@ export interface ClosedLoopResult {
  * not the loop).
  */
 export async function sendClosedLoop(plan: ClosedLoopPlan): Promise<ClosedLoopResult> {
-  const url = plan.url ?? webhookUrl();
+  const to = plan.to ?? zapaTarget();
   const replyTimeoutMs = plan.replyTimeoutMs ?? 30_000;
   const shots: Shot[] = [];
   const replies = new Map<string, Reply>();
   const waiting = new Map<string, (reply: Reply) => void>();
   let duplicates = 0;
   let following = true;
-  let cursor = await journalMark();
+  let cursor = await journalMark(to.bridgeControl);
   // One journal reader for all users: a long poll that hands each reply to its waiting user.
   const follower = (async () => {
     while (following) {
-      for (const { seq, token, reply } of await sentAfter(cursor, 200)) {
+      for (const { seq, token, reply } of await sentAfter(to.bridgeControl, cursor, 200)) {
         cursor = Math.max(cursor, seq);
         if (token === undefined) continue;
         if (replies.has(token)) {
@@ -331,7 +374,7 @@ export async function sendClosedLoop(plan: ClosedLoopPlan): Promise<ClosedLoopRe
     while (Date.now() < end) {
       const shot = startShot(plan.runId, sequence++, u.phone);
       shots.push(shot);
-      await post(url, shot);
+      await post(to.url, shot);
       if (shot.status !== 200) continue; // refused: no reply is coming
       if (await replyTo(shot.token) === undefined) return; // its reply is missing: it stops
     }

@@ -2,9 +2,10 @@
  * `deno task bench [name…] [--runs=N] [--<param>=<n>] [--profile]`: the pipeline benchmarks.
  * For each benchmark it boots its own native stack on free ports (with the benchmark's extra
  * environment, e.g. AGENT_CONCURRENCY=1000) and runs it N times in a worker thread. Where the
- * benchmark has ratios, each run of Zapa is followed by the same run against the ceiling loop
- * (ceiling_receiver.ts, started beside the stack) and a PostgreSQL commit-rate probe: a run is
- * a pair of short windows measured under the same conditions. Ratios are judged by the median
+ * benchmark has ratios, each run of Zapa is paired with the same run against the ceiling loop
+ * (ceiling_receiver.ts and a bridge of its own, started beside the stack; the two alternate
+ * slice by slice where the benchmark sends at a fixed rate) and followed by a PostgreSQL
+ * commit-rate probe: a run is a pair measured under the same conditions. Ratios are judged by the median
  * of the pairs, losses by the worst run, and each ratio's median is compared with the last
  * run's (stability.ts). Writes `reports/bench/<name>.json` (absolute figures, ceilings, ratios,
  * CPU shares, load average, budgets, history) and prints a table. Exit code 1 when a budget is
@@ -19,6 +20,10 @@ import {
   launchStack,
   type StackInfo,
 } from "../../../lib/stack/mod.ts";
+import { spawnLogged, stopProcess } from "../../../lib/stack/process.ts";
+import { httpProbe, waitHealthy } from "../../../lib/stack/readiness.ts";
+import { readSettings } from "../../../lib/stack/settings.ts";
+import type { LoadTarget } from "./load.ts";
 import { machineInfo, printTable, readReport, writeReport } from "./report.ts";
 import { agreement, median, verdicts } from "./stability.ts";
 import { type ProfileSummary, summarizeDir } from "./cpu_profile.ts";
@@ -40,12 +45,39 @@ function withEnv(spec: DenoServiceSpec, extra: Record<string, string>): DenoServ
 }
 
 /**
- * The ceiling loop (ceiling_receiver.ts) as its own process beside the stack, sending its
- * replies through the stack's bridge like Zapa does.
+ * The ceiling loop beside the stack, as processes of its own: ceiling_receiver.ts, and a bridge
+ * of its own (the same mock bridge program, on free ports) through which the receiver sends its
+ * replies and whose webhooks, the receipts of those sends, go back to the receiver. Zapa's loop
+ * posts its receipts to Zapa the same way. Sharing the stack's bridge, the loop's receipts went
+ * to Zapa, which kept private at 55–60 % of a core through every ceiling window looking them up
+ * (2026-12-03): the ceiling was measured beside a busy Zapa and moved with it.
  */
-function startCeiling(info: StackInfo) {
+async function startCeiling(info: StackInfo, logsDir: string) {
   const port = freePort();
-  const process = new Deno.Command("deno", {
+  const bridgePort = freePort();
+  const controlPort = freePort();
+  const { base_env } = readSettings();
+  const spec = DENO_SERVICE_SPECS.bridge;
+  const bridgeLog = `${logsDir}/ceiling-bridge.log`;
+  const bridge = await spawnLogged({
+    command: Deno.execPath(),
+    args: ["run", ...spec.flags, spec.entry],
+    env: {
+      ...base_env,
+      ...BRIDGE_ENV,
+      PORT: String(bridgePort),
+      MOCK_CONTROL_PORT: String(controlPort),
+      MOCK_HOSTNAME: "127.0.0.1",
+      MOCK_SESSION_ID: info.session_id ?? "main",
+      API_KEY: info.bridge_api_key ?? "",
+      WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+      ENABLE_WEBHOOK: "true",
+    },
+    logFile: bridgeLog,
+  });
+  const receiverLog = `${logsDir}/ceiling-receiver.log`;
+  const receiver = await spawnLogged({
+    command: Deno.execPath(),
     args: [
       "run",
       "--allow-net=127.0.0.1",
@@ -53,23 +85,44 @@ function startCeiling(info: StackInfo) {
       new URL("./ceiling_receiver.ts", import.meta.url).pathname,
     ],
     env: {
+      ...base_env,
       PORT: String(port),
-      BRIDGE_URL: info.urls.bridge,
+      BRIDGE_URL: `http://127.0.0.1:${bridgePort}`,
       BRIDGE_API_KEY: info.bridge_api_key ?? "",
       SESSION_ID: info.session_id ?? "main",
     },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  // It prints one line once it listens.
-  const ready = process.stdout.pipeThrough(new TextDecoderStream()).getReader().read().then(
-    ({ value }) => {
-      if (!value?.includes(`"listening":${port}`)) {
-        throw new Error(`the ceiling loop did not start: ${value ?? "(no output)"}`);
-      }
-    },
-  );
-  return { port, process, ready };
+    logFile: receiverLog,
+  });
+  const deadline = performance.now() + 30_000;
+  const stop = async () => {
+    await Promise.all([bridge, receiver].map((p) => stopProcess(p, { signal: "SIGKILL" })));
+  };
+  try {
+    await Promise.all([
+      waitHealthy({
+        service: "ceiling bridge",
+        probe: httpProbe(`http://127.0.0.1:${bridgePort}/health`),
+        process: bridge,
+        logFile: bridgeLog,
+        deadline,
+      }),
+      waitHealthy({
+        service: "ceiling loop",
+        probe: httpProbe(`http://127.0.0.1:${port}/`),
+        process: receiver,
+        logFile: receiverLog,
+        deadline,
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const loop: LoadTarget = {
+    url: `http://127.0.0.1:${port}/`,
+    bridgeControl: `http://127.0.0.1:${controlPort}`,
+  };
+  return { loop, stop };
 }
 
 function paramsFor(scenario: Scenario, overrides: Record<string, string>): Record<string, number> {
@@ -121,10 +174,11 @@ async function runScenario(
   const stackFile = `.zapa/stacks/bench-${name}.json`;
   console.log(`\n== ${name}: ${scenario.title} (${privateReplicas} private instance(s))`);
   console.log(`   params ${JSON.stringify(params)}; booting a stack…`);
+  const logsDir = `.zapa/logs/bench/${name}`;
   const running = await launchStack({
     ports: "free",
     stackFile,
-    logsDir: `.zapa/logs/bench/${name}`,
+    logsDir,
     replicas: { private: privateReplicas, public: 1 },
     // Both entrypoints answer /ready (schema migrated, stores up) before setup creates users.
     waitReady: true,
@@ -137,9 +191,14 @@ async function runScenario(
       bridge: withEnv(DENO_SERVICE_SPECS.bridge, BRIDGE_ENV),
     },
   });
-  const ceiling = scenario.ratios ? startCeiling(running.info) : null;
+  const ceiling = scenario.ratios
+    ? await startCeiling(running.info, logsDir).catch(async (error) => {
+      await running.shutdown();
+      throw error;
+    })
+    : null;
   const stop = () => {
-    ceiling?.process.kill("SIGKILL");
+    void ceiling?.stop();
     void running.shutdown().finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", stop);
@@ -148,8 +207,7 @@ async function runScenario(
   let statements: StatementCost[] | undefined;
   try {
     Deno.env.set("ZAPA_STACK_FILE", stackFile);
-    if (ceiling) await ceiling.ready;
-    await runWorker({ name: scenario.name, params, ceilingPort: ceiling?.port }, (event) => {
+    await runWorker({ name: scenario.name, params, ceiling: ceiling?.loop }, (event) => {
       if (event.type === "setup") {
         setupMs = event.ms as number;
         // What setup did (users, keys) is not the pipeline's: forgotten as the runs begin (the
@@ -178,8 +236,7 @@ async function runScenario(
     if (profileDir) statements = await topStatements(running.info.database_url);
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
-    ceiling?.process.kill("SIGKILL");
-    await ceiling?.process.status;
+    await ceiling?.stop();
     await running.shutdown();
   }
   const profile = profileDir

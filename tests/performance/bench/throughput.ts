@@ -16,11 +16,11 @@ import { type Bench, measured, perSecond, round1, stats } from "./measure.ts";
 
 export const throughput: Bench<BenchUser[]> = {
   setup: (params) => createBenchUsers(params.users ?? 200),
-  run: (users, params, _index, url) =>
+  run: (users, params, _index, to) =>
     measured(async () => {
       const seconds = params.seconds ?? 20;
       const warmup = params.warmup_s ?? 5;
-      const run = await sendClosedLoop({ users, seconds, runId: newRunId(), url });
+      const run = await sendClosedLoop({ users, seconds, runId: newRunId(), to });
       const at = [...run.replies.values()].map((r) => r.at);
       const from = run.wall0 + warmup * 1000;
       const windowS = (run.wallEnd - from) / 1000;

@@ -1,13 +1,15 @@
 /**
  * Benchmark worker: its own thread and event loop, so the runner's log draining does not delay
  * the sender. Resolves the stack from ZAPA_STACK_FILE (set by the runner before it starts the
- * worker), runs one benchmark's setup, then its runs; with a ceiling port, each run of Zapa is
- * followed by the same run against the ceiling loop and a PostgreSQL commit-rate probe, so the
- * three are measured interleaved, under the same conditions.
+ * worker), runs one benchmark's setup, then its runs; with the ceiling loop, each run of Zapa
+ * is paired with the same run against the loop (alternating with it slice by slice where the
+ * benchmark can, else right after it) and followed by a PostgreSQL commit-rate probe, so the
+ * three are measured under the same conditions.
  */
 /// <reference lib="deno.worker" />
 import { target } from "../../../lib/fixtures.ts";
 import { concurrency } from "./concurrency.ts";
+import type { LoadTarget } from "./load.ts";
 import type { Bench } from "./measure.ts";
 import { pgCommitRate } from "./pg_ceiling.ts";
 import { roundTrip } from "./round_trip.ts";
@@ -24,14 +26,14 @@ const BENCHES: Record<string, Bench<never>> = {
 export interface WorkerRequest {
   name: string;
   params: Record<string, number>;
-  /** Port of the ceiling loop (ceiling_receiver.ts); absent: Zapa only. */
-  ceilingPort?: number;
+  /** The ceiling loop (ceiling_receiver.ts and its own bridge); absent: Zapa only. */
+  ceiling?: LoadTarget;
 }
 
 export type RunKind = "zapa" | "ceiling" | "pg";
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
-  const { name, params, ceilingPort } = event.data;
+  const { name, params, ceiling } = event.data;
   try {
     const bench = BENCHES[name];
     if (!bench) throw new Error(`unknown benchmark ${name}`);
@@ -44,9 +46,15 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     for (let i = 0; i < (params.runs ?? 2); i++) {
       const post = (kind: RunKind, result: unknown) =>
         self.postMessage({ type: "run", index: i, kind, result });
-      post("zapa", await bench.run(state, params, i));
-      if (ceilingPort === undefined) continue;
-      post("ceiling", await bench.run(state, params, i, `http://127.0.0.1:${ceilingPort}/`));
+      if (ceiling && bench.runPaired) {
+        const pair = await bench.runPaired(state, params, i, ceiling);
+        post("zapa", pair.zapa);
+        post("ceiling", pair.ceiling);
+      } else {
+        post("zapa", await bench.run(state, params, i));
+        if (!ceiling) continue;
+        post("ceiling", await bench.run(state, params, i, ceiling));
+      }
       if (target.database) post("pg", await pgCommitRate(target.database));
     }
     self.postMessage({ type: "done" });
