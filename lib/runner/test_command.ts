@@ -58,6 +58,7 @@ import {
   permissionFlags,
   type PermissionSet,
   shardFiles,
+  startOrder,
   TIMED_LANE,
 } from "./test_groups.ts";
 
@@ -94,7 +95,7 @@ async function plan(group: GroupSpec): Promise<Plan> {
   }
   const files = (await Promise.all(group.dirs.map(findTestFiles))).flat();
   // live_*_test.ts files run in the live group only (lib/runner/live.ts).
-  return { group, files: files.filter((f) => !isLiveTestFile(f)) };
+  return { group, files: startOrder(files.filter((f) => !isLiveTestFile(f)), group.slowFirst) };
 }
 
 /**

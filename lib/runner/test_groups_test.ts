@@ -8,6 +8,7 @@ import {
   isTestFile,
   permissionFlags,
   shardFiles,
+  startOrder,
 } from "./test_groups.ts";
 import { filterArg, findLoadScripts, matchesFilter } from "./group_runner.ts";
 
@@ -163,5 +164,19 @@ Deno.test("test groups: test file names", () => {
   }
   for (const no of ["a/x.ts", "load/soak.ts", "a/_test_server.ts", "a/test_groups.ts"]) {
     assert.ok(!isTestFile(no), no);
+  }
+});
+
+Deno.test("test groups: a group starts its slowest files first, then the rest in order", async () => {
+  assert.deepEqual(
+    startOrder(["a_test.ts", "b_test.ts", "c_test.ts", "d_test.ts"], ["c_test.ts", "gone_test.ts"]),
+    ["c_test.ts", "a_test.ts", "b_test.ts", "d_test.ts"],
+  );
+  assert.deepEqual(startOrder(["a_test.ts"]), ["a_test.ts"]);
+  // Every file a group names as slow exists: a renamed file would silently start last again.
+  for (const group of GROUPS) {
+    for (const file of group.slowFirst ?? []) {
+      assert.ok((await Deno.stat(file)).isFile, `${group.name}: slowFirst names ${file}`);
+    }
   }
 });
