@@ -25,7 +25,7 @@ import { httpProbe, waitHealthy } from "../../../lib/stack/readiness.ts";
 import { readSettings } from "../../../lib/stack/settings.ts";
 import type { LoadTarget } from "./load.ts";
 import { machineInfo, printTable, readReport, writeReport } from "./report.ts";
-import { agreement, median, verdicts } from "./stability.ts";
+import { agreement, median, significant, verdicts } from "./stability.ts";
 import { type ProfileSummary, summarizeDir } from "./cpu_profile.ts";
 import {
   PG_PROFILE_SETTINGS,
@@ -268,7 +268,14 @@ async function runScenario(
   const medians: Record<string, number> = {};
   for (const metric of compared) {
     const value = median(checked.map((c) => c.metrics[metric] ?? NaN));
-    if (Number.isFinite(value)) medians[metric] = Math.round(value * 1000) / 1000;
+    if (Number.isFinite(value)) medians[metric] = significant(value);
+  }
+  // The yardsticks themselves, the loop's and PostgreSQL's figures the ratios divide by: when
+  // they moved between two runs, the box did too, and the ratios' agreement says so.
+  const yardsticks: Record<string, number> = {};
+  for (const r of scenario.ratios ?? []) {
+    const value = median(checked.map((c) => c[r.against]?.metrics[r.by] ?? NaN));
+    if (Number.isFinite(value)) yardsticks[`${r.against}.${r.by}`] = significant(value);
   }
   const measuredAt = new Date().toISOString();
   const history = (await readReport(name))?.history ?? [];
@@ -298,9 +305,11 @@ async function runScenario(
     // This run's ratio medians against the last comparable run's (within 15 %: they agree).
     // A profiled run is slower by design: it is neither compared nor kept in the history.
     agreement: profile ? [] : agreement(medians, lastMedians),
+    yardsticks,
+    yardstick_agreement: profile ? [] : agreement(yardsticks, history.at(-1)?.yardsticks),
     history: profile ? history : [
       ...history.slice(-19),
-      { measured_at: measuredAt, load_avg_1m: loadAvg ?? null, medians },
+      { measured_at: measuredAt, load_avg_1m: loadAvg ?? null, medians, yardsticks },
     ],
     runs: checked,
     passed: checked.length > 0 && budgets.every((b) => b.passed),

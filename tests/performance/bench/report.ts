@@ -13,7 +13,16 @@ export interface BenchReport {
   budgets: Verdict[];
   medians: Record<string, number>;
   agreement: Agreement[];
-  history: { measured_at: string; load_avg_1m: number | null; medians: Record<string, number> }[];
+  /** Medians of what the ratios divide by: the loop's figures and PostgreSQL's commit rate. */
+  yardsticks?: Record<string, number>;
+  /** The yardsticks against the last run's: how far the box itself moved between the two. */
+  yardstick_agreement?: Agreement[];
+  history: {
+    measured_at: string;
+    load_avg_1m: number | null;
+    medians: Record<string, number>;
+    yardsticks?: Record<string, number>;
+  }[];
   runs: {
     index: number;
     metrics: Record<string, number>;
@@ -111,6 +120,15 @@ export function printTable(reports: readonly BenchReport[]): void {
       console.log(
         `${cell("", widths[0]!)} ${a.metric} median ${a.now} vs ${a.last} last time: ` +
           `${Math.round(a.change * 100)} % apart (${a.agrees ? "agree" : "DISAGREE"}, ≤ 15 %)`,
+      );
+    }
+    // What the ratios divide by, run against run: a quiet box keeps these level too.
+    const moved = (report.yardstick_agreement ?? []).filter((a) => !a.agrees);
+    if (moved.length > 0) {
+      console.log(
+        `${cell("", widths[0]!)} the box moved since last time: ` +
+          moved.map((a) => `${a.metric} ${a.last} → ${a.now} (${Math.round(a.change * 100)} %)`)
+            .join(", "),
       );
     }
   }

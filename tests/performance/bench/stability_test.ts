@@ -4,7 +4,7 @@
  * of two benchmark runs within 15 %.
  */
 import assert from "node:assert/strict";
-import { agreement, median, spread, verdicts } from "./stability.ts";
+import { agreement, median, significant, spread, verdicts } from "./stability.ts";
 import type { Budget } from "./scenarios.ts";
 
 const ratio: Budget = {
@@ -50,4 +50,11 @@ Deno.test("bench stability: two runs agree when their medians are within 15 % of
     ["y", 0.2, false],
   ]);
   assert.deepEqual(agreement({ x: 1 }, undefined), []);
+});
+
+Deno.test("bench stability: ratios keep three significant figures, however small", () => {
+  assert.equal(significant(0.0093412), 0.00934);
+  assert.equal(significant(13.547), 13.5);
+  assert.equal(significant(0.041), 0.041);
+  assert.equal(significant(0), 0);
 });
