@@ -12,8 +12,9 @@ export { launch } from "./launch.ts";
 export { type LaunchOptions, launchStack, stackInfo } from "./native_launch.ts";
 export type { RunningStack } from "./running.ts";
 export { NativeStack } from "./native_stack.ts";
-export { ServiceStartError } from "./readiness.ts";
-export { type HarnessSettings, readSettings } from "./settings.ts";
+export { httpProbe, ServiceStartError, waitHealthy } from "./readiness.ts";
+export { spawnLogged, stopProcess } from "./process.ts";
+export { type HarnessSettings, pgBin, readSettings } from "./settings.ts";
 export type { StackInfo } from "./stack_file.ts";
 export type { ServiceController, ServiceState } from "./controller.ts";
 export {

@@ -17,15 +17,17 @@ import {
   DENO_SERVICE_SPECS,
   type DenoServiceSpec,
   freePort,
+  httpProbe,
   launchStack,
+  readSettings,
+  spawnLogged,
   type StackInfo,
+  stopProcess,
+  waitHealthy,
 } from "../../../lib/stack/mod.ts";
-import { spawnLogged, stopProcess } from "../../../lib/stack/process.ts";
-import { httpProbe, waitHealthy } from "../../../lib/stack/readiness.ts";
-import { readSettings } from "../../../lib/stack/settings.ts";
 import type { LoadTarget } from "./load.ts";
 import { machineInfo, printTable, readReport, writeReport } from "./report.ts";
-import { agreement, median, significant, verdicts } from "./stability.ts";
+import { agreement, median, verdicts } from "./stability.ts";
 import { type ProfileSummary, summarizeDir } from "./cpu_profile.ts";
 import {
   PG_PROFILE_SETTINGS,
@@ -34,7 +36,13 @@ import {
   topStatements,
 } from "./pg_profile.ts";
 import type { Summary } from "../../../lib/perf.ts";
-import { ratioMetrics, type RunResult, type Scenario, SCENARIOS } from "./scenarios.ts";
+import {
+  ratioMetrics,
+  type RunResult,
+  type Scenario,
+  SCENARIOS,
+  significant,
+} from "./scenarios.ts";
 import type { RunKind, WorkerRequest } from "./worker.ts";
 
 /** The bridge keeps every reply of a long run in its sent journal (default 10 000). */

@@ -11,7 +11,7 @@
  */
 import type { RunResult } from "./scenarios.ts";
 import { round1 } from "./measure.ts";
-import { pgBin } from "../../../lib/stack/settings.ts";
+import { pgBin } from "../../../lib/stack/mod.ts";
 
 const TABLE = "bench_ceiling_inserts";
 

@@ -3,8 +3,6 @@
  * extra environment its stack boots with, and its budgets. Loaded by the runner (main thread);
  * the measuring code lives in one module per benchmark and runs in the worker.
  */
-import { significant } from "./stability.ts";
-
 /**
  * Ratio budgets, from the medians of two whole `deno task bench` runs on a quiet 2-core box
  * (2026-12-03, 17:16–17:39 UTC, after the loop got its own bridge: README, "Performance"), with
@@ -192,6 +190,14 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
 ];
+
+/**
+ * Three significant figures: a ratio of 0.0093 keeps its 0.00930 (rounded to three decimals it
+ * was 0.009, and two runs 10 % apart read the same).
+ */
+export function significant(x: number, digits = 3): number {
+  return Number.isFinite(x) && x !== 0 ? Number(x.toPrecision(digits)) : x;
+}
 
 /** A Zapa run's ratios to the ceiling run and the PG probe that followed it. */
 export function ratioMetrics(

@@ -7,7 +7,7 @@
  * The medians are kept in the report's history, and each run is compared with the previous
  * one: "two runs on a quiet box agree within 15 %" is then something the output shows.
  */
-import type { Budget, BudgetCheck } from "./scenarios.ts";
+import { type Budget, type BudgetCheck, significant } from "./scenarios.ts";
 
 /** How far two runs of the same benchmark may differ on a ratio and still agree. */
 export const AGREEMENT = 0.15;
@@ -83,12 +83,4 @@ export function agreement(
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-/**
- * Three significant figures: a ratio of 0.0093 keeps its 0.00930 (rounded to three decimals it
- * was 0.009, and two runs 10 % apart read the same).
- */
-export function significant(x: number, digits = 3): number {
-  return Number.isFinite(x) && x !== 0 ? Number(x.toPrecision(digits)) : x;
 }

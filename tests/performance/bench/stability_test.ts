@@ -4,8 +4,8 @@
  * of two benchmark runs within 15 %.
  */
 import assert from "node:assert/strict";
-import { agreement, median, significant, spread, verdicts } from "./stability.ts";
-import type { Budget } from "./scenarios.ts";
+import { agreement, median, spread, verdicts } from "./stability.ts";
+import { type Budget, significant } from "./scenarios.ts";
 
 const ratio: Budget = {
   metric: "ack_p95_ratio",
