@@ -60,13 +60,6 @@ export interface WebhookPage {
 }
 
 /** Body of `/__mock/inbound` (zapw `data` names). */
-/** Where the bridge posts webhooks (`/__mock/webhook`). */
-export interface WebhookTarget {
-  url: string | null;
-  enabled: boolean;
-  secret_set: boolean;
-}
-
 export interface InboundBody {
   from: string;
   to?: string;
@@ -295,17 +288,6 @@ export class BridgeClient {
   faults(patch?: Partial<BridgeFaults>): Promise<BridgeFaults> {
     if (patch === undefined) return this.#call("GET", "/__mock/faults", "faults");
     return this.#call("POST", "/__mock/faults", "faults", { body: patch });
-  }
-
-  /**
-   * Where the bridge posts its webhooks (`GET /__mock/webhook`, the secret masked), or moves them
-   * (`POST`): `secret` goes in the URL's `secret` query parameter, as zapw's WEBHOOK_URL has it.
-   */
-  webhook(
-    patch?: { url?: string | null; secret?: string | null; enabled?: boolean },
-  ): Promise<WebhookTarget> {
-    if (patch === undefined) return this.#call("GET", "/__mock/webhook", "webhook target");
-    return this.#call("POST", "/__mock/webhook", "webhook target", { body: patch });
   }
 
   /** Clears journals and faults and restores the connected default session. */

@@ -10,6 +10,7 @@ import { configureLlm, createUser, target } from "../../../lib/fixtures.ts";
 import { BridgeClient } from "../../../lib/clients/bridge.ts";
 import { jid, messageReceived } from "../../../mock_bridge/envelopes.ts";
 import { preciseNow } from "../../../mock_bridge/clock.ts";
+import type { RunResult } from "./scenarios.ts";
 
 export interface BenchUser {
   phone: string;
@@ -263,6 +264,57 @@ export async function warmUpThenSend(
     sliceMs,
   });
   return { since, sent };
+}
+
+/** A constant-rate benchmark's schedule, from its parameters. */
+export interface Schedule {
+  rate: number;
+  seconds: number;
+  warmupS: number;
+  /** A target's turn when Zapa and the ceiling loop alternate, ms. */
+  sliceMs?: number;
+}
+
+export function scheduleOf(params: Record<string, number>, defaultRate: number): Schedule {
+  return {
+    rate: params.rate ?? defaultRate,
+    seconds: params.seconds ?? 30,
+    warmupS: params.warmup_s ?? 3,
+    sliceMs: params.slice_ms,
+  };
+}
+
+/**
+ * One paired run of a constant-rate benchmark: a schedule that alternates between Zapa and the
+ * ceiling loop a slice at a time, each getting `seconds` of the rate after `warmupS` of warm-up
+ * (twice the messages in all); `result` turns one target's shots (target 0 is Zapa) into its
+ * figures.
+ */
+export async function inTurns(
+  users: readonly BenchUser[],
+  plan: Schedule,
+  ceiling: LoadTarget,
+  result: (
+    shots: Shot[],
+    sent: SendResult,
+    since: number,
+    to: LoadTarget,
+    target: number,
+  ) => Promise<RunResult>,
+): Promise<{ zapa: RunResult; ceiling: RunResult }> {
+  const targets = [zapaTarget(), ceiling];
+  const { since, sent } = await warmUpThenSend(users, {
+    ...plan,
+    seconds: 2 * plan.seconds,
+    warmupS: 2 * plan.warmupS,
+    to: targets,
+  });
+  const [zapa, loop] = await Promise.all(
+    targets.map((to, i) =>
+      result(sent.shots.filter((s) => s.target === i), sent, since[i]!, to, i)
+    ),
+  );
+  return { zapa: zapa!, ceiling: loop! };
 }
 
 /**

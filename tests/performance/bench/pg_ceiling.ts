@@ -31,7 +31,6 @@ export async function pgCommitRate(
   const script = `${scriptDir}/bench-pg-ceiling.sql`;
   await Deno.mkdir(scriptDir, { recursive: true });
   await Deno.writeTextFile(script, `INSERT INTO ${TABLE} (payload) VALUES ('ceiling');\n`);
-  const psql = (sql: string) => pg("psql", ["-q", "-X", "-v", "ON_ERROR_STOP=1", "-c", sql]);
   // Through setpriv, as the stack runs PostgreSQL's own binaries: the one program allowed.
   const pg = async (program: string, args: string[]) => {
     const out = await new Deno.Command("setpriv", {
@@ -45,6 +44,7 @@ export async function pgCommitRate(
     }
     return text;
   };
+  const psql = (sql: string) => pg("psql", ["-q", "-X", "-v", "ON_ERROR_STOP=1", "-c", sql]);
   await psql(
     `CREATE TABLE IF NOT EXISTS ${TABLE} (id bigserial PRIMARY KEY, ` +
       `at timestamptz NOT NULL DEFAULT now(), payload text NOT NULL)`,

@@ -11,7 +11,9 @@ import {
   type BenchUser,
   collectReplies,
   createBenchUsers,
+  inTurns,
   type LoadTarget,
+  scheduleOf,
   type SendResult,
   type Shot,
   statusCounts,
@@ -58,36 +60,20 @@ async function tripResult(
   };
 }
 
-const schedule = (params: Record<string, number>) => ({
-  rate: params.rate ?? 100,
-  seconds: params.seconds ?? 30,
-  warmupS: params.warmup_s ?? 3,
-  sliceMs: params.slice_ms,
-});
-
 export const roundTrip: Bench<BenchUser[]> = {
   setup: (params) => createBenchUsers(params.users ?? 100),
   run: (users, params, _index, to) =>
     measured(async () => {
-      const { since, sent } = await warmUpThenSend(users, { ...schedule(params), to });
+      const { since, sent } = await warmUpThenSend(users, { ...scheduleOf(params, 100), to });
       return await tripResult(sent.shots, sent, since[0]!, to ?? zapaTarget(), to === undefined);
     }),
   runPaired: (users, params, _index, ceiling) =>
-    measuredPair(async () => {
-      const targets = [zapaTarget(), ceiling];
-      // Twice the messages: each target gets `seconds` of the rate.
-      const plan = schedule(params);
-      const { since, sent } = await warmUpThenSend(users, {
-        ...plan,
-        seconds: 2 * plan.seconds,
-        warmupS: 2 * plan.warmupS,
-        to: targets,
-      });
-      const [zapa, loop] = await Promise.all(
-        targets.map((to, i) =>
-          tripResult(sent.shots.filter((s) => s.target === i), sent, since[i]!, to, i === 0)
-        ),
-      );
-      return { zapa: zapa!, ceiling: loop! };
-    }),
+    measuredPair(() =>
+      inTurns(
+        users,
+        scheduleOf(params, 100),
+        ceiling,
+        (shots, sent, since, to, target) => tripResult(shots, sent, since, to, target === 0),
+      )
+    ),
 };

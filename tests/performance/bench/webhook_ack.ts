@@ -10,7 +10,9 @@ import {
   type BenchUser,
   collectReplies,
   createBenchUsers,
+  inTurns,
   type LoadTarget,
+  scheduleOf,
   type SendResult,
   type Shot,
   statusCounts,
@@ -60,36 +62,13 @@ async function ackResult(
   };
 }
 
-const schedule = (params: Record<string, number>) => ({
-  rate: params.rate ?? 200,
-  seconds: params.seconds ?? 30,
-  warmupS: params.warmup_s ?? 3,
-  sliceMs: params.slice_ms,
-});
-
 export const webhookAck: Bench<BenchUser[]> = {
   setup: (params) => createBenchUsers(params.users ?? 100),
   run: (users, params, _index, to = zapaTarget()) =>
     measured(async () => {
-      const { since, sent } = await warmUpThenSend(users, { ...schedule(params), to });
+      const { since, sent } = await warmUpThenSend(users, { ...scheduleOf(params, 200), to });
       return await ackResult(sent.shots, sent, since[0]!, to);
     }),
   runPaired: (users, params, _index, ceiling) =>
-    measuredPair(async () => {
-      const targets = [zapaTarget(), ceiling];
-      // Twice the messages: each target gets `seconds` of the rate.
-      const plan = schedule(params);
-      const { since, sent } = await warmUpThenSend(users, {
-        ...plan,
-        seconds: 2 * plan.seconds,
-        warmupS: 2 * plan.warmupS,
-        to: targets,
-      });
-      const [zapa, loop] = await Promise.all(
-        targets.map((to, i) =>
-          ackResult(sent.shots.filter((s) => s.target === i), sent, since[i]!, to)
-        ),
-      );
-      return { zapa: zapa!, ceiling: loop! };
-    }),
+    measuredPair(() => inTurns(users, scheduleOf(params, 200), ceiling, ackResult)),
 };
